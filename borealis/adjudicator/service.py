@@ -1,0 +1,496 @@
+"""The adjudicator role: conflict checks, commit timestamps, and its journal.
+
+```
+ QP ──CommitRequest──▶ leader ─┬─ validate own keys (ConflictTable)
+    ──Prepare────────▶ others ─┤  each: vote ts > floor, VoteRecord fsynced, Vote ▶ leader
+                               └─ τ_commit = max(votes, floor+1) → CommitRecord appended
+                                  to the leader's journal (the commit point) → reply,
+                                  Outcome ▶ participants
+ crossbar ──JournalRead (long poll)──▶ records + watermark (heartbeat)
+ storage read waits ──Bump(τ)──▶ floor ≥ τ now, instead of at the next heartbeat
+```
+
+Rules (DESIGN.md §4):
+- Every journal record gets `ts = max(minimum, floor + 1, clock.latest)` and the floor
+  becomes `ts`: the adjudicator promises never to commit at or below its floor, so its
+  journal is strictly monotonic and the crossbar can merge it.
+- The watermark it publishes is `min(floor, promise, first in-flight ts − 1)`: records
+  still being fsynced hold it back, so storage never serves a read at τ before every
+  commit ≤ τ is in its stream.
+- A transaction conflicts if any key it writes, locks or checks was committed in
+  (τ_start, τ_commit], or is promised to an undecided multi-adjudicator transaction.
+  A conflict on the catalog-version key is OC001, any other OC000.
+- Requests are deduplicated by transaction id (`_recent`), so a duplicated or retried
+  request can never get a different answer than the first.
+- After a restart the state is rebuilt from the journal: commit times of the last
+  300 s, votes not yet resolved (asked of the leader), and the highest promise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from borealis.adjudicator.conflicts import ConflictTable
+from borealis.adjudicator.messages import (
+    Ack,
+    CommitReply,
+    CommitRequest,
+    Outcome,
+    Prepare,
+    Resolve,
+    Vote,
+)
+from borealis.control.shardmap import ShardMap, adjudicator_address, journal_address
+from borealis.core import errors, messages
+from borealis.core.keyspace import CATALOG_VERSION_KEY
+from borealis.journal.log import JournalLog
+from borealis.journal.records import (
+    Bump,
+    CommitRecord,
+    JournalBatch,
+    JournalRead,
+    OutcomeRecord,
+    PromiseRecord,
+    VoteRecord,
+)
+from borealis.runtime.base import Runtime
+
+log = logging.getLogger(__name__)
+
+MS = 1_000_000
+S = 1_000_000_000
+
+
+@dataclass
+class AdjudicatorConfig:
+    window_ns: int = 300 * S  # conflict state and maximum transaction age
+    heartbeat_interval_ns: int = 20 * MS
+    promise_ahead_ns: int = 1 * S
+    bump_ahead_max_ns: int = 50 * MS  # how far past its clock a Bump may push the floor
+    resolve_grace_ns: int = 50 * MS
+    resolve_retry_ns: int = 100 * MS
+    vote_resend_ns: int = 30 * MS
+    outcome_attempt_ns: int = 40 * MS
+    journal_read_records_max: int = 1024
+    # Deliberate bug for negative tests: skip the conflict check entirely.
+    buggy_skip_conflict_check: bool = False
+
+
+@dataclass
+class _Promised:
+    """A yes-vote this adjudicator cast for another leader's transaction."""
+
+    keys: tuple[bytes, ...]
+    leader: int
+    deadline: int
+    vote: Vote
+
+
+@dataclass
+class _Deciding:
+    """A multi-adjudicator transaction this adjudicator leads, waiting for votes."""
+
+    expected: frozenset[int]
+    votes: dict[int, Vote] = field(default_factory=dict)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Adjudicator:
+    def __init__(self, runtime: Runtime, index: int, shard_map: ShardMap,
+                 config: AdjudicatorConfig | None = None) -> None:
+        self.rt = runtime
+        self.index = index
+        self.map = shard_map
+        self.config = config or AdjudicatorConfig()
+        self.table = ConflictTable()
+        self.floor = 0
+        self.promise = 0  # durable: watermarks never exceed it
+        self.journal: JournalLog | None = None
+        self._inflight: dict[int, None] = {}  # ts of records not yet durable, in order
+        self._recent: dict[bytes, tuple[int, asyncio.Future]] = {}  # txn -> (deadline, result)
+        self._committed: dict[bytes, int] = {}  # led here, within the window
+        self._deciding: dict[bytes, _Deciding] = {}
+        self._early_votes: dict[bytes, dict[int, Vote]] = {}
+        self._promised: dict[bytes, _Promised] = {}
+        self._progress = asyncio.Event()  # set when a record becomes durable or the floor moves
+        self.commits = 0
+        self.aborts = 0
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.journal = await JournalLog.open(self.rt.disk, "journal", spawn=self.rt.spawn)
+        self._recover()
+        self.rt.listen(adjudicator_address(self.index), self._handle)
+        self.rt.listen(journal_address(self.index), self._handle_journal)
+        self.rt.spawn(self._heartbeat_loop(), name=f"adj{self.index} heartbeat")
+        for txn_id in list(self._promised):
+            self.rt.spawn(self._resolve_later(txn_id), name="resolve")
+
+    def _recover(self) -> None:
+        assert self.journal is not None
+        after = self.journal.first_lsn - 1
+        while True:
+            batch = self.journal.read(after, 4096)
+            if not batch:
+                break
+            for lsn, ts, payload in batch:
+                self._replay(messages.decode(payload))
+                self.floor = max(self.floor, ts)
+                after = lsn
+        self.floor = max(self.floor, self.promise)
+        self.table.trim(self.rt.clock.now() - self.config.window_ns)
+
+    def _replay(self, record) -> None:
+        if isinstance(record, CommitRecord):
+            self.table.record(self._owned_keys(record.writes, record.locks), record.ts)
+            self._committed[record.txn_id] = record.ts
+        elif isinstance(record, VoteRecord):
+            vote = Vote(record.txn_id, self.index, True, record.ts, "")
+            self._promised[record.txn_id] = _Promised(record.keys, record.leader,
+                                                      record.deadline, vote)
+            self.table.promise(record.keys, record.txn_id)
+        elif isinstance(record, OutcomeRecord):
+            self._settle(record.txn_id, record.committed, record.t_commit)
+        elif isinstance(record, PromiseRecord):
+            self.promise = max(self.promise, record.promise)
+
+    # -- timestamps and the journal -------------------------------------------------
+
+    def _next_ts(self, minimum: int = 0) -> int:
+        ts = max(minimum, self.floor + 1, self.rt.clock.latest)
+        self.floor = ts
+        return ts
+
+    def watermark(self) -> int:
+        """Every record this journal will hold beyond the durable ones has ts > this."""
+        w = min(self.floor, self.promise)
+        for ts in self._inflight:
+            return min(w, ts - 1)
+        return w
+
+    async def _append(self, ts: int, record) -> None:
+        """Append a record whose ts the caller just took from `_next_ts`; returns once
+        durable. The caller allocates the ts and calls this with no await in between,
+        so journal order equals ts order and `_inflight` holds the watermark back."""
+        assert self.journal is not None
+        self._inflight[ts] = None
+        try:
+            await self.journal.append(ts, messages.encode(record))
+        finally:
+            del self._inflight[ts]
+        self._wake()
+
+    def _wake(self) -> None:
+        self._progress.set()
+        self._progress = asyncio.Event()
+
+    async def _commit_wait(self, ts: int) -> None:
+        """Acknowledge only once true time is surely past τ_commit (DESIGN.md §2)."""
+        while True:
+            earliest = self.rt.clock.earliest
+            if earliest > ts:
+                return
+            await self.rt.sleep(ts - earliest + 1)
+
+    # -- request handling -----------------------------------------------------------
+
+    async def _handle(self, sender: str, msg):
+        if isinstance(msg, CommitRequest):
+            return await self._dedup(msg.txn_id, msg.deadline, lambda: self._commit(msg))
+        if isinstance(msg, Prepare):
+            await self._prepare(msg)
+            return None
+        if isinstance(msg, Vote):
+            self._on_vote(msg)
+            return None
+        if isinstance(msg, Outcome):
+            await self._on_outcome(msg)
+            return Ack()
+        if isinstance(msg, Resolve):
+            return await self._resolve(msg)
+        raise errors.ProtocolViolation(what=f"adjudicator got {type(msg).__name__}")
+
+    async def _dedup(self, txn_id: bytes, deadline: int, run) -> CommitReply:
+        entry = self._recent.get(txn_id)
+        if entry is None:
+            future = asyncio.get_running_loop().create_future()
+            self._recent[txn_id] = (deadline, future)
+            try:
+                future.set_result(CommitReply(await run()))
+            except errors.BorealisError as exc:
+                future.set_exception(exc)
+            except Exception as exc:
+                future.set_exception(errors.InternalError(what=repr(exc)))
+                raise
+            self._purge_recent()
+            return future.result()
+        return await asyncio.shield(entry[1])
+
+    def _purge_recent(self) -> None:
+        now = self.rt.clock.now()
+        horizon = now - self.config.window_ns
+        for txn_id, (deadline, future) in list(self._recent.items()):
+            if deadline > now - self.config.resolve_grace_ns * 20:
+                break
+            if future.done():
+                future.exception()  # mark retrieved
+                del self._recent[txn_id]
+        for txn_id, ts in list(self._committed.items()):
+            if ts >= horizon:
+                break
+            del self._committed[txn_id]
+        self.table.trim(horizon)
+
+    def _owned_keys(self, writes, locks) -> list[bytes]:
+        owned = self.map.owned_by_adjudicator
+        i = self.index
+        keys = [k for k, _ in writes if owned(i, k)]
+        keys.extend(k for k in locks if owned(i, k))
+        return keys
+
+    def _validate(self, t_start: int, deadline: int, keys: list[bytes], checks,
+                  txn_id: bytes) -> str:
+        """'' if the transaction may commit here, else 'data', 'schema' or 'late'."""
+        if self.rt.clock.now() > deadline:
+            return "late"
+        if t_start < self.table.horizon:
+            return "age"
+        if self.config.buggy_skip_conflict_check:
+            return ""
+        owned = self.map.owned_by_adjudicator
+        i = self.index
+        key = self.table.first_conflict(keys, t_start, txn_id)
+        if key is None:
+            key = self.table.first_conflict((k for k in checks if owned(i, k)), t_start, txn_id)
+        if key is None:
+            return ""
+        return "schema" if key == CATALOG_VERSION_KEY else "data"
+
+    def _refuse(self, reason: str) -> errors.BorealisError:
+        self.aborts += 1
+        if reason == "schema":
+            return errors.SchemaConflict()
+        if reason == "age":
+            return errors.TransactionAgeLimit()
+        if reason == "late":
+            return errors.CommitDeadlineExceeded()
+        return errors.OccConflict()
+
+    async def _commit(self, req: CommitRequest) -> int:
+        keys = self._owned_keys(req.writes, req.locks)
+        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id)
+        if reason:
+            raise self._refuse(reason)
+        if req.participants:
+            return await self._commit_distributed(req, keys)
+        ts = self._next_ts(req.t_start + 1)
+        self.table.record(keys, ts)
+        await self._append(ts, CommitRecord(req.txn_id, ts, req.writes, req.locks, ()))
+        self._committed[req.txn_id] = ts
+        self.commits += 1
+        await self._commit_wait(ts)
+        return ts
+
+    async def _commit_distributed(self, req: CommitRequest, keys: list[bytes]) -> int:
+        deciding = _Deciding(frozenset(req.participants))
+        self._deciding[req.txn_id] = deciding
+        for vote in self._early_votes.pop(req.txn_id, {}).values():
+            self._on_vote(vote)
+        self.table.promise(keys, req.txn_id)
+        try:
+            timeout = max(0, req.deadline - self.rt.clock.now())
+            try:
+                await asyncio.wait_for(deciding.done.wait(), timeout / 1e9)
+            except TimeoutError:
+                self._broadcast_outcome(req, False, 0)
+                raise errors.CommitDeadlineExceeded() from None
+            votes = deciding.votes.values()
+            refusal = next((v.conflict or "data" for v in votes if not v.yes), "")
+            if not refusal and self.rt.clock.now() > req.deadline:
+                refusal = "late"
+            if refusal:
+                self._broadcast_outcome(req, False, 0)
+                raise self._refuse(refusal)
+            minimum = max(v.ts for v in votes)
+            self.table.release(keys, req.txn_id)
+            ts = self._next_ts(minimum)
+            self.table.record(keys, ts)
+            await self._append(ts, CommitRecord(req.txn_id, ts, req.writes, req.locks,
+                                                req.participants))
+        finally:
+            self.table.release(keys, req.txn_id)
+            self._deciding.pop(req.txn_id, None)
+        self._committed[req.txn_id] = ts
+        self.commits += 1
+        self._broadcast_outcome(req, True, ts)
+        await self._commit_wait(ts)
+        return ts
+
+    def _broadcast_outcome(self, req: CommitRequest, committed: bool, ts: int) -> None:
+        outcome = Outcome(req.txn_id, committed, ts)
+        for p in req.participants:
+            self.rt.spawn(self._deliver_outcome(p, outcome, req.deadline), name="outcome")
+
+    async def _deliver_outcome(self, participant: int, outcome: Outcome, deadline: int) -> None:
+        """Tell a participant, retrying: until it knows, its keys stay promised. Past
+        the deadline it asks us itself (`Resolve`), so retries stop there."""
+        cfg = self.config
+        while self.rt.clock.now() <= deadline + cfg.resolve_grace_ns:
+            try:
+                await self.rt.call(adjudicator_address(participant), outcome, cfg.outcome_attempt_ns)
+                return
+            except errors.BorealisError:
+                await self.rt.sleep(cfg.outcome_attempt_ns // 4)
+
+    def _on_vote(self, vote: Vote) -> None:
+        deciding = self._deciding.get(vote.txn_id)
+        if deciding is None:
+            early = self._early_votes.setdefault(vote.txn_id, {})
+            early[vote.voter] = vote
+            if len(self._early_votes) > 10_000:  # bound: drop the oldest stray votes
+                del self._early_votes[next(iter(self._early_votes))]
+            return
+        if vote.voter in deciding.expected:
+            deciding.votes[vote.voter] = vote
+            if not vote.yes or len(deciding.votes) == len(deciding.expected):
+                deciding.done.set()
+
+    # -- participant side -----------------------------------------------------------
+
+    async def _prepare(self, req: Prepare) -> None:
+        promised = self._promised.get(req.txn_id)
+        if promised is not None:
+            self.rt.send(adjudicator_address(req.leader), promised.vote)
+            return
+        keys = [k for k in req.keys if self.map.owned_by_adjudicator(self.index, k)]
+        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id)
+        if reason:
+            self.aborts += 1
+            conflict = "schema" if reason == "schema" else "data"
+            self.rt.send(adjudicator_address(req.leader),
+                         Vote(req.txn_id, self.index, False, 0, conflict))
+            return
+        self.table.promise(keys, req.txn_id)
+        ts = self._next_ts(req.t_start + 1)
+        self._promised[req.txn_id] = _Promised(tuple(keys), req.leader, req.deadline,
+                                               Vote(req.txn_id, self.index, True, ts, ""))
+        await self._append(ts, VoteRecord(req.txn_id, ts, req.leader, tuple(keys), req.deadline))
+        self.rt.spawn(self._send_vote(req.txn_id), name="vote")
+        self.rt.spawn(self._resolve_later(req.txn_id), name="resolve")
+
+    async def _send_vote(self, txn_id: bytes) -> None:
+        """Send the vote, and again now and then: a lost vote would abort the commit."""
+        while True:
+            promised = self._promised.get(txn_id)
+            if promised is None or self.rt.clock.now() > promised.deadline:
+                return
+            self.rt.send(adjudicator_address(promised.leader), promised.vote)
+            await self.rt.sleep(self.config.vote_resend_ns)
+
+    async def _on_outcome(self, msg: Outcome) -> None:
+        if msg.txn_id not in self._promised:
+            return
+        self._settle(msg.txn_id, msg.committed, msg.t_commit)
+        ts = self._next_ts()
+        await self._append(ts, OutcomeRecord(msg.txn_id, ts, msg.committed, msg.t_commit))
+
+    def _settle(self, txn_id: bytes, committed: bool, t_commit: int) -> None:
+        promised = self._promised.pop(txn_id, None)
+        if promised is None:
+            return
+        self.table.release(promised.keys, txn_id)
+        if committed:
+            self.table.record(promised.keys, t_commit)
+
+    async def _resolve_later(self, txn_id: bytes) -> None:
+        """Once the deadline has passed, ask the leader how a promised txn ended."""
+        while (promised := self._promised.get(txn_id)) is not None:
+            wait = promised.deadline + self.config.resolve_grace_ns - self.rt.clock.now()
+            if wait > 0:
+                await self.rt.sleep(wait)
+                continue
+            try:
+                outcome = await self.rt.call(adjudicator_address(promised.leader),
+                                             Resolve(txn_id, promised.deadline),
+                                             self.config.resolve_retry_ns)
+            except errors.BorealisError:
+                outcome = None
+            if isinstance(outcome, Outcome):
+                await self._on_outcome(outcome)
+                return
+            await self.rt.sleep(self.config.resolve_retry_ns)
+
+    async def _resolve(self, msg: Resolve) -> Outcome | None:
+        """Leader side: the final outcome of `txn_id`, or None if not final yet."""
+        entry = self._recent.get(msg.txn_id)
+        if entry is not None:
+            try:
+                reply = await asyncio.shield(entry[1])
+            except errors.BorealisError:
+                return Outcome(msg.txn_id, False, 0)
+            return Outcome(msg.txn_id, True, reply.t_commit)
+        ts = self._committed.get(msg.txn_id)
+        if ts is not None:
+            return Outcome(msg.txn_id, True, ts)
+        if self.rt.clock.now() <= msg.deadline:
+            return None
+        # Past its deadline and never seen: it can no longer commit here. Remember
+        # the abort so a late duplicate request gets the same answer.
+        future = asyncio.get_running_loop().create_future()
+        future.set_exception(errors.CommitDeadlineExceeded())
+        future.exception()
+        self._recent[msg.txn_id] = (msg.deadline, future)
+        return Outcome(msg.txn_id, False, 0)
+
+    # -- heartbeats and the journal reader ------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await self.rt.sleep(self.config.heartbeat_interval_ns)
+            await self._advance_floor(self.rt.clock.now())
+            self._purge_recent()
+
+    async def _advance_floor(self, target: int) -> None:
+        if target > self.promise:
+            new_promise = target + self.config.promise_ahead_ns
+            ts = self._next_ts()
+            await self._append(ts, PromiseRecord(ts, new_promise))
+            self.promise = max(self.promise, new_promise)
+        if target > self.floor:
+            self.floor = target
+            self._wake()
+
+    async def _handle_journal(self, sender: str, msg):
+        if isinstance(msg, JournalRead):
+            return await self._read_journal(msg)
+        if isinstance(msg, Bump):
+            limit = self.rt.clock.latest + self.config.bump_ahead_max_ns
+            await self._advance_floor(min(msg.ts, limit))
+            return Ack()
+        raise errors.ProtocolViolation(what=f"journal got {type(msg).__name__}")
+
+    async def _read_journal(self, msg: JournalRead) -> JournalBatch:
+        assert self.journal is not None
+        after = msg.after_lsn
+        if after < 0:
+            after = self.journal.first_lsn_after_ts(msg.after_ts) - 1
+        count = max(1, min(msg.max_records, self.config.journal_read_records_max))
+        records = self.journal.read(after, count)
+        known = self.watermark()
+        if not records and msg.wait_ns > 0 and known <= msg.seen_watermark:
+            progress = self._progress
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(progress.wait(), msg.wait_ns / 1e9)
+            records = self.journal.read(after, count)
+            if not records and self.watermark() == known:
+                return JournalBatch((), known, after)
+        if len(records) == count and records[-1][0] < self.journal.durable_lsn:
+            watermark = records[-1][1]  # more are waiting: vouch only for what we send
+        else:
+            watermark = max(self.watermark(), records[-1][1] if records else 0)
+        last = records[-1][0] if records else after
+        return JournalBatch(tuple(records), watermark, last)

@@ -1,0 +1,87 @@
+"""The shard map: which adjudicator and which storage shard own each key range.
+
+The keyspace is cut at sorted split points into N ranges, [start, end). Range i is
+adjudicated by `adj/<a>` (journal `journal/<a>`) and stored by `store/<s>`; several
+ranges may share one adjudicator or storage shard. The map is static and comes from
+configuration for now; the control role will later hold it in etcd, version it and
+move ranges — every user already looks ranges up through this class, so only its
+source changes then.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+
+def adjudicator_address(i: int) -> str:
+    return f"adj/{i}"
+
+
+def journal_address(i: int) -> str:
+    return f"journal/{i}"
+
+
+def storage_address(i: int) -> str:
+    return f"store/{i}"
+
+
+CROSSBAR_ADDRESS = "xbar/0"
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    start: bytes  # inclusive
+    end: bytes | None  # exclusive; None is the end of the keyspace
+    adjudicator: int
+    storage: int
+
+    def contains(self, key: bytes) -> bool:
+        return key >= self.start and (self.end is None or key < self.end)
+
+
+class ShardMap:
+    def __init__(self, split_points: list[bytes], adjudicators: int, storages: int) -> None:
+        if sorted(set(split_points)) != list(split_points) or b"" in split_points:
+            raise ValueError("split points must be distinct, sorted and non-empty")
+        assert adjudicators >= 1 and storages >= 1
+        bounds = [b"", *split_points]
+        self.ranges = tuple(
+            KeyRange(start, bounds[i + 1] if i + 1 < len(bounds) else None,
+                     i % adjudicators, i % storages)
+            for i, start in enumerate(bounds)
+        )
+        self._starts = bounds
+        self.adjudicator_count = min(adjudicators, len(self.ranges))
+        self.storage_count = min(storages, len(self.ranges))
+
+    @classmethod
+    def uniform(cls, shards: int, *, adjudicators: int | None = None,
+                storages: int | None = None) -> ShardMap:
+        """`shards` ranges cut evenly on the first key byte."""
+        points = [bytes([(256 * i) // shards]) for i in range(1, shards)]
+        return cls(points, adjudicators or shards, storages or shards)
+
+    def range_for(self, key: bytes) -> KeyRange:
+        return self.ranges[bisect.bisect_right(self._starts, key) - 1]
+
+    def adjudicator_for(self, key: bytes) -> int:
+        return self.range_for(key).adjudicator
+
+    def storage_for(self, key: bytes) -> int:
+        return self.range_for(key).storage
+
+    def ranges_overlapping(self, start: bytes, end: bytes | None) -> list[KeyRange]:
+        first = bisect.bisect_right(self._starts, start) - 1
+        out = []
+        for r in self.ranges[first:]:
+            if end is not None and r.start >= end:
+                break
+            out.append(r)
+        return out
+
+    def storage_ranges(self, storage: int) -> list[KeyRange]:
+        return [r for r in self.ranges if r.storage == storage]
+
+    def owned_by_adjudicator(self, adjudicator: int, key: bytes) -> bool:
+        return self.range_for(key).adjudicator == adjudicator

@@ -1,0 +1,205 @@
+"""The crossbar: merges every journal by τ_commit and feeds each storage shard.
+
+```
+ journal/0 ─JournalRead(long poll)─▶ reader 0 ─┐ buffer + horizon
+ journal/1 ─JournalRead(long poll)─▶ reader 1 ─┤
+                                               ▼
+                          merge: R = min(horizon of every journal)
+                          release every buffered commit with τ ≤ R, in (τ, journal) order
+                                               ▼
+                     per shard: Apply(commits it owns, watermark R) ─▶ store/i (in order,
+                                                                       retried until acked)
+```
+
+A journal's horizon is the watermark of its last batch: it will never hold another
+record at or below it. So once every horizon is ≥ R, every commit with τ ≤ R has been
+read, and a storage shard that has applied the release "has every commit ≤ R". Commits
+from two journals with equal τ are released together, in the same Apply.
+
+The crossbar's state is soft. On start it asks every storage shard for its applied
+watermark and re-reads the journals from the lowest one; storage skips what it has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+
+from borealis.control.shardmap import CROSSBAR_ADDRESS, ShardMap, journal_address, storage_address
+from borealis.core import errors, messages
+from borealis.crossbar.messages import NeedWatermark
+from borealis.journal.records import Bump, CommitRecord, JournalBatch, JournalRead
+from borealis.runtime.base import Runtime
+from borealis.storage.messages import Applied, AppliedQuery, Apply
+
+log = logging.getLogger(__name__)
+
+MS = 1_000_000
+
+
+@dataclass
+class CrossbarConfig:
+    read_wait_ns: int = 100 * MS
+    read_records_max: int = 1024
+    buffer_records_max: int = 20_000  # per journal, before readers pause
+    shard_queue_max: int = 64  # pending Apply batches per storage shard
+    apply_commits_max: int = 2048  # commits coalesced into one Apply
+    call_timeout_ns: int = 200 * MS  # beyond a long poll's own wait
+    retry_ns: int = 10 * MS
+
+
+@dataclass
+class _JournalCursor:
+    index: int
+    after_lsn: int = -1
+    horizon: int = 0
+    buffer: deque = field(default_factory=deque)  # (ts, CommitRecord)
+
+
+class Crossbar:
+    def __init__(self, runtime: Runtime, shard_map: ShardMap,
+                 config: CrossbarConfig | None = None) -> None:
+        self.rt = runtime
+        self.map = shard_map
+        self.config = config or CrossbarConfig()
+        self._journals = [_JournalCursor(i) for i in range(shard_map.adjudicator_count)]
+        self._queues: list[deque] = [deque() for _ in range(shard_map.storage_count)]
+        self._queue_ready = [asyncio.Event() for _ in range(shard_map.storage_count)]
+        self._space = asyncio.Event()
+        self._merge_needed = asyncio.Event()
+        self.released = 0  # the last watermark released to storage
+        self._start_ts = 0
+        self._bumped = 0
+
+    async def start(self) -> None:
+        self.rt.listen(CROSSBAR_ADDRESS, self._handle)
+        self.rt.spawn(self._run(), name="crossbar")
+
+    async def _run(self) -> None:
+        self._start_ts = await self._lowest_applied()
+        self.released = self._start_ts
+        for cursor in self._journals:
+            self.rt.spawn(self._read_loop(cursor), name=f"xbar read {cursor.index}")
+        for shard in range(len(self._queues)):
+            self.rt.spawn(self._send_loop(shard), name=f"xbar send {shard}")
+        await self._merge_loop()
+
+    async def _lowest_applied(self) -> int:
+        lowest = None
+        for shard in range(self.map.storage_count):
+            while True:
+                try:
+                    reply = await self.rt.call(storage_address(shard), AppliedQuery(),
+                                               self.config.call_timeout_ns)
+                    break
+                except errors.BorealisError:
+                    await self.rt.sleep(self.config.retry_ns)
+            assert isinstance(reply, Applied)
+            lowest = reply.applied if lowest is None else min(lowest, reply.applied)
+        return lowest or 0
+
+    async def _handle(self, sender: str, msg):
+        if isinstance(msg, NeedWatermark):
+            if msg.ts > self._bumped:
+                self._bumped = msg.ts
+                for cursor in self._journals:
+                    if cursor.horizon < msg.ts:
+                        self.rt.send(journal_address(cursor.index), Bump(msg.ts))
+            return None
+        raise errors.ProtocolViolation(what=f"crossbar got {type(msg).__name__}")
+
+    # -- reading journals -----------------------------------------------------------
+
+    async def _read_loop(self, cursor: _JournalCursor) -> None:
+        cfg = self.config
+        while True:
+            while len(cursor.buffer) >= cfg.buffer_records_max:
+                await self._space.wait()
+            request = JournalRead(cursor.after_lsn, self._start_ts, cfg.read_records_max,
+                                  cfg.read_wait_ns, cursor.horizon)
+            try:
+                batch = await self.rt.call(journal_address(cursor.index), request,
+                                           cfg.read_wait_ns + cfg.call_timeout_ns)
+            except errors.BorealisError:
+                await self.rt.sleep(cfg.retry_ns)
+                continue
+            assert isinstance(batch, JournalBatch)
+            self._absorb(cursor, batch)
+
+    def _absorb(self, cursor: _JournalCursor, batch: JournalBatch) -> None:
+        if cursor.after_lsn >= 0 and batch.records and batch.records[0][0] != cursor.after_lsn + 1:
+            return  # a stale or duplicated reply: re-read from our own cursor
+        for lsn, ts, payload in batch.records:
+            record = messages.decode(payload)
+            if isinstance(record, CommitRecord):
+                cursor.buffer.append((ts, record))
+            cursor.after_lsn = lsn
+        if cursor.after_lsn < 0:
+            cursor.after_lsn = batch.last_lsn
+        if batch.watermark > cursor.horizon:
+            cursor.horizon = batch.watermark
+        self._merge_needed.set()
+
+    # -- merging --------------------------------------------------------------------
+
+    async def _merge_loop(self) -> None:
+        while True:
+            await self._merge_needed.wait()
+            self._merge_needed.clear()
+            while any(len(q) >= self.config.shard_queue_max for q in self._queues):
+                await self._space.wait()
+            self._release()
+
+    def _release(self) -> None:
+        bound = min(c.horizon for c in self._journals)
+        if bound <= self.released:
+            return
+        ready: list[tuple[int, int, CommitRecord]] = []
+        for cursor in self._journals:
+            buf = cursor.buffer
+            while buf and buf[0][0] <= bound:
+                ts, record = buf.popleft()
+                ready.append((ts, cursor.index, record))
+        ready.sort(key=lambda item: (item[0], item[1]))
+        per_shard: list[list] = [[] for _ in self._queues]
+        storage_for = self.map.storage_for
+        for ts, _, record in ready:
+            split: dict[int, list] = {}
+            for write in record.writes:
+                split.setdefault(storage_for(write[0]), []).append(write)
+            for shard, writes in split.items():
+                per_shard[shard].append((ts, tuple(writes)))
+        for shard, commits in enumerate(per_shard):
+            self._queues[shard].append((commits, bound))
+            self._queue_ready[shard].set()
+        self.released = bound
+        self._signal_space()
+
+    def _signal_space(self) -> None:
+        self._space.set()
+        self._space = asyncio.Event()
+
+    # -- feeding storage ------------------------------------------------------------
+
+    async def _send_loop(self, shard: int) -> None:
+        queue = self._queues[shard]
+        address = storage_address(shard)
+        while True:
+            if not queue:
+                self._queue_ready[shard].clear()
+                await self._queue_ready[shard].wait()
+                continue
+            commits, watermark = [], 0
+            while queue and len(commits) < self.config.apply_commits_max:
+                more, watermark = queue.popleft()
+                commits.extend(more)
+            self._signal_space()
+            request = Apply(tuple(commits), watermark)
+            while True:
+                try:
+                    await self.rt.call(address, request, self.config.call_timeout_ns)
+                    break
+                except errors.BorealisError:
+                    await self.rt.sleep(self.config.retry_ns)

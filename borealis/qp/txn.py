@@ -1,0 +1,267 @@
+"""The transaction client: what the query processor drives (DESIGN.md §2, §4).
+
+```
+ begin ── first read/write takes τ_start = clock.latest
+   get / scan ──▶ storage shards, "as of τ_start", overlaid with this txn's own writes
+   put / delete ─ buffered here; nothing leaves the QP before COMMIT
+   lock ──────── a FOR UPDATE key: conflict-checked and recorded as written
+   check ─────── must not have been written since τ_start (catalog version, FK parents)
+ commit ─ read-only: a local no-op at τ_start, never aborts
+        ─ one adjudicator: CommitRequest ─▶ reply τ_commit | 40001
+        ─ several: Prepare ─▶ each non-leader, CommitRequest ─▶ leader (lowest index)
+```
+
+Retries of a commit reuse the transaction id, so the adjudicator's dedup makes them
+safe; if no answer comes before the deadline the outcome is unknown (08007), which is
+not the same as aborted, and the client is told so.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from borealis.adjudicator.messages import CommitReply, CommitRequest, Prepare
+from borealis.control.shardmap import ShardMap, adjudicator_address, storage_address
+from borealis.core import errors, values
+from borealis.core.expr import compile_filter, compile_projection
+from borealis.runtime.base import Runtime
+from borealis.storage.messages import Get, GetReply, Scan, ScanReply
+
+MS = 1_000_000
+S = 1_000_000_000
+
+
+@dataclass
+class TxnConfig:
+    commit_timeout_ns: int = 5 * S
+    commit_attempt_ns: int = 300 * MS
+    read_timeout_ns: int = 10 * S  # storage's own bounded wait is below this
+    attempt_first_ns: int = 100 * MS  # a lost request is retried after this, doubling
+    attempt_max_ns: int = 2 * S
+    retry_ns: int = 10 * MS
+
+
+class TxnClient:
+    def __init__(self, runtime: Runtime, shard_map: ShardMap,
+                 config: TxnConfig | None = None) -> None:
+        self.rt = runtime
+        self.map = shard_map
+        self.config = config or TxnConfig()
+
+    def begin(self) -> Transaction:
+        return Transaction(self)
+
+    async def call_with_retry(self, address: str, request: Any, total_ns: int) -> Any:
+        """Call, retrying a lost request or reply with doubling attempt timeouts."""
+        cfg = self.config
+        deadline = self.rt.now_ns() + total_ns
+        attempt_ns = cfg.attempt_first_ns
+        while True:
+            attempt_ns = min(attempt_ns, max(1, deadline - self.rt.now_ns()))
+            try:
+                return await self.rt.call(address, request, attempt_ns)
+            except errors.Unavailable:
+                if self.rt.now_ns() + cfg.retry_ns >= deadline:
+                    raise
+                await self.rt.sleep(cfg.retry_ns)
+            attempt_ns = min(2 * attempt_ns, cfg.attempt_max_ns)
+
+
+class Transaction:
+    def __init__(self, client: TxnClient) -> None:
+        self.client = client
+        self.rt = client.rt
+        self.t_start: int | None = None
+        self.writes: dict[bytes, bytes | None] = {}
+        self.locks: dict[bytes, None] = {}
+        self.checks: dict[bytes, None] = {}
+        self._sorted: list[bytes] | None = []
+        self.state = "open"  # open, committed, aborted
+        self.txn_id = self.rt.random.randbytes(16)
+
+    # -- snapshot -------------------------------------------------------------------
+
+    def snapshot(self) -> int:
+        if self.t_start is None:
+            self.t_start = self.rt.clock.latest
+        return self.t_start
+
+    def _check_open(self) -> None:
+        if self.state != "open":
+            raise errors.TransactionClosed()
+
+    # -- reads ----------------------------------------------------------------------
+
+    async def get(self, key: bytes) -> bytes | None:
+        return (await self.get_many([key]))[0]
+
+    async def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        self._check_open()
+        ts = self.snapshot()
+        out: list[bytes | None] = [None] * len(keys)
+        by_shard: dict[int, list[int]] = {}
+        for i, key in enumerate(keys):
+            if key in self.writes:
+                out[i] = self.writes[key]
+            else:
+                by_shard.setdefault(self.client.map.storage_for(key), []).append(i)
+        cfg = self.client.config
+        for shard, positions in by_shard.items():
+            reply = await self.client.call_with_retry(
+                storage_address(shard), Get(tuple(keys[i] for i in positions), ts),
+                cfg.read_timeout_ns)
+            assert isinstance(reply, GetReply)
+            for i, value in zip(positions, reply.values):
+                out[i] = value
+        return out
+
+    async def scan(self, start: bytes, end: bytes | None, *, limit: int = 0,
+                   reverse: bool = False, filter: Any = None,
+                   projection: tuple[int, ...] | None = None) -> list[tuple[bytes, Any]]:
+        """Rows in [start, end) at τ_start with this transaction's writes overlaid."""
+        self._check_open()
+        ts = self.snapshot()
+        own = self._own_in_range(start, end)
+        storage_limit = limit + len(own) if limit else 0
+        rows = await self._scan_storage(start, end, ts, storage_limit, reverse, filter, projection)
+        if own:
+            rows = self._overlay(rows, own, reverse, filter, projection)
+        return rows[:limit] if limit else rows
+
+    def _own_in_range(self, start: bytes, end: bytes | None) -> list[bytes]:
+        if not self.writes:
+            return []
+        if self._sorted is None:
+            self._sorted = sorted(self.writes)
+        keys = self._sorted
+        lo = bisect.bisect_left(keys, start)
+        hi = len(keys) if end is None else bisect.bisect_left(keys, end)
+        return keys[lo:hi]
+
+    def _overlay(self, rows, own, reverse, filter, projection):
+        keep = compile_filter(filter)
+        project = compile_projection(projection)
+        decode = keep is not None or project is not None
+        mine = set(own)
+        merged = [r for r in rows if r[0] not in mine]
+        for key in own:
+            value = self.writes[key]
+            if value is None:
+                continue
+            if decode:
+                row = values.loads(value)
+                if keep is not None and not keep(row):
+                    continue
+                merged.append((key, project(row) if project else row))
+            else:
+                merged.append((key, value))
+        merged.sort(key=lambda r: r[0], reverse=reverse)
+        return merged
+
+    async def _scan_storage(self, start, end, ts, limit, reverse, filter, projection):
+        cfg = self.client.config
+        ranges = self.client.map.ranges_overlapping(start, end)
+        if reverse:
+            ranges.reverse()
+        rows: list[tuple[bytes, Any]] = []
+        for r in ranges:
+            lo = max(start, r.start)
+            hi = end if r.end is None else (r.end if end is None else min(end, r.end))
+            while True:
+                want = limit - len(rows) if limit else 0
+                request = Scan(lo, hi, ts, want, reverse, filter, projection)
+                reply = await self.client.call_with_retry(
+                    storage_address(r.storage), request, cfg.read_timeout_ns)
+                assert isinstance(reply, ScanReply)
+                rows.extend(reply.rows)
+                if limit and len(rows) >= limit:
+                    return rows
+                if not reply.more or not reply.rows:
+                    break
+                last = reply.rows[-1][0]
+                if reverse:
+                    hi = last
+                else:
+                    lo = last + b"\x00"
+        return rows
+
+    # -- writes ---------------------------------------------------------------------
+
+    def put(self, key: bytes, value: bytes) -> None:
+        self._write(key, value)
+
+    def delete(self, key: bytes) -> None:
+        self._write(key, None)
+
+    def _write(self, key: bytes, value: bytes | None) -> None:
+        self._check_open()
+        self.snapshot()
+        if key not in self.writes:
+            self._sorted = None
+        self.writes[key] = value
+
+    def lock(self, key: bytes) -> None:
+        self._check_open()
+        self.snapshot()
+        self.locks[key] = None
+
+    def check(self, key: bytes) -> None:
+        self._check_open()
+        self.snapshot()
+        self.checks[key] = None
+
+    @property
+    def read_only(self) -> bool:
+        return not self.writes and not self.locks
+
+    # -- end ------------------------------------------------------------------------
+
+    def abort(self) -> None:
+        if self.state == "open":
+            self.state = "aborted"
+
+    async def commit(self) -> int:
+        """Commit; returns τ_commit (τ_start for a read-only transaction)."""
+        self._check_open()
+        ts = self.snapshot()
+        if self.read_only:
+            self.state = "committed"
+            return ts
+        try:
+            t_commit = await self._commit(ts)
+        except errors.BorealisError:
+            self.state = "aborted"
+            raise
+        self.state = "committed"
+        return t_commit
+
+    async def _commit(self, t_start: int) -> int:
+        client = self.client
+        cfg = client.config
+        adj_for = client.map.adjudicator_for
+        writes = tuple(sorted(self.writes.items()))
+        locks = tuple(self.locks)
+        checks = tuple(self.checks)
+        participants = sorted({adj_for(k) for k in (*self.writes, *locks, *checks)})
+        leader, others = participants[0], tuple(participants[1:])
+        deadline = self.rt.clock.now() + cfg.commit_timeout_ns
+        request = CommitRequest(self.txn_id, t_start, deadline, writes, locks, checks, others)
+        keys = (*self.writes, *locks)
+        prepares = [(adjudicator_address(p), Prepare(self.txn_id, t_start, deadline, keys, checks, leader))
+                     for p in others]
+        give_up = self.rt.now_ns() + cfg.commit_timeout_ns + cfg.commit_attempt_ns
+        while True:
+            for address, prepare in prepares:
+                self.rt.send(address, prepare)
+            try:
+                reply = await self.rt.call(adjudicator_address(leader), request,
+                                           cfg.commit_attempt_ns)
+            except errors.Unavailable:
+                if self.rt.now_ns() >= give_up:
+                    raise errors.TransactionResolutionUnknown() from None
+                continue
+            assert isinstance(reply, CommitReply)
+            return reply.t_commit

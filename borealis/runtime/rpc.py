@@ -1,0 +1,98 @@
+"""Request/reply over a one-way datagram transport, shared by every runtime.
+
+A runtime provides `transmit(address, envelope)` (best effort: the simulator may drop,
+delay or duplicate it) and calls `RpcEndpoint.receive(envelope, address)` when one
+arrives. This class matches replies to calls by `call_id`, runs handlers as tasks of
+the owning process, and turns a handler's `BorealisError` into an `ErrorReply` that the
+caller re-raises, so errors cross role boundaries with their SQLSTATE.
+
+Duplicated replies are ignored (the future is already done); a duplicated request runs
+the handler twice, which is why every protocol above this is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from borealis.core import errors
+from borealis.core.messages import Envelope, ErrorReply
+from borealis.runtime.base import Handler
+
+log = logging.getLogger(__name__)
+
+PENDING_CALLS_MAX = 100_000
+
+
+class RpcEndpoint:
+    def __init__(
+        self,
+        name: str,
+        transmit: Callable[[str, Envelope], None],
+        spawn: Callable[[Coroutine[Any, Any, Any]], Any],
+    ) -> None:
+        self.name = name  # the address replies come back to
+        self._transmit = transmit
+        self._spawn = spawn
+        self._handlers: dict[str, Handler] = {}
+        self._pending: dict[int, asyncio.Future] = {}
+        self._next_call_id = 1
+
+    def listen(self, address: str, handler: Handler) -> None:
+        self._handlers[address] = handler
+
+    def addresses(self) -> list[str]:
+        return list(self._handlers)
+
+    def send(self, address: str, message: Any) -> None:
+        self._transmit(address, Envelope(self.name, 0, message))
+
+    async def call(self, address: str, request: Any, timeout_ns: int) -> Any:
+        if len(self._pending) >= PENDING_CALLS_MAX:
+            raise errors.Unavailable(what=f"{address} (too many calls in flight)")
+        call_id = self._next_call_id
+        self._next_call_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self._pending[call_id] = future
+        try:
+            self._transmit(address, Envelope(self.name, call_id, request))
+            reply = await asyncio.wait_for(future, timeout_ns / 1e9)
+        except TimeoutError:
+            raise errors.Unavailable(what=address) from None
+        finally:
+            self._pending.pop(call_id, None)
+        if isinstance(reply, ErrorReply):
+            raise errors.error_class(reply.name)(reply.message)
+        return reply
+
+    def receive(self, envelope: Envelope, address: str) -> None:
+        if envelope.call_id < 0:
+            future = self._pending.get(-envelope.call_id)
+            if future is not None and not future.done():
+                future.set_result(envelope.body)
+            return
+        handler = self._handlers.get(address)
+        if handler is None:
+            return  # nobody listens there: like a closed port, the caller times out
+        self._spawn(self._serve(handler, envelope))
+
+    async def _serve(self, handler: Handler, envelope: Envelope) -> None:
+        try:
+            reply = await handler(envelope.sender, envelope.body)
+        except errors.BorealisError as exc:
+            reply = ErrorReply(type(exc).__name__, exc.message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in a handler must not kill the process
+            log.exception("handler for %s failed", type(envelope.body).__name__)
+            reply = ErrorReply("InternalError", f"{type(exc).__name__}: {exc}")
+        if envelope.call_id > 0:
+            self._transmit(envelope.sender, Envelope(self.name, -envelope.call_id, reply))
+
+    def fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.cancel()
+        self._pending.clear()

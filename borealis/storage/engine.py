@@ -1,0 +1,228 @@
+"""MVCC over LMDB: versions by commit time, reads at a timestamp, garbage collection.
+
+Layout of one storage shard's LMDB environment:
+
+- sub-database ``versions``: key = ``escape(user key) | ~τ_commit`` (8 bytes, big
+  endian, complemented so the newest version of a key comes first); value = ``b"P" +
+  post-image`` for a put, ``b"D"`` for a delete (tombstone). `escape` makes user keys
+  prefix-free (0x00 → 0x00 0xFF, then 0x00 0x01), so all versions of one key are
+  contiguous and in user-key order even when one key is a prefix of another.
+- sub-database ``meta``: ``applied`` → the applied watermark (8 bytes), written in the
+  same LMDB transaction as the data it covers, so after any crash the watermark and
+  the data agree and the crossbar resumes right after it.
+
+LMDB runs with `sync=False`: storage is not responsible for durability (the journal
+is). `sync()` flushes; `durable` is the watermark as of the last flush, which is what
+journals may be trimmed below.
+
+Garbage collection (DESIGN.md §3): a version is removed once a newer version of the
+same key is itself older than the trim horizon (applied − 300 s), and a tombstone is
+removed once it is older than the horizon and is the oldest version left. Reads below
+the horizon are refused, so GC never changes an allowed read's answer.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import lmdb
+
+from borealis.core import errors, values
+from borealis.core.expr import compile_filter, compile_projection
+
+_TS = struct.Struct(">Q")
+_MASK = (1 << 64) - 1
+_PUT = b"P"
+_DEL = b"D"
+_APPLIED = b"applied"
+# LMDB's compiled-in key limit (511) minus the version suffix and escaping overhead.
+STORAGE_KEY_BYTES_MAX = 480
+SCAN_REPLY_BYTES_MAX = 4 << 20
+
+
+def escape(key: bytes) -> bytes:
+    return key.replace(b"\x00", b"\x00\xff") + b"\x00\x01"
+
+
+def unescape(stored: bytes) -> bytes:
+    return stored[:-2].replace(b"\x00\xff", b"\x00")
+
+
+def _version_key(esc: bytes, ts: int) -> bytes:
+    return esc + _TS.pack(_MASK - ts)
+
+
+def _split(stored_key: bytes) -> tuple[bytes, int]:
+    return stored_key[:-8], _MASK - _TS.unpack(stored_key[-8:])[0]
+
+
+class MvccStore:
+    def __init__(self, path: str, *, map_size: int = 64 << 30) -> None:
+        self.env = lmdb.open(path, map_size=map_size, max_dbs=4, sync=False,
+                             metasync=False, writemap=False, max_readers=512)
+        self._versions = self.env.open_db(b"versions")
+        self._meta = self.env.open_db(b"meta")
+        with self.env.begin(db=self._meta) as txn:
+            raw = txn.get(_APPLIED)
+        self.applied = _TS.unpack(raw)[0] if raw else 0
+        self.durable = self.applied
+
+    def close(self) -> None:
+        self.env.close()
+
+    def sync(self) -> None:
+        applied = self.applied
+        self.env.sync(True)
+        self.durable = applied
+
+    # -- writes ---------------------------------------------------------------------
+
+    def apply(self, commits: Iterable[tuple[int, Iterable[tuple[bytes, bytes | None]]]],
+              watermark: int) -> int:
+        """Apply commits newer than the applied watermark, then raise it, atomically."""
+        base = applied = self.applied
+        with self.env.begin(write=True) as txn:
+            for ts, writes in commits:
+                if ts <= base:
+                    # A re-delivery after a crossbar restart. (Not `applied`: two
+                    # journals may each hold a commit at the same τ.)
+                    continue
+                for key, value in writes:
+                    stored = _PUT + value if value is not None else _DEL
+                    txn.put(_version_key(escape(key), ts), stored, db=self._versions)
+                applied = max(applied, ts)
+            applied = max(applied, watermark)
+            if applied > self.applied:
+                txn.put(_APPLIED, _TS.pack(applied), db=self._meta)
+        self.applied = max(self.applied, applied)
+        return self.applied
+
+    # -- reads ----------------------------------------------------------------------
+
+    def get(self, key: bytes, ts: int) -> bytes | None:
+        esc = escape(key)
+        with self.env.begin(db=self._versions) as txn:
+            cur = txn.cursor()
+            if not cur.set_range(_version_key(esc, ts)):
+                return None
+            stored = cur.key()
+            if len(stored) != len(esc) + 8 or not stored.startswith(esc):
+                return None
+            value = cur.value()
+        return value[1:] if value[:1] == _PUT else None
+
+    def scan(self, start: bytes, end: bytes | None, ts: int, *, limit: int = 0,
+             reverse: bool = False, filter: Any = None,
+             projection: tuple[int, ...] | None = None) -> tuple[list[tuple[bytes, Any]], bool, int]:
+        """Visible rows in [start, end) at `ts`: (rows, more, scanned)."""
+        keep = compile_filter(filter)
+        project = compile_projection(projection)
+        decode = keep is not None or project is not None
+        rows: list[tuple[bytes, Any]] = []
+        scanned = 0
+        size = 0
+        with self.env.begin(db=self._versions) as txn:
+            versions = self._visible_reverse(txn, start, end, ts) if reverse \
+                else self._visible(txn, start, end, ts)
+            for key, value in versions:
+                scanned += 1
+                if decode:
+                    row = values.loads(value)
+                    if keep is not None and not keep(row):
+                        continue
+                    value = project(row) if project is not None else row
+                    size += 16 * len(value)
+                else:
+                    size += len(value)
+                rows.append((key, value))
+                size += len(key)
+                if (limit and len(rows) >= limit) or size >= SCAN_REPLY_BYTES_MAX:
+                    return rows, True, scanned
+        return rows, False, scanned
+
+    def _visible(self, txn, start: bytes, end: bytes | None, ts: int) -> Iterator[tuple[bytes, bytes]]:
+        end_esc = escape(end) if end is not None else None
+        cur = txn.cursor()
+        positioned = cur.set_range(escape(start))
+        while positioned:
+            esc, version_ts = _split(cur.key())
+            if end_esc is not None and esc >= end_esc:
+                return
+            if version_ts > ts:
+                # Newer than the snapshot: jump straight to this key's version ≤ ts.
+                positioned = cur.set_range(_version_key(esc, ts))
+                if positioned and cur.key()[:-8] != esc:
+                    continue
+                if not positioned:
+                    return
+            value = cur.value()
+            if value[:1] == _PUT:
+                yield unescape(esc), value[1:]
+            positioned = cur.set_range(esc + b"\xff" * 9)
+
+    def _visible_reverse(self, txn, start: bytes, end: bytes | None, ts: int) -> Iterator[tuple[bytes, bytes]]:
+        start_esc = escape(start)
+        cur = txn.cursor()
+        if end is not None and cur.set_range(escape(end)):
+            positioned = cur.prev()
+        else:
+            positioned = cur.last()
+        while positioned:
+            esc, _ = _split(cur.key())
+            if esc < start_esc:
+                return
+            if cur.set_range(_version_key(esc, ts)) and cur.key()[:-8] == esc:
+                value = cur.value()
+                if value[:1] == _PUT:
+                    yield unescape(esc), value[1:]
+            # Step to the last version of the previous key.
+            cur.set_range(esc)
+            positioned = cur.prev()
+
+    # -- garbage collection ---------------------------------------------------------
+
+    def collect_garbage(self, horizon: int, after: bytes, budget: int) -> tuple[bytes | None, int]:
+        """Remove versions invisible to every read at or after `horizon`, visiting at
+        most `budget` stored versions from escaped key `after`. Returns (where to
+        continue or None at the end, versions removed)."""
+        removed = 0
+        with self.env.begin(write=True, db=self._versions) as txn:
+            cur = txn.cursor()
+            positioned = cur.set_range(after)
+            current: bytes | None = None
+            seen_at_horizon = False
+            while positioned and budget > 0:
+                budget -= 1
+                stored = cur.key()
+                esc, ts = _split(stored)
+                if esc != current:
+                    current, seen_at_horizon = esc, False
+                if ts <= horizon:
+                    is_oldest = not self._has_older(txn, esc, ts)
+                    if seen_at_horizon or (cur.value()[:1] == _DEL and is_oldest):
+                        positioned = cur.delete()
+                        removed += 1
+                        continue
+                    seen_at_horizon = True
+                positioned = cur.next()
+            return (cur.key() if positioned else None), removed
+
+    def _has_older(self, txn, esc: bytes, ts: int) -> bool:
+        if ts == 0:
+            return False
+        cur = txn.cursor()
+        return cur.set_range(_version_key(esc, ts - 1)) and cur.key()[:-8] == esc
+
+    def version_count(self) -> int:
+        with self.env.begin(db=self._versions) as txn:
+            return txn.stat(self._versions)["entries"]
+
+
+def check_key(key: bytes) -> None:
+    if len(key) > STORAGE_KEY_BYTES_MAX:
+        raise errors.KeySizeTooLarge()
+
+
+Reader = Callable[[bytes, int], bytes | None]

@@ -1,0 +1,126 @@
+"""The storage role: applies the crossbar's ordered feed and serves reads at τ.
+
+A read at τ is served only once the applied watermark is ≥ τ (every commit ≤ τ is
+here), so a snapshot is never missing a commit (DESIGN.md §5). Until then the read
+waits — bounded by `read_wait_max_ns`, after which the client gets a clear retryable
+error — and storage asks the crossbar for an immediate heartbeat so an idle cluster
+answers in one round trip rather than at the next heartbeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import os
+from dataclasses import dataclass
+
+from borealis.control.shardmap import CROSSBAR_ADDRESS, storage_address
+from borealis.core import errors
+from borealis.crossbar.messages import NeedWatermark
+from borealis.runtime.base import Runtime
+from borealis.storage.engine import MvccStore
+from borealis.storage.messages import Applied, AppliedQuery, Apply, Get, GetReply, Scan, ScanReply
+
+log = logging.getLogger(__name__)
+
+MS = 1_000_000
+S = 1_000_000_000
+
+
+@dataclass
+class StorageConfig:
+    read_wait_max_ns: int = 5 * S
+    window_ns: int = 300 * S  # MVCC history kept: the maximum transaction age
+    sync_interval_ns: int = 200 * MS
+    gc_interval_ns: int = 1 * S
+    gc_budget_versions: int = 2000
+    waiters_max: int = 100_000
+    # Deliberate bug for negative tests: serve reads without waiting for the watermark.
+    buggy_serve_early: bool = False
+
+
+class Storage:
+    def __init__(self, runtime: Runtime, index: int, config: StorageConfig | None = None) -> None:
+        self.rt = runtime
+        self.index = index
+        self.config = config or StorageConfig()
+        self.store: MvccStore | None = None
+        self._waiters: list[tuple[int, int, asyncio.Future]] = []
+        self._seq = itertools.count()
+        self._nudged = 0
+        self._gc_cursor = b""
+
+    @property
+    def applied(self) -> int:
+        return self.store.applied if self.store else 0
+
+    async def start(self) -> None:
+        path = self.rt.disk.real_path("lmdb")
+        os.makedirs(path, exist_ok=True)
+        self.store = MvccStore(path)
+        self.rt.on_close(self.store.close)
+        self.rt.listen(storage_address(self.index), self._handle)
+        self.rt.spawn(self._maintenance_loop(), name=f"store{self.index} sync")
+
+    async def _handle(self, sender: str, msg):
+        if isinstance(msg, Apply):
+            return self._apply(msg)
+        if isinstance(msg, Get):
+            await self._wait_for(msg.ts)
+            store = self.store
+            return GetReply(tuple(store.get(k, msg.ts) for k in msg.keys))
+        if isinstance(msg, Scan):
+            await self._wait_for(msg.ts)
+            rows, more, scanned = self.store.scan(
+                msg.start, msg.end, msg.ts, limit=msg.limit, reverse=msg.reverse,
+                filter=msg.filter, projection=msg.projection)
+            return ScanReply(tuple(rows), more, scanned)
+        if isinstance(msg, AppliedQuery):
+            return Applied(self.store.applied, self.store.durable)
+        raise errors.ProtocolViolation(what=f"storage got {type(msg).__name__}")
+
+    def _apply(self, msg: Apply) -> Applied:
+        applied = self.store.apply(msg.commits, msg.watermark)
+        waiters = self._waiters
+        while waiters and waiters[0][0] <= applied:
+            _, _, future = heapq.heappop(waiters)
+            if not future.done():
+                future.set_result(None)
+        return Applied(applied, self.store.durable)
+
+    async def _wait_for(self, ts: int) -> None:
+        if ts < self.store.applied - self.config.window_ns:
+            raise errors.TransactionAgeLimit()
+        if ts <= self.store.applied or self.config.buggy_serve_early:
+            return
+        if len(self._waiters) >= self.config.waiters_max:
+            raise errors.Unavailable(what=f"storage shard {self.index} (too many waiting reads)")
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (ts, next(self._seq), future))
+        if ts > self._nudged:
+            self._nudged = ts
+            self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(ts))
+        try:
+            await asyncio.wait_for(future, self.config.read_wait_max_ns / 1e9)
+        except TimeoutError:
+            raise errors.ReadTimeout() from None
+
+    async def _maintenance_loop(self) -> None:
+        since_gc = 0
+        while True:
+            await self.rt.sleep(self.config.sync_interval_ns)
+            self.store.sync()
+            since_gc += self.config.sync_interval_ns
+            if since_gc >= self.config.gc_interval_ns:
+                since_gc = 0
+                self._collect_garbage()
+
+    def _collect_garbage(self) -> None:
+        horizon = self.store.applied - self.config.window_ns
+        if horizon <= 0:
+            return
+        cursor, _ = self.store.collect_garbage(horizon, self._gc_cursor,
+                                               self.config.gc_budget_versions)
+        self._gc_cursor = cursor or b""
