@@ -123,6 +123,7 @@ class Adjudicator:
 
     async def start(self) -> None:
         self.journal = await JournalLog.open(self.rt.disk, "journal", spawn=self.rt.spawn)
+        self.rt.on_close(self.journal.close)
         self._recover()
         self.rt.listen(adjudicator_address(self.index), self._handle)
         self.rt.listen(journal_address(self.index), self._handle_journal)

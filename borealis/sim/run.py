@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workload", choices=sorted(WORKLOADS), action="append")
     parser.add_argument("--duration-ms", type=int, default=2000)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--bug", choices=("adjudicator", "storage"),
+                        help="switch on a deliberate bug, to see the checkers catch it")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     workloads = args.workload or sorted(WORKLOADS)
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     for seed in range(args.first, args.first + args.seeds):
         for workload in workloads:
-            result = run_one(workload, seed, duration_ns=args.duration_ms * MS)
+            result = run_one(workload, seed, duration_ns=args.duration_ms * MS, buggy=args.bug)
             txns += result.committed + result.aborted + result.unknown
             if args.verbose or not result.ok:
                 print(f"[{profile_for(seed)}] {result.summary()} trace={result.trace_hash[:16]}")
@@ -77,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed += 1
                 for problem in result.problems:
                     print(f"    {problem}")
-                print(f"    replay: {replay_command(workload, seed)}")
+                print(f"    replay: {replay_command(workload, seed)}"
+                      + (f" (with --bug {args.bug})" if args.bug else ""))
     elapsed = time.monotonic() - started
     runs = args.seeds * len(workloads)
     print(f"{runs - failed} passed, {failed} failed; {txns} transactions in {elapsed:.1f}s "

@@ -387,7 +387,8 @@ def si_history(rng: random.Random, n: int, processes: int, keys: int, *,
             continue
         snap_at, ops = running.pop(i)
         written = {op.key for op in ops if isinstance(op, Append)}
-        conflict = first_committer_wins and any(last_write.get(k, -(2**62)) >= snap_at for k in written)
+        since_snapshot = (last_write.get(k, -(2**62)) >= snap_at for k in written)
+        conflict = first_committer_wins and any(since_snapshot)
         # 5% client aborts, 80% ok, 5% info that committed, 10% info that did not
         roll = rng.random()
         applied = not conflict and 0.05 <= roll < 0.9

@@ -35,7 +35,8 @@ Semantic decisions:
 Costs: linear in the total size of the reads, plus Tarjan's SCC algorithm (iterative)
 and one BFS per reported cycle. Real-time edges are a transitive reduction: each
 transaction is linked only from the frontier of transactions acknowledged before it was
-invoked and not already implied through another one.
+invoked and not already implied through another one. Many readers of a key's latest
+version reach its many unobserved writers through one virtual hub node, not pairwise.
 """
 
 from __future__ import annotations
@@ -208,7 +209,8 @@ def _txn_observations(idx: _Index, txn: Txn, report: dict[str, list[str]]) -> li
     return out
 
 
-def _check_reads(idx: _Index, key: str, obs: list[_Obs], report: dict[str, list[str]]) -> tuple[int, ...]:
+def _check_reads(idx: _Index, key: str, obs: list[_Obs],
+                 report: dict[str, list[str]]) -> tuple[int, ...]:
     """Report bad reads of `key` and return its version order (the longest clean read).
 
     Reads that are not prefixes of the version order are marked incompatible and take no
@@ -465,7 +467,9 @@ def _cycles(graph: _Graph, report: dict[str, list[str]]) -> None:
         done = set()
         for s, edges in enumerate(out):
             for t, kind in edges:
-                if comp[s] != comp[t] or comp[s] in done or not _is_seed(graph, s, t, kind, allowed, seed):
+                if comp[s] != comp[t] or comp[s] in done:
+                    continue
+                if not _is_seed(graph, s, t, kind, allowed, seed):
                     continue
                 done.add(comp[s])
                 walk = _cycle_through(out, comp, s, t, kind)
@@ -552,7 +556,8 @@ def _sccs(out: list[list[tuple[int, int]]]) -> list[int]:
 _Step = tuple[int, int, bool]  # (txn index, kind of its outgoing edge, is the seed edge)
 
 
-def _cycle_through(out: list[list[tuple[int, int]]], comp: list[int], s: int, t: int, kind: int) -> list[_Step]:
+def _cycle_through(out: list[list[tuple[int, int]]], comp: list[int],
+                   s: int, t: int, kind: int) -> list[_Step]:
     """A shortest closed walk through the transition s -> t, within their component."""
     parent: dict[int, tuple[int, int] | None] = {t: None}
     queue = deque([t])
