@@ -202,7 +202,10 @@ class MvccStore:
                 if ts <= horizon:
                     is_oldest = not self._has_older(txn, esc, ts)
                     if seen_at_horizon or (cur.value()[:1] == _DEL and is_oldest):
-                        positioned = cur.delete()
+                        # delete() moves to the next entry and returns True even when
+                        # it removed the last one; the cursor is then unpositioned.
+                        cur.delete()
+                        positioned = bool(cur.key())
                         removed += 1
                         continue
                     seen_at_horizon = True

@@ -1,0 +1,69 @@
+"""The `borealis` command.
+
+    borealis start [--data-dir DIR] [--shards N] [--port P]   the embedded cluster
+    borealis sim [--seeds N] [--first S] [--workload W]       simulation runs
+
+`start` runs every role in this process (DESIGN.md §1, shape 1) on uvloop, with data
+under `--data-dir`, until SIGINT/SIGTERM. The PostgreSQL frontend that listens on
+`--port` is the query processor's job and arrives with it; until then `start` serves
+the transactional core only and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
+from borealis.runtime.aio import install_uvloop
+
+log = logging.getLogger("borealis")
+
+
+async def _start(args: argparse.Namespace) -> int:
+    config = EmbeddedConfig(os.path.abspath(args.data_dir), shards=args.shards,
+                            codec_roundtrip=False)
+    cluster = EmbeddedCluster(config)
+    await cluster.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"borealis: embedded cluster up — {cluster.map.adjudicator_count} adjudicators, "
+          f"{cluster.map.storage_count} storage shards, data in {config.data_dir}", flush=True)
+    print(f"borealis: the PostgreSQL frontend (port {args.port}) is not built yet; "
+          "only the transactional core runs. Stop with Ctrl-C.", flush=True)
+    await stop.wait()
+    print("borealis: stopping", flush=True)
+    await cluster.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="borealis", description="An open-source Aurora DSQL")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="run the embedded cluster")
+    start.add_argument("--data-dir", default="data")
+    start.add_argument("--shards", type=int, default=4)
+    start.add_argument("--port", type=int, default=5432)
+    start.add_argument("--log-level", default="WARNING")
+    sim = sub.add_parser("sim", help="run simulation seeds")
+    sim.add_argument("rest", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.command == "sim":
+        from borealis.sim.run import main as sim_main
+        return sim_main(args.rest)
+    logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.WARNING),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.shards < 1 or args.shards > 256:
+        parser.error("--shards must be between 1 and 256")
+    install_uvloop()
+    return asyncio.run(_start(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
