@@ -54,6 +54,7 @@ from borealis.journal.records import (
     JournalRead,
     OutcomeRecord,
     PromiseRecord,
+    Trim,
     VoteRecord,
 )
 from borealis.runtime.base import Runtime
@@ -74,6 +75,7 @@ class AdjudicatorConfig:
     resolve_retry_ns: int = 100 * MS
     vote_resend_ns: int = 30 * MS
     outcome_attempt_ns: int = 40 * MS
+    trim_margin_ns: int = 60 * S
     journal_read_records_max: int = 1024
     # Deliberate bug for negative tests: skip the conflict check entirely.
     buggy_skip_conflict_check: bool = False
@@ -216,6 +218,12 @@ class Adjudicator:
         raise errors.ProtocolViolation(what=f"adjudicator got {type(msg).__name__}")
 
     async def _dedup(self, txn_id: bytes, deadline: int, run) -> CommitReply:
+        committed = self._committed.get(txn_id)
+        if committed is not None:
+            # A retry of a commit that is already in the journal — possibly from before
+            # a restart, so `_recent` forgot it. Re-validating would make the
+            # transaction conflict with its own writes.
+            return CommitReply(committed)
         entry = self._recent.get(txn_id)
         if entry is None:
             future = asyncio.get_running_loop().create_future()
@@ -472,7 +480,22 @@ class Adjudicator:
             limit = self.rt.clock.latest + self.config.bump_ahead_max_ns
             await self._advance_floor(min(msg.ts, limit))
             return Ack()
+        if isinstance(msg, Trim):
+            await self._trim(msg.durable_ts)
+            return Ack()
         raise errors.ProtocolViolation(what=f"journal got {type(msg).__name__}")
+
+    async def _trim(self, durable_ts: int) -> None:
+        """Drop journal records storage has durably applied and recovery no longer
+        needs: recovery rebuilds the last `window_ns` of commits and must still find
+        every unresolved vote, so keep both."""
+        assert self.journal is not None
+        keep_from = min(durable_ts, self.rt.clock.now() - self.config.window_ns
+                        - self.config.trim_margin_ns)
+        for promised in self._promised.values():
+            keep_from = min(keep_from, promised.vote.ts - 1)
+        if keep_from > 0:
+            await self.journal.trim(self.journal.first_lsn_after_ts(keep_from))
 
     async def _read_journal(self, msg: JournalRead) -> JournalBatch:
         assert self.journal is not None

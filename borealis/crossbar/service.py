@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from borealis.control.shardmap import CROSSBAR_ADDRESS, ShardMap, journal_address, storage_address
 from borealis.core import errors, messages
 from borealis.crossbar.messages import NeedWatermark
-from borealis.journal.records import Bump, CommitRecord, JournalBatch, JournalRead
+from borealis.journal.records import Bump, CommitRecord, JournalBatch, JournalRead, Trim
 from borealis.runtime.base import Runtime
 from borealis.storage.messages import Applied, AppliedQuery, Apply
 
@@ -48,6 +48,7 @@ class CrossbarConfig:
     apply_commits_max: int = 2048  # commits coalesced into one Apply
     call_timeout_ns: int = 200 * MS  # beyond a long poll's own wait
     retry_ns: int = 10 * MS
+    trim_interval_ns: int = 10_000 * MS
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Crossbar:
         self.released = 0  # the last watermark released to storage
         self._start_ts = 0
         self._bumped = 0
+        self._durable = [0] * shard_map.storage_count  # per shard, from Apply acks
 
     async def start(self) -> None:
         self.rt.listen(CROSSBAR_ADDRESS, self._handle)
@@ -84,6 +86,7 @@ class Crossbar:
             self.rt.spawn(self._read_loop(cursor), name=f"xbar read {cursor.index}")
         for shard in range(len(self._queues)):
             self.rt.spawn(self._send_loop(shard), name=f"xbar send {shard}")
+        self.rt.spawn(self._trim_loop(), name="xbar trim")
         await self._merge_loop()
 
     async def _lowest_applied(self) -> int:
@@ -199,7 +202,18 @@ class Crossbar:
             request = Apply(tuple(commits), watermark)
             while True:
                 try:
-                    await self.rt.call(address, request, self.config.call_timeout_ns)
+                    reply = await self.rt.call(address, request, self.config.call_timeout_ns)
                     break
                 except errors.BorealisError:
                     await self.rt.sleep(self.config.retry_ns)
+            if isinstance(reply, Applied):
+                self._durable[shard] = max(self._durable[shard], reply.durable)
+
+    async def _trim_loop(self) -> None:
+        """Tell every journal how far all storage shards have durably applied."""
+        while True:
+            await self.rt.sleep(self.config.trim_interval_ns)
+            durable = min(self._durable)
+            if durable > 0:
+                for cursor in self._journals:
+                    self.rt.send(journal_address(cursor.index), Trim(durable))

@@ -88,5 +88,13 @@ class Bump:
     ts: int
 
 
+@message(38)
+class Trim:
+    """Every storage shard has durably applied every commit ≤ `durable_ts`: records
+    below it may go once the adjudicator no longer needs them for recovery."""
+
+    durable_ts: int
+
+
 def describe(record: Any) -> str:
     return f"{type(record).__name__}(ts={record.ts})"

@@ -39,6 +39,7 @@ _DEL = b"D"
 _APPLIED = b"applied"
 # LMDB's compiled-in key limit (511) minus the version suffix and escaping overhead.
 STORAGE_KEY_BYTES_MAX = 480
+_LMDB_KEY_BYTES_MAX = 511
 SCAN_REPLY_BYTES_MAX = 4 << 20
 
 
@@ -224,7 +225,8 @@ class MvccStore:
 
 
 def check_key(key: bytes) -> None:
-    if len(key) > STORAGE_KEY_BYTES_MAX:
+    # `escape` doubles every 0x00 byte, so the stored form must be checked as well.
+    if len(key) > STORAGE_KEY_BYTES_MAX or len(escape(key)) + _TS.size > _LMDB_KEY_BYTES_MAX:
         raise errors.KeySizeTooLarge()
 
 
