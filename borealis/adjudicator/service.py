@@ -69,7 +69,7 @@ S = 1_000_000_000
 class AdjudicatorConfig:
     window_ns: int = 300 * S  # conflict state and maximum transaction age
     heartbeat_interval_ns: int = 20 * MS
-    promise_ahead_ns: int = 1 * S
+    promise_ahead_ns: int = 250 * MS
     bump_ahead_max_ns: int = 50 * MS  # how far past its clock a Bump may push the floor
     resolve_grace_ns: int = 50 * MS
     resolve_retry_ns: int = 100 * MS
@@ -222,7 +222,10 @@ class Adjudicator:
         if committed is not None:
             # A retry of a commit that is already in the journal — possibly from before
             # a restart, so `_recent` forgot it. Re-validating would make the
-            # transaction conflict with its own writes.
+            # transaction conflict with its own writes. The answer still waits out
+            # commit-wait: τ_commit may be ahead of true time (a floor raised to a
+            # promise after a restart), and acknowledging early breaks real-time order.
+            await self._commit_wait(committed)
             return CommitReply(committed)
         entry = self._recent.get(txn_id)
         if entry is None:
