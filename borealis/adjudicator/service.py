@@ -316,7 +316,8 @@ class Adjudicator:
         try:
             timeout = max(0, req.deadline - self.rt.clock.now())
             try:
-                await asyncio.wait_for(deciding.done.wait(), timeout / 1e9)
+                async with asyncio.timeout(timeout / 1e9):
+                    await deciding.done.wait()
             except TimeoutError:
                 self._broadcast_outcome(req, False, 0)
                 raise errors.CommitDeadlineExceeded() from None
@@ -511,7 +512,8 @@ class Adjudicator:
         if not records and msg.wait_ns > 0 and known <= msg.seen_watermark:
             progress = self._progress
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(progress.wait(), msg.wait_ns / 1e9)
+                async with asyncio.timeout(msg.wait_ns / 1e9):
+                    await progress.wait()
             records = self.journal.read(after, count)
             if not records and self.watermark() == known:
                 return JournalBatch((), known, after)

@@ -58,7 +58,10 @@ class RpcEndpoint:
         self._pending[call_id] = future
         try:
             self._transmit(address, Envelope(self.name, call_id, request))
-            reply = await asyncio.wait_for(future, timeout_ns / 1e9)
+            # Not asyncio.wait_for: on Python 3.11 it drops a cancellation that arrives
+            # together with the reply, and a retry loop around the call never ends.
+            async with asyncio.timeout(timeout_ns / 1e9):
+                reply = await future
         except TimeoutError:
             raise errors.Unavailable(what=address) from None
         finally:

@@ -103,7 +103,9 @@ class Storage:
             self._nudged = ts
             self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(ts))
         try:
-            await asyncio.wait_for(future, self.config.read_wait_max_ns / 1e9)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+            async with asyncio.timeout(self.config.read_wait_max_ns / 1e9):
+                await future
         except TimeoutError:
             raise errors.ReadTimeout() from None
 

@@ -1,0 +1,412 @@
+"""The transaction client (`borealis.qp.txn`) over a real embedded cluster of three
+shards: read-your-own-writes for get and scan (across shards, with limits, reverse
+order and pushdown), snapshot reads at τ_start, read-only commits, write-write,
+FOR UPDATE and catalog-version conflicts (OC000 / OC001), multi-shard atomicity, use
+after commit, and data surviving a restart on the same directory.
+
+No pytest-asyncio here: every test runs its body with `asyncio.run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
+from borealis.core import errors, values
+from borealis.core.keyspace import CATALOG_VERSION_KEY
+from borealis.qp.txn import TxnClient
+
+# One key prefix per shard of the uniform 3-shard map (cuts at 0x55 and 0xaa).
+S0, S1, S2 = b"\x10", b"\x60", b"\xc0"
+
+
+def run(tmp_path, body: Callable[[EmbeddedCluster, TxnClient], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with EmbeddedCluster(EmbeddedConfig(str(tmp_path), shards=3)) as cluster:
+            assert cluster.map.storage_count == 3
+            await body(cluster, cluster.txn_client())
+
+    asyncio.run(main())
+
+
+async def commit_rows(client: TxnClient, rows: dict[bytes, bytes | None]) -> int:
+    txn = client.begin()
+    for key, value in rows.items():
+        if value is None:
+            txn.delete(key)
+        else:
+            txn.put(key, value)
+    return await txn.commit()
+
+
+async def read_all(client: TxnClient) -> dict[bytes, bytes]:
+    txn = client.begin()
+    rows = await txn.scan(b"", None)
+    await txn.commit()
+    return dict(rows)
+
+
+BASE = {
+    S0 + b"a": b"s0a", S0 + b"b": b"s0b",
+    S1 + b"a": b"s1a", S1 + b"b": b"s1b",
+    S2 + b"a": b"s2a", S2 + b"b": b"s2b",
+}
+
+
+def overlay(base: dict[bytes, bytes], own: dict[bytes, bytes | None]) -> list[tuple[bytes, bytes]]:
+    merged = {**base, **own}
+    return sorted((k, v) for k, v in merged.items() if v is not None)
+
+
+# ----------------------------------------------------------------- own writes
+
+
+def test_get_reads_own_writes_over_storage(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, BASE)
+        txn = client.begin()
+        txn.put(S0 + b"a", b"mine")
+        txn.delete(S1 + b"a")
+        txn.put(S2 + b"new", b"fresh")
+        txn.delete(S2 + b"never")
+        assert await txn.get(S0 + b"a") == b"mine"
+        assert await txn.get(S1 + b"a") is None
+        assert await txn.get(S2 + b"new") == b"fresh"
+        assert await txn.get(S2 + b"never") is None
+        assert await txn.get(S1 + b"b") == b"s1b"
+        assert await txn.get_many([S2 + b"a", S0 + b"a", S1 + b"a", S0 + b"zz"]) == \
+            [b"s2a", b"mine", None, None]
+        # A later write to the same key replaces the earlier one.
+        txn.put(S1 + b"a", b"revived")
+        assert await txn.get(S1 + b"a") == b"revived"
+        # Nobody else sees the buffered writes.
+        other = client.begin()
+        assert await other.get(S0 + b"a") == b"s0a"
+        assert await other.get(S2 + b"new") is None
+
+    run(tmp_path, body)
+
+
+def test_scan_overlays_own_puts_and_deletes_across_shards(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, BASE)
+        txn = client.begin()
+        own = {S0 + b"a": None, S0 + b"c": b"own0c", S1 + b"b": b"own1b",
+               S1 + b"a": None, S2 + b"0": b"own20", b"\xff": b"last"}
+        for key, value in own.items():
+            if value is None:
+                txn.delete(key)
+            else:
+                txn.put(key, value)
+        expected = overlay(BASE, own)
+        assert await txn.scan(b"", None) == expected
+        assert await txn.scan(b"", None, reverse=True) == expected[::-1]
+        # Bounds that start and end inside shards.
+        inside = [(k, v) for k, v in expected if S0 + b"b" <= k < S2 + b"a"]
+        assert await txn.scan(S0 + b"b", S2 + b"a") == inside
+        assert await txn.scan(S0 + b"b", S2 + b"a", reverse=True) == inside[::-1]
+        assert await txn.scan(S1 + b"a", S1 + b"b") == []
+
+    run(tmp_path, body)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_scan_limit_with_own_writes(tmp_path, reverse):
+    async def body(cluster, client):
+        base = {S0 + bytes([i]): b"b%d" % i for i in range(4)}
+        base |= {S1 + bytes([i]): b"c%d" % i for i in range(4)}
+        base |= {S2 + bytes([i]): b"d%d" % i for i in range(4)}
+        await commit_rows(client, base)
+        txn = client.begin()
+        # Delete the rows a limited storage read would return first, in both directions.
+        own: dict[bytes, bytes | None] = {k: None for k in sorted(base)[:3] + sorted(base)[-3:]}
+        own[S1 + b"\x01\x00"] = b"inserted"
+        own[S1 + b"\x02"] = b"updated"
+        for key, value in own.items():
+            if value is None:
+                txn.delete(key)
+            else:
+                txn.put(key, value)
+        expected = overlay(base, own)
+        if reverse:
+            expected.reverse()
+        for limit in (1, 2, 3, 5, len(expected), len(expected) + 4):
+            assert await txn.scan(b"", None, limit=limit, reverse=reverse) == expected[:limit]
+        inside = [(k, v) for k, v in expected if S1 <= k < S2 + b"\x02"]
+        assert await txn.scan(S1, S2 + b"\x02", limit=3, reverse=reverse) == inside[:3]
+
+    run(tmp_path, body)
+
+
+def test_filter_and_projection_apply_to_own_rows(tmp_path):
+    async def body(cluster, client):
+        stored = {S0 + b"1": (1, "ann", 10), S1 + b"2": (2, "bob", 1),
+                  S2 + b"3": (3, "cy", 20), S2 + b"4": (4, "dee", 30)}
+        await commit_rows(client, {k: values.dumps(r) for k, r in stored.items()})
+        txn = client.begin()
+        txn.put(S0 + b"0", values.dumps((0, "new-pass", 99)))
+        txn.put(S0 + b"5", values.dumps((5, "new-fail", 2)))
+        txn.put(S1 + b"2", values.dumps((2, "bob-now-passes", 50)))
+        txn.put(S2 + b"3", values.dumps((3, "cy-now-fails", None)))
+        txn.delete(S2 + b"4")
+        f = ("cmp", ">=", ("col", 2), ("const", 10))
+        assert await txn.scan(b"", None, filter=f, projection=(1,)) == [
+            (S0 + b"0", ("new-pass",)),
+            (S0 + b"1", ("ann",)),
+            (S1 + b"2", ("bob-now-passes",)),
+        ]
+        assert await txn.scan(b"", None, filter=f, projection=(2, 0), reverse=True,
+                              limit=2) == [(S1 + b"2", (50, 2)), (S0 + b"1", (10, 1))]
+        # Filter only: full decoded rows; projection only: every visible row.
+        assert await txn.scan(S0, S1, filter=f) == [
+            (S0 + b"0", (0, "new-pass", 99)), (S0 + b"1", (1, "ann", 10))]
+        assert [v for _, v in await txn.scan(b"", None, projection=(0,))] == \
+            [(0,), (1,), (5,), (2,), (3,)]
+
+    run(tmp_path, body)
+
+
+# ----------------------------------------------------------------- snapshots
+
+
+def test_read_only_commit_returns_t_start_and_never_conflicts(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, {S1 + b"k": b"v1"})
+        reader = client.begin()
+        assert await reader.get(S1 + b"k") == b"v1"
+        await reader.scan(b"", None)
+        reader.check(CATALOG_VERSION_KEY)
+        t_commit = await commit_rows(client, {S1 + b"k": b"v2", CATALOG_VERSION_KEY: b"1"})
+        assert t_commit > reader.t_start
+        assert reader.read_only
+        assert await reader.commit() == reader.t_start
+        assert reader.state == "committed"
+
+    run(tmp_path, body)
+
+
+def test_snapshot_does_not_see_later_commits(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, {S0 + b"k": b"old", S2 + b"k": b"old"})
+        snap = client.begin()
+        assert await snap.get(S0 + b"k") == b"old"
+        t_commit = await commit_rows(client, {S0 + b"k": b"new", S1 + b"k": b"new",
+                                              S2 + b"k": None})
+        assert t_commit > snap.t_start
+        assert await snap.get(S0 + b"k") == b"old"
+        assert await snap.get(S1 + b"k") is None
+        assert await snap.scan(b"", None) == [(S0 + b"k", b"old"), (S2 + b"k", b"old")]
+        later = client.begin()
+        assert await later.scan(b"", None) == [(S0 + b"k", b"new"), (S1 + b"k", b"new")]
+
+    run(tmp_path, body)
+
+
+def test_snapshot_is_taken_at_first_use(tmp_path):
+    async def body(cluster, client):
+        txn = client.begin()
+        assert txn.t_start is None
+        await commit_rows(client, {S1 + b"k": b"v"})
+        assert await txn.get(S1 + b"k") == b"v"
+        first = txn.t_start
+        assert first is not None
+        await txn.get(S0 + b"x")
+        assert txn.t_start == first
+
+    run(tmp_path, body)
+
+
+# ----------------------------------------------------------------- conflicts
+
+
+def test_write_write_conflict_aborts_the_later_committer(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, {S1 + b"k": b"v0"})
+        first, second = client.begin(), client.begin()
+        first.put(S1 + b"k", b"first")
+        second.put(S1 + b"k", b"second")
+        await first.commit()
+        with pytest.raises(errors.OccConflict) as info:
+            await second.commit()
+        assert info.value.sqlstate == "40001"
+        assert "(OC000)" in str(info.value)
+        assert second.state == "aborted"
+        assert (await read_all(client))[S1 + b"k"] == b"first"
+        # A transaction that starts after the commit may write the key.
+        await commit_rows(client, {S1 + b"k": b"third"})
+        assert (await read_all(client))[S1 + b"k"] == b"third"
+
+    run(tmp_path, body)
+
+
+def test_disjoint_concurrent_writers_both_commit(tmp_path):
+    async def body(cluster, client):
+        a, b = client.begin(), client.begin()
+        a.put(S0 + b"a", b"1")
+        b.put(S0 + b"b", b"2")
+        t_a = await a.commit()
+        t_b = await b.commit()
+        assert t_a != t_b
+        assert await read_all(client) == {S0 + b"a": b"1", S0 + b"b": b"2"}
+
+    run(tmp_path, body)
+
+
+@pytest.mark.parametrize("data_key", [S0 + b"row", S2 + b"row"], ids=["same-shard", "other-shard"])
+def test_catalog_version_check_gives_schema_conflict(tmp_path, data_key):
+    async def body(cluster, client):
+        txn = client.begin()
+        txn.check(CATALOG_VERSION_KEY)
+        txn.put(data_key, b"v")
+        await commit_rows(client, {CATALOG_VERSION_KEY: b"2"})  # a DDL elsewhere
+        with pytest.raises(errors.SchemaConflict) as info:
+            await txn.commit()
+        assert info.value.sqlstate == "40001"
+        assert "(OC001)" in str(info.value)
+        assert data_key not in await read_all(client)
+
+    run(tmp_path, body)
+
+
+def test_check_without_a_concurrent_write_commits(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, {CATALOG_VERSION_KEY: b"1"})
+        txn = client.begin()
+        txn.check(CATALOG_VERSION_KEY)
+        txn.put(S1 + b"row", b"v")
+        await txn.commit()
+        assert (await read_all(client))[S1 + b"row"] == b"v"
+
+    run(tmp_path, body)
+
+
+def test_lock_conflicts_like_a_write(tmp_path):
+    async def body(cluster, client):
+        await commit_rows(client, {S1 + b"k": b"v0"})
+        # A writer commits first: the locker aborts.
+        locker, writer = client.begin(), client.begin()
+        locker.lock(S1 + b"k")
+        locker.put(S2 + b"other", b"x")
+        writer.put(S1 + b"k", b"w")
+        await writer.commit()
+        with pytest.raises(errors.OccConflict):
+            await locker.commit()
+        # The locker commits first: the writer aborts, and the lock wrote no value.
+        locker, writer = client.begin(), client.begin()
+        locker.lock(S1 + b"k")
+        writer.put(S1 + b"k", b"w2")
+        await locker.commit()
+        with pytest.raises(errors.OccConflict):
+            await writer.commit()
+        rows = await read_all(client)
+        assert rows[S1 + b"k"] == b"w"
+        assert S2 + b"other" not in rows
+
+    run(tmp_path, body)
+
+
+# ----------------------------------------------------------------- atomicity
+
+
+def test_multi_shard_commit_is_visible_whole(tmp_path):
+    async def body(cluster, client):
+        rows = {S0 + b"x": b"0", S1 + b"x": b"1", S2 + b"x": b"2"}
+        t_commit = await commit_rows(client, rows)
+        txn = client.begin()
+        assert txn.snapshot() > t_commit
+        assert await txn.get_many(list(rows)) == list(rows.values())
+        assert await txn.scan(b"", None) == sorted(rows.items())
+
+    run(tmp_path, body)
+
+
+def test_multi_shard_conflict_writes_nothing_anywhere(tmp_path):
+    async def body(cluster, client):
+        big = client.begin()
+        for prefix in (S0, S1, S2):
+            big.put(prefix + b"x", b"big")
+        await commit_rows(client, {S1 + b"x": b"winner"})
+        with pytest.raises(errors.OccConflict):
+            await big.commit()
+        assert await read_all(client) == {S1 + b"x": b"winner"}
+        # The refused transaction's keys are free again: promises were released.
+        await commit_rows(client, {S0 + b"x": b"after", S2 + b"x": b"after"})
+        assert await read_all(client) == {S0 + b"x": b"after", S1 + b"x": b"winner",
+                                          S2 + b"x": b"after"}
+
+    run(tmp_path, body)
+
+
+# ----------------------------------------------------------------- lifecycle
+
+
+def test_transaction_is_closed_after_commit(tmp_path):
+    async def body(cluster, client):
+        txn = client.begin()
+        txn.put(S0 + b"k", b"v")
+        await txn.commit()
+        reader = client.begin()
+        await reader.commit()
+        aborted = client.begin()
+        aborted.abort()
+        for closed in (txn, reader, aborted):
+            with pytest.raises(errors.TransactionClosed):
+                await closed.get(S0 + b"k")
+            with pytest.raises(errors.TransactionClosed):
+                await closed.scan(b"", None)
+            with pytest.raises(errors.TransactionClosed):
+                closed.put(S0 + b"k", b"again")
+            with pytest.raises(errors.TransactionClosed):
+                closed.delete(S0 + b"k")
+            with pytest.raises(errors.TransactionClosed):
+                closed.lock(S0 + b"k")
+            with pytest.raises(errors.TransactionClosed):
+                closed.check(CATALOG_VERSION_KEY)
+            with pytest.raises(errors.TransactionClosed):
+                await closed.commit()
+        assert errors.TransactionClosed.sqlstate == "25P02"
+        assert await read_all(client) == {S0 + b"k": b"v"}
+
+    run(tmp_path, body)
+
+
+def test_transaction_is_closed_after_a_failed_commit(tmp_path):
+    async def body(cluster, client):
+        a, b = client.begin(), client.begin()
+        a.put(S2 + b"k", b"a")
+        b.put(S2 + b"k", b"b")
+        await a.commit()
+        with pytest.raises(errors.OccConflict):
+            await b.commit()
+        with pytest.raises(errors.TransactionClosed):
+            await b.get(S2 + b"k")
+        with pytest.raises(errors.TransactionClosed):
+            await b.commit()
+
+    run(tmp_path, body)
+
+
+def test_data_survives_a_restart(tmp_path):
+    rows = {S0 + b"p": b"0", S1 + b"p": b"1", S2 + b"p": b"2", S2 + b"q": b"gone"}
+
+    async def first(cluster, client):
+        await commit_rows(client, rows)
+        await commit_rows(client, {S2 + b"q": None, S1 + b"p": b"1b"})
+
+    async def second(cluster, client):
+        expected = {S0 + b"p": b"0", S1 + b"p": b"1b", S2 + b"p": b"2"}
+        assert await read_all(client) == expected
+        # Still a working cluster: conflicts and new commits behave as before.
+        a, b = client.begin(), client.begin()
+        a.put(S0 + b"p", b"a")
+        b.put(S0 + b"p", b"b")
+        await a.commit()
+        with pytest.raises(errors.OccConflict):
+            await b.commit()
+        assert (await read_all(client))[S0 + b"p"] == b"a"
+
+    run(tmp_path, first)
+    run(tmp_path, second)
