@@ -1,12 +1,12 @@
 """The `borealis` command.
 
-    borealis start [--data-dir DIR] [--shards N] [--port P]   the embedded cluster
-    borealis sim [--seeds N] [--first S] [--workload W]       simulation runs
+    borealis start [--data-dir DIR] [--shards N] [--host H] [--port P]   the embedded cluster
+    borealis sim [--seeds N] [--first S] [--workload W]                  simulation runs
 
 `start` runs every role in this process (DESIGN.md §1, shape 1) on uvloop, with data
-under `--data-dir`, until SIGINT/SIGTERM. The PostgreSQL frontend that listens on
-`--port` is the query processor's job and arrives with it; until then `start` serves
-the transactional core only and says so.
+under `--data-dir`, and a PostgreSQL frontend on `--host:--port` (TLS offered with a
+certificate generated into the data directory; `trust` authentication for local
+development), until SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -29,18 +29,38 @@ async def _start(args: argparse.Namespace) -> int:
                             codec_roundtrip=False)
     cluster = EmbeddedCluster(config)
     await cluster.start()
+    server = await _start_frontend(cluster, args)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"borealis: embedded cluster up — {cluster.map.adjudicator_count} adjudicators, "
           f"{cluster.map.storage_count} storage shards, data in {config.data_dir}", flush=True)
-    print(f"borealis: the PostgreSQL frontend (port {args.port}) is not built yet; "
-          "only the transactional core runs. Stop with Ctrl-C.", flush=True)
+    print(f"borealis: listening on {args.host}:{server.port} — connect with:\n"
+          f"    psql 'host={args.host} port={server.port} user=admin dbname=postgres'\n"
+          "Stop with Ctrl-C.", flush=True)
     await stop.wait()
     print("borealis: stopping", flush=True)
+    await server.close()
     await cluster.stop()
     return 0
+
+
+async def _start_frontend(cluster: EmbeddedCluster, args: argparse.Namespace):
+    import borealis.sql  # noqa: F401  (registers SQL value types)
+    from borealis.qp.session import QpBackend
+    from borealis.wire.auth import AuthMethod, StaticAuthenticator
+    from borealis.wire.server import Server, ServerConfig
+    from borealis.wire.tls import certificate_paths, ensure_certificates, server_ssl_context
+
+    cert_dir = os.path.join(cluster.config.data_dir, "tls")
+    ensure_certificates(cert_dir)
+    context = server_ssl_context(certificate_paths(cert_dir))
+    backend = QpBackend(cluster.txn_client)
+    server = Server(backend, StaticAuthenticator(method=AuthMethod.TRUST),
+                    ServerConfig(host=args.host, port=args.port, ssl_context=context))
+    await server.start()
+    return server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--data-dir", default="data")
     start.add_argument("--shards", type=int, default=4)
     start.add_argument("--port", type=int, default=5432)
+    start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--log-level", default="WARNING")
     sim = sub.add_parser("sim", help="run simulation seeds")
     sim.add_argument("rest", nargs=argparse.REMAINDER)

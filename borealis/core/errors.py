@@ -82,6 +82,62 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("ProtocolViolation", "08P01", "{what}"),
     ErrorSpec("InternalError", "XX000", "{what}"),
     ErrorSpec("DataCorrupted", "XX001", "{what}"),
+    # SQL: syntax, names, features, constraints (PostgreSQL wording).
+    ErrorSpec("SyntaxError", "42601", "{what}"),
+    ErrorSpec("UnsupportedStatement", "0A000", "unsupported statement: {what}"),
+    ErrorSpec("FeatureNotSupported", "0A000", "{what}"),
+    ErrorSpec("UndefinedTable", "42P01", 'relation "{name}" does not exist'),
+    ErrorSpec("UndefinedColumn", "42703", 'column "{name}" does not exist'),
+    ErrorSpec("UndefinedSchema", "3F000", 'schema "{name}" does not exist'),
+    ErrorSpec("UndefinedObject", "42704", "{what}"),
+    ErrorSpec("DuplicateTable", "42P07", 'relation "{name}" already exists'),
+    ErrorSpec("DuplicateSchema", "42P06", 'schema "{name}" already exists'),
+    ErrorSpec("DuplicateColumn", "42701", 'column "{name}" specified more than once'),
+    ErrorSpec("DuplicateObject", "42710", "{what}"),
+    ErrorSpec("AmbiguousColumn", "42702", 'column reference "{name}" is ambiguous'),
+    ErrorSpec("GroupingError", "42803", "{what}"),
+    ErrorSpec("InvalidTableDefinition", "42P16", "{what}"),
+    ErrorSpec("InvalidColumnReference", "42P10", "{what}"),
+    ErrorSpec("WrongObjectType", "42809", "{what}"),
+    ErrorSpec("DependentObjectsStillExist", "2BP01", "{what}"),
+    ErrorSpec("UniqueViolation", "23505", 'duplicate key value violates unique constraint "{name}"'),
+    ErrorSpec("NotNullViolation", "23502", 'null value in column "{column}" of relation "{table}" violates not-null constraint'),
+    ErrorSpec("CheckViolation", "23514", 'new row for relation "{table}" violates check constraint "{name}"'),
+    ErrorSpec("CardinalityViolation", "21000", "{what}"),
+    ErrorSpec("InvalidParameterValue", "22023", "{what}"),
+    ErrorSpec("ActiveSqlTransaction", "25001", "{what}"),
+    ErrorSpec("NoActiveSqlTransaction", "25P01", "{what}"),
+    ErrorSpec("UndefinedParameter", "42704", 'unrecognized configuration parameter "{name}"'),
+    ErrorSpec("InvalidPreparedStatement", "26000", 'prepared statement "{name}" does not exist'),
+    ErrorSpec("InvalidCursorName", "34000", 'portal "{name}" does not exist'),
+    ErrorSpec("DuplicatePreparedStatement", "42P05", 'prepared statement "{name}" already exists'),
+    ErrorSpec("QueryCanceled", "57014", "canceling statement due to user request"),
+    ErrorSpec("OutOfMemory", "53200", "{what}"),
+    ErrorSpec("InvalidRowCount", "2201W", "{what}"),
+    ErrorSpec("SubstringError", "22011", "{what}"),
+    ErrorSpec("GeneratedAlways", "428C9", "{what}"),
+    ErrorSpec("InvalidCatalogName", "3D000", "{what}"),
+    ErrorSpec("CantChangeRuntimeParam", "55P02", "{what}"),
+    ErrorSpec("InvalidSchemaName", "3F000", "{what}"),
+    ErrorSpec("ReservedName", "42939", "{what}"),
+    ErrorSpec("UnsupportedObject", "0A000", "{what}"),
+    ErrorSpec("TooManyColumns", "54011", "{what}"),
+    ErrorSpec("InvalidArgumentForFunction", "2201F", "{what}"),
+    # Data exceptions and type errors (types and casts; PostgreSQL wording).
+    ErrorSpec("InvalidTextRepresentation", "22P02", 'invalid input syntax for type {type}: "{value}"'),
+    ErrorSpec("InvalidBinaryRepresentation", "22P03", "{what}"),
+    ErrorSpec("NumericValueOutOfRange", "22003", 'value "{value}" is out of range for type {type}'),
+    ErrorSpec("StringDataRightTruncation", "22001", "value too long for type {type}({n})"),
+    ErrorSpec("DivisionByZero", "22012", "division by zero"),
+    ErrorSpec("InvalidDatetimeFormat", "22007", 'invalid input syntax for type {type}: "{value}"'),
+    ErrorSpec("DatetimeFieldOverflow", "22008", 'date/time field value out of range: "{value}"'),
+    ErrorSpec("IntervalFieldOverflow", "22015", "interval out of range"),
+    ErrorSpec("CharacterNotInRepertoire", "22021", 'invalid byte sequence for encoding "UTF8": {what}'),
+    ErrorSpec("UntranslatableCharacter", "22P05", "{what}"),
+    ErrorSpec("CannotCoerce", "42846", "cannot cast type {source} to {target}"),
+    ErrorSpec("DatatypeMismatch", "42804", "{what}"),
+    ErrorSpec("UndefinedFunction", "42883", "function {signature} does not exist"),
+    ErrorSpec("InvalidTimeZoneDisplacement", "22009", 'time zone displacement out of range: "{value}"'),
 )
 
 
@@ -132,3 +188,57 @@ ReadOnlyTransaction: type[BorealisError]
 ProtocolViolation: type[BorealisError]
 InternalError: type[BorealisError]
 DataCorrupted: type[BorealisError]
+SyntaxError: type[BorealisError]
+UnsupportedStatement: type[BorealisError]
+FeatureNotSupported: type[BorealisError]
+UndefinedTable: type[BorealisError]
+UndefinedColumn: type[BorealisError]
+UndefinedSchema: type[BorealisError]
+UndefinedObject: type[BorealisError]
+DuplicateTable: type[BorealisError]
+DuplicateSchema: type[BorealisError]
+DuplicateColumn: type[BorealisError]
+DuplicateObject: type[BorealisError]
+AmbiguousColumn: type[BorealisError]
+GroupingError: type[BorealisError]
+InvalidTableDefinition: type[BorealisError]
+InvalidColumnReference: type[BorealisError]
+WrongObjectType: type[BorealisError]
+DependentObjectsStillExist: type[BorealisError]
+UniqueViolation: type[BorealisError]
+NotNullViolation: type[BorealisError]
+CheckViolation: type[BorealisError]
+CardinalityViolation: type[BorealisError]
+InvalidParameterValue: type[BorealisError]
+ActiveSqlTransaction: type[BorealisError]
+NoActiveSqlTransaction: type[BorealisError]
+UndefinedParameter: type[BorealisError]
+InvalidPreparedStatement: type[BorealisError]
+InvalidCursorName: type[BorealisError]
+DuplicatePreparedStatement: type[BorealisError]
+QueryCanceled: type[BorealisError]
+OutOfMemory: type[BorealisError]
+InvalidTextRepresentation: type[BorealisError]
+InvalidBinaryRepresentation: type[BorealisError]
+NumericValueOutOfRange: type[BorealisError]
+StringDataRightTruncation: type[BorealisError]
+DivisionByZero: type[BorealisError]
+InvalidDatetimeFormat: type[BorealisError]
+DatetimeFieldOverflow: type[BorealisError]
+IntervalFieldOverflow: type[BorealisError]
+CharacterNotInRepertoire: type[BorealisError]
+UntranslatableCharacter: type[BorealisError]
+CannotCoerce: type[BorealisError]
+DatatypeMismatch: type[BorealisError]
+UndefinedFunction: type[BorealisError]
+InvalidTimeZoneDisplacement: type[BorealisError]
+InvalidRowCount: type[BorealisError]
+SubstringError: type[BorealisError]
+InvalidArgumentForFunction: type[BorealisError]
+GeneratedAlways: type[BorealisError]
+InvalidCatalogName: type[BorealisError]
+CantChangeRuntimeParam: type[BorealisError]
+InvalidSchemaName: type[BorealisError]
+ReservedName: type[BorealisError]
+UnsupportedObject: type[BorealisError]
+TooManyColumns: type[BorealisError]

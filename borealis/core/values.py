@@ -27,6 +27,7 @@ EXT_TIME = 3
 EXT_TIMESTAMP = 4
 EXT_TIMESTAMPTZ = 5
 EXT_UUID = 6
+EXT_INTERVAL = 7  # registered by borealis.sql (the Interval class lives there)
 
 _EPOCH_DATE = datetime.date(2000, 1, 1)
 _EPOCH_TS = datetime.datetime(2000, 1, 1)
@@ -40,8 +41,23 @@ def _micros(delta: datetime.timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+_EXTRA: dict[type, tuple[int, Callable[[Any], bytes]]] = {}
+
+
+def register(code: int, cls: type, pack: Callable[[Any], bytes],
+             unpack: Callable[[bytes], Any]) -> None:
+    """Add a value type owned by a higher layer (e.g. the SQL interval) to the codec."""
+    if code in _DECODERS and _EXTRA.get(cls, (None,))[0] != code:
+        raise AssertionError(f"value extension code {code} is taken")
+    _EXTRA[cls] = (code, pack)
+    _DECODERS[code] = unpack
+
+
 def pack_value(obj: Any) -> msgpack.ExtType:
     """msgpack `default` hook for the SQL value types."""
+    extra = _EXTRA.get(type(obj))
+    if extra is not None:
+        return msgpack.ExtType(extra[0], extra[1](obj))
     if isinstance(obj, Decimal):
         return msgpack.ExtType(EXT_DECIMAL, str(obj).encode())
     if isinstance(obj, datetime.datetime):

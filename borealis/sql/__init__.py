@@ -1,1 +1,24 @@
-"""Borealis."""
+"""The SQL layer: parse → bind → plan → execute (DESIGN.md §6).
+
+Importing it registers the SQL-only value types (interval) with the value codec, so
+rows holding them can be stored and sent between roles.
+"""
+
+import struct
+
+from borealis.core import values as _values
+from borealis.sql.types.interval import Interval as _Interval
+
+_IV = struct.Struct(">iiq")
+
+
+def _pack_interval(v: _Interval) -> bytes:
+    return _IV.pack(v.months, v.days, v.microseconds)
+
+
+def _unpack_interval(data: bytes) -> _Interval:
+    months, days, micros = _IV.unpack(data)
+    return _Interval(months, days, micros)
+
+
+_values.register(_values.EXT_INTERVAL, _Interval, _pack_interval, _unpack_interval)

@@ -1,0 +1,682 @@
+"""A client session: transactions, statements, prepared statements and portals.
+
+This is the query processor's side of `wire.backend.Session`. One session runs one
+transaction at a time over the transactional core (`qp.txn`):
+
+```
+ IDLE ──BEGIN──▶ BLOCK ──error──▶ FAILED ──ROLLBACK/COMMIT──▶ IDLE
+   │               └──COMMIT──▶ commit (OCC may say 40001) ──▶ IDLE
+   └─ a statement outside a block runs in an implicit transaction, committed at the
+      end of the simple-query string or at Sync (extended protocol)
+```
+
+τ_start is taken at the transaction's first statement; every statement binds against
+the catalog snapshot at τ_start (cached by catalog version), so a DDL committed in
+between surfaces as OC001 at COMMIT. Prepared statements keep their bound plan for the
+catalog version they were bound against and rebind when it moves.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast
+from pglast.enums import TransactionStmtKind, VariableSetKind
+
+from borealis.catalog.model import CatalogSnapshot
+from borealis.catalog.store import CatalogCache, CatalogWriter
+from borealis.core import errors
+from borealis.qp.txn import Transaction, TxnClient
+from borealis.sql import types as T
+from borealis.sql.bind import BindContext, Binder, BoundQuery
+from borealis.sql.ddl import DDL_NODES, execute_ddl
+from borealis.sql.dml import (
+    InsertPlan,
+    ModifyPlan,
+    bind_insert,
+    bind_modify,
+    run_insert,
+    run_modify,
+)
+from borealis.sql.expr import Params
+from borealis.sql.parse import Statement, parse
+from borealis.sql.plan import ExecContext, OutCol
+from borealis.sql.planner import optimize
+from borealis.wire import backend as wb
+
+log = logging.getLogger(__name__)
+
+SERVER_VERSION = "16.15"
+VERSION_STRING = f"PostgreSQL {SERVER_VERSION} (Borealis 0.1.0)"
+PREPARED_MAX = 10_000
+PORTALS_MAX = 10_000
+ROWS_PER_MESSAGE = 256
+
+
+DEFAULT_SETTINGS = {
+    "application_name": "",
+    "client_encoding": "UTF8",
+    "server_encoding": "UTF8",
+    "datestyle": "ISO, MDY",
+    "intervalstyle": "postgres",
+    "timezone": "UTC",
+    "search_path": '"$user", public',
+    "standard_conforming_strings": "on",
+    "integer_datetimes": "on",
+    "server_version": SERVER_VERSION,
+    "server_version_num": "160015",
+    "transaction_isolation": "repeatable read",
+    "default_transaction_isolation": "repeatable read",
+    "transaction_read_only": "off",
+    "default_transaction_read_only": "off",
+    "statement_timeout": "0",
+    "lock_timeout": "0",
+    "idle_in_transaction_session_timeout": "0",
+    "extra_float_digits": "1",
+    "max_identifier_length": "63",
+    "is_superuser": "on",
+    "client_min_messages": "notice",
+    "bytea_output": "hex",
+    "lc_collate": "C",
+    "lc_ctype": "C",
+    "timezone_abbreviations": "Default",
+}
+REPORTED = ("application_name", "client_encoding", "datestyle", "intervalstyle", "timezone",
+            "standard_conforming_strings", "integer_datetimes", "server_version", "server_encoding",
+            "is_superuser", "session_authorization")
+DISPLAY_NAMES = {"datestyle": "DateStyle", "intervalstyle": "IntervalStyle", "timezone": "TimeZone"}
+
+
+@dataclass
+class Prepared:
+    sql: str
+    statements: list[Statement]
+    param_oids: list[int]
+    params: Params = field(default_factory=Params)
+    version: int = -1
+    bound: Any = None  # the bound plan for `version`
+    columns: list[OutCol] | None = None
+
+
+@dataclass
+class Portal:
+    prepared: Prepared
+    params: list[Any]
+    result_formats: Sequence[int]
+    rows: AsyncIterator | None = None  # open generator of row batches
+    pending: list[tuple] = field(default_factory=list)
+    tag: str = ""
+    done: bool = False
+    columns: list[OutCol] | None = None
+
+
+class QpBackend:
+    """The SQL engine as the wire sees it: sessions over one cluster's transaction core."""
+
+    def __init__(self, client_factory, *, virtual=None) -> None:
+        self._client_factory = client_factory
+        self.catalog = CatalogCache()
+        self.virtual = virtual
+
+    async def open_session(self, info: wb.SessionInfo) -> Session:
+        if info.database not in ("postgres", info.user):
+            raise errors.InvalidCatalogName(f'database "{info.database}" does not exist')
+        return Session(self, self._client_factory(), info)
+
+
+class Session:
+    def __init__(self, backend: QpBackend, client: TxnClient, info: wb.SessionInfo) -> None:
+        self.backend = backend
+        self.client = client
+        self.info = info
+        self.user = info.user
+        self.process_id = info.process_id
+        self.random = client.rt.random
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings["application_name"] = info.application_name
+        self.settings["session_authorization"] = info.user
+        for name, value in info.options.items():
+            self.settings[name.lower()] = value
+        self.txn: Transaction | None = None
+        self.block = False  # inside BEGIN ... COMMIT
+        self.failed = False
+        self.prepared: dict[str, Prepared] = {}
+        self.portals: dict[str, Portal] = {}
+        self._statement_ts: datetime.datetime | None = None
+        self._canceled = False
+
+    # -- wire interface -------------------------------------------------------------
+
+    @property
+    def transaction_status(self) -> wb.TransactionStatus:
+        if self.failed:
+            return wb.TransactionStatus.FAILED
+        if self.block:
+            return wb.TransactionStatus.IN_TRANSACTION
+        return wb.TransactionStatus.IDLE
+
+    @property
+    def parameters(self) -> Mapping[str, str]:
+        return {DISPLAY_NAMES.get(k, k): self.settings.get(k, "") for k in REPORTED}
+
+    async def simple_query(self, sql: str) -> AsyncIterator[wb.QueryEvent]:
+        self._canceled = False
+        try:
+            statements = parse(sql)
+        except errors.BorealisError:
+            await self._on_error()
+            raise
+        if not statements:
+            yield wb.EmptyQuery()
+            return
+        try:
+            for stmt in statements:
+                prepared = Prepared(stmt.text, [stmt], [])
+                async for event in self._run(prepared, [], (), max_rows=0, describe=True):
+                    yield event
+            if not self.block:
+                await self._finish_implicit()
+        except errors.BorealisError:
+            await self._on_error()
+            raise
+
+    async def parse(self, statement: str, sql: str, param_oids: Sequence[int]) -> None:
+        if statement and statement in self.prepared:
+            raise errors.DuplicatePreparedStatement(name=statement)
+        if len(self.prepared) >= PREPARED_MAX:
+            raise errors.OutOfMemory(what="too many prepared statements")
+        try:
+            statements = parse(sql)
+        except errors.BorealisError:
+            await self._on_error()
+            raise
+        if len(statements) > 1:
+            raise errors.SyntaxError(what="cannot insert multiple commands into a prepared statement")
+        self.prepared[statement] = Prepared(sql, statements, list(param_oids))
+
+    async def describe_statement(self, statement: str) -> wb.ParsedStatement:
+        prepared = self._prepared(statement)
+        columns = await self._describe(prepared)
+        oids = tuple(o if o not in (0, 705) else 25 for o in prepared.param_oids)
+        return wb.ParsedStatement(oids, _wire_columns(columns, ()) if columns is not None else None)
+
+    async def bind(self, portal: str, statement: str, param_formats: Sequence[int],
+                   params: Sequence[bytes | None], result_formats: Sequence[int]) -> None:
+        prepared = self._prepared(statement)
+        if len(self.portals) >= PORTALS_MAX and portal not in self.portals:
+            raise errors.OutOfMemory(what="too many portals")
+        await self._describe(prepared)
+        oids = prepared.param_oids
+        if len(params) != len(oids):
+            raise errors.ProtocolViolation(
+                what=f"bind message supplies {len(params)} parameters, but prepared statement "
+                     f'"{statement}" requires {len(oids)}')
+        decoded = []
+        for raw, fmt, oid in zip(params, param_formats, oids):
+            decoded.append(_decode_param(raw, fmt, oid))
+        self.portals[portal] = Portal(prepared, decoded, result_formats)
+
+    async def describe_portal(self, portal: str) -> tuple[wb.Column, ...] | None:
+        p = self._portal(portal)
+        columns = await self._describe(p.prepared)
+        return _wire_columns(columns, p.result_formats) if columns is not None else None
+
+    async def execute(self, portal: str, max_rows: int) -> AsyncIterator[wb.QueryEvent]:
+        p = self._portal(portal)
+        self._canceled = False
+        try:
+            if p.rows is None and not p.done:
+                stmts = p.prepared.statements
+                if not stmts:
+                    yield wb.EmptyQuery()
+                    return
+                p.rows = self._run(p.prepared, p.params, p.result_formats, max_rows=0, describe=False)
+            count = 0
+            while True:
+                if p.pending:
+                    take = p.pending if not max_rows else p.pending[: max_rows - count]
+                    p.pending = p.pending[len(take):]
+                    count += len(take)
+                    yield wb.Rows(take)
+                    if max_rows and count >= max_rows and (p.pending or not p.done):
+                        yield wb.PortalSuspended()
+                        return
+                if p.done:
+                    yield wb.CommandComplete(p.tag)
+                    return
+                try:
+                    event = await p.rows.__anext__()  # type: ignore[union-attr]
+                except StopAsyncIteration:
+                    p.done = True
+                    if not p.tag:
+                        p.tag = "SELECT 0"
+                    continue
+                if isinstance(event, wb.Rows):
+                    p.pending.extend(event.rows)
+                elif isinstance(event, wb.CommandComplete):
+                    p.tag = event.tag
+                    p.done = True
+                else:
+                    yield event
+        except errors.BorealisError:
+            p.done = True
+            await self._on_error()
+            raise
+
+    async def close_statement(self, statement: str) -> None:
+        self.prepared.pop(statement, None)
+
+    async def close_portal(self, portal: str) -> None:
+        self.portals.pop(portal, None)
+
+    async def sync(self) -> None:
+        self.portals = {k: v for k, v in self.portals.items() if k and self.block}
+        if not self.block and not self.failed:
+            try:
+                await self._finish_implicit()
+            except errors.BorealisError:
+                await self._on_error()
+                raise
+        if not self.block:
+            self.failed = False
+
+    async def copy_data(self, data: bytes) -> None:
+        raise errors.FeatureNotSupported(what="COPY is not supported yet")
+
+    async def copy_end(self, failure: str | None) -> str:
+        raise errors.FeatureNotSupported(what="COPY is not supported yet")
+
+    def cancel(self) -> None:
+        self._canceled = True
+
+    async def terminate(self) -> None:
+        if self.txn is not None:
+            self.txn.abort()
+        self.txn = None
+        self.block = False
+        self.portals.clear()
+        self.prepared.clear()
+
+    # -- settings (also used by functions: current_setting, now(), ...) ----------------
+
+    def show(self, name: str, missing_ok: bool = False) -> str | None:
+        key = name.lower()
+        if key in self.settings:
+            return self.settings[key]
+        if missing_ok:
+            return None
+        raise errors.UndefinedParameter(name=name)
+
+    def set(self, name: str, value: str | None, *, local: bool = False) -> str:
+        key = name.lower()
+        if value is None:
+            value = DEFAULT_SETTINGS.get(key, "")
+        if key in ("server_version", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype",
+                   "server_version_num", "max_identifier_length"):
+            raise errors.CantChangeRuntimeParam(f'parameter "{name}" cannot be changed')
+        if key == "client_encoding" and value.upper().replace("-", "") not in ("UTF8", "UNICODE"):
+            raise errors.FeatureNotSupported(what=f"encoding {value} is not supported: only UTF8")
+        if key == "client_encoding":
+            value = "UTF8"
+        if key == "timezone" and value.upper() not in ("UTC", "GMT", "Z", "ETC/UTC", "+00", "0"):
+            raise errors.InvalidParameterValue(what=f'time zone "{value}" is not supported: only UTC')
+        if key == "timezone":
+            value = "UTC"
+        self.settings[key] = value
+        return value
+
+    def version_string(self) -> str:
+        return VERSION_STRING
+
+    def current_schema(self) -> str:
+        return self.search_path()[0] if self.search_path() else "public"
+
+    def search_path(self) -> tuple[str, ...]:
+        raw = self.settings.get("search_path", "public")
+        parts = [p.strip().strip('"') for p in raw.split(",")]
+        return tuple(self.user if p == "$user" else p for p in parts if p)
+
+    def statement_timestamp(self) -> datetime.datetime:
+        if self._statement_ts is None:
+            self._statement_ts = self.clock_timestamp()
+        return self._statement_ts
+
+    def clock_timestamp(self) -> datetime.datetime:
+        ns = self.client.rt.clock.now()
+        return datetime.datetime.fromtimestamp(ns // 1000 / 1e6, tz=datetime.UTC)
+
+    # -- transactions ---------------------------------------------------------------
+
+    def _transaction(self) -> Transaction:
+        if self.failed:
+            raise errors.TransactionClosed()
+        if self.txn is None:
+            self.txn = self.client.begin()
+            self._statement_ts = None
+        return self.txn
+
+    async def _finish_implicit(self) -> None:
+        txn, self.txn = self.txn, None
+        if txn is not None and txn.state == "open":
+            await txn.commit()
+
+    async def _on_error(self) -> None:
+        if self.block:
+            self.failed = True
+            if self.txn is not None:
+                self.txn.abort()
+        else:
+            if self.txn is not None:
+                self.txn.abort()
+            self.txn = None
+
+    # -- running statements -----------------------------------------------------------
+
+    async def _catalog(self, txn: Transaction) -> CatalogSnapshot:
+        return await self.backend.catalog.snapshot(txn)
+
+    def _binder(self, catalog: CatalogSnapshot, prepared: Prepared) -> Binder:
+        ctx = BindContext(catalog, self.search_path(), prepared.params, prepared.param_oids,
+                          settings=self, virtual=self.backend.virtual)
+        return Binder(ctx)
+
+    async def _describe(self, prepared: Prepared) -> list[OutCol] | None:
+        """Bind (if needed) to learn parameter types and result columns."""
+        if not prepared.statements:
+            return None
+        node = prepared.statements[0].node
+        if not isinstance(node, (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt,
+                                 ast.VariableShowStmt, ast.ExplainStmt)):
+            return None
+        if isinstance(node, ast.VariableShowStmt):
+            return [OutCol(node.name, 25)]
+        if isinstance(node, ast.ExplainStmt):
+            return [OutCol("QUERY PLAN", 25)]
+        own = self.txn is None
+        txn = self._transaction() if not own else self.client.begin()
+        try:
+            catalog = await self._catalog(txn)
+            await self._bind(prepared, catalog)
+        finally:
+            if own:
+                txn.abort()
+        return prepared.columns
+
+    async def _bind(self, prepared: Prepared, catalog: CatalogSnapshot) -> Any:
+        if prepared.version == catalog.version and prepared.bound is not None:
+            return prepared.bound
+        binder = self._binder(catalog, prepared)
+        node = prepared.statements[0].node
+        if isinstance(node, ast.SelectStmt):
+            q = binder.bind_query(node)
+            bound: Any = BoundQuery(optimize(q.node), q.columns)
+            prepared.columns = q.columns
+        elif isinstance(node, ast.InsertStmt):
+            bound = bind_insert(binder, node)
+            prepared.columns = bound.returning_cols or None
+        elif isinstance(node, (ast.UpdateStmt, ast.DeleteStmt)):
+            bound = bind_modify(binder, node)
+            prepared.columns = bound.returning_cols or None
+        else:
+            return None
+        for i, oid in enumerate(prepared.param_oids):
+            if oid in (0, 705):
+                prepared.param_oids[i] = 25
+        prepared.bound = bound
+        prepared.version = catalog.version
+        return bound
+
+    async def _run(self, prepared: Prepared, params: list[Any], result_formats: Sequence[int], *,
+                   max_rows: int, describe: bool) -> AsyncIterator[wb.QueryEvent]:
+        stmt = prepared.statements[0]
+        node = stmt.node
+        if isinstance(node, ast.TransactionStmt):
+            async for event in self._transaction_statement(node):
+                yield event
+            return
+        if self.failed:
+            raise errors.TransactionClosed()
+        if isinstance(node, ast.VariableSetStmt):
+            for event in self._set_statement(node):
+                yield event
+            return
+        if isinstance(node, ast.VariableShowStmt):
+            value = self.show(node.name) if node.name.lower() != "all" else None
+            if describe:
+                yield wb.RowDescription((wb.Column(node.name, 25),))
+            if value is not None:
+                yield wb.Rows([[value.encode()]])
+            yield wb.CommandComplete("SHOW")
+            return
+        if isinstance(node, ast.DeallocateStmt):
+            if node.name is None:
+                self.prepared = {k: v for k, v in self.prepared.items() if not k}
+            else:
+                self.prepared.pop(node.name, None)
+            yield wb.CommandComplete("DEALLOCATE ALL" if node.name is None else "DEALLOCATE")
+            return
+        txn = self._transaction()
+        self._statement_ts = None
+        catalog = await self._catalog(txn)
+        if type(node) in DDL_NODES:
+            binder = self._binder(catalog, prepared)
+            writer = CatalogWriter(txn, catalog)
+            tag = await execute_ddl(binder, writer, node, stmt.text)
+            yield wb.CommandComplete(tag)
+            return
+        if isinstance(node, ast.ExplainStmt):
+            async for event in self._explain(node, catalog, describe):
+                yield event
+            return
+        prepared.params.values = list(params)
+        bound = await self._bind(prepared, catalog)
+        prepared.params.values = list(params)
+        ctx = ExecContext(txn, self)
+        if isinstance(bound, BoundQuery):
+            if describe:
+                yield wb.RowDescription(_wire_columns(bound.columns, result_formats))
+            encoders = _encoders(bound.columns, result_formats)
+            count = 0
+            async for batch in bound.node.batches(ctx):
+                self._check_cancel()
+                count += len(batch)
+                yield wb.Rows([_encode_row(r, encoders) for r in batch])
+            yield wb.CommandComplete(f"SELECT {count}")
+            return
+        if isinstance(bound, InsertPlan):
+            count, rows = await run_insert(bound, ctx)
+            tag = f"INSERT 0 {count}"
+        elif isinstance(bound, ModifyPlan):
+            count, rows = await run_modify(bound, ctx)
+            tag = f"{bound.kind.upper()} {count}"
+        else:
+            raise errors.FeatureNotSupported(what=f"statement {type(node).__name__}")
+        if bound.returning_cols:
+            if describe:
+                yield wb.RowDescription(_wire_columns(bound.returning_cols, result_formats))
+            encoders = _encoders(bound.returning_cols, result_formats)
+            yield wb.Rows([_encode_row(r, encoders) for r in rows])
+        yield wb.CommandComplete(tag)
+
+    def _check_cancel(self) -> None:
+        if self._canceled:
+            self._canceled = False
+            raise errors.QueryCanceled()
+
+    async def _transaction_statement(self, node: ast.TransactionStmt) -> AsyncIterator[wb.QueryEvent]:
+        kind = node.kind
+        if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
+            _check_isolation(node)
+            if self.block:
+                yield wb.Notice("there is already a transaction in progress", "WARNING", "25001")
+            else:
+                if self.txn is not None and self.txn.state == "open" and self.txn.read_only:
+                    self.txn = None  # statements before BEGIN in the same query string
+                self.block = True
+            yield wb.CommandComplete("BEGIN" if kind == TransactionStmtKind.TRANS_STMT_BEGIN
+                                     else "START TRANSACTION")
+            return
+        if kind == TransactionStmtKind.TRANS_STMT_COMMIT:
+            if not self.block:
+                yield wb.Notice("there is no transaction in progress", "WARNING", "25P01")
+                yield wb.CommandComplete("COMMIT")
+                return
+            failed = self.failed
+            txn, self.txn = self.txn, None
+            self.block = False
+            self.failed = False
+            if failed:
+                yield wb.CommandComplete("ROLLBACK")
+                return
+            if txn is not None:
+                await txn.commit()
+            yield wb.CommandComplete("COMMIT")
+            return
+        if kind == TransactionStmtKind.TRANS_STMT_ROLLBACK:
+            if not self.block:
+                yield wb.Notice("there is no transaction in progress", "WARNING", "25P01")
+            if self.txn is not None:
+                self.txn.abort()
+            self.txn = None
+            self.block = False
+            self.failed = False
+            yield wb.CommandComplete("ROLLBACK")
+            return
+        if kind in (TransactionStmtKind.TRANS_STMT_SAVEPOINT, TransactionStmtKind.TRANS_STMT_RELEASE,
+                    TransactionStmtKind.TRANS_STMT_ROLLBACK_TO):
+            raise errors.UnsupportedStatement(what="Savepoint" if kind == TransactionStmtKind.TRANS_STMT_SAVEPOINT
+                                              else "ReleaseSavepoint" if kind == TransactionStmtKind.TRANS_STMT_RELEASE
+                                              else "RollbackToSavepoint")
+        raise errors.FeatureNotSupported(what=f"transaction statement {kind.name} is not supported")
+
+    def _set_statement(self, node: ast.VariableSetStmt) -> list[wb.QueryEvent]:
+        kind = node.kind
+        if kind == VariableSetKind.VAR_SET_MULTI:
+            for opt in node.args or ():
+                if isinstance(opt, ast.DefElem) and opt.defname == "transaction_isolation":
+                    _isolation_value(opt.arg.val.sval if hasattr(opt.arg, "val") else "")
+            return [wb.CommandComplete("SET")]
+        if kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_SET_DEFAULT):
+            self.set(node.name, None)
+            return _set_complete(node.name, self, "RESET" if kind == VariableSetKind.VAR_RESET else "SET")
+        if kind == VariableSetKind.VAR_RESET_ALL:
+            app = self.settings.get("application_name", "")
+            self.settings = dict(DEFAULT_SETTINGS)
+            self.settings["application_name"] = app
+            self.settings["session_authorization"] = self.user
+            return [wb.CommandComplete("RESET")]
+        if kind == VariableSetKind.VAR_SET_CURRENT:
+            raise errors.FeatureNotSupported(what="SET ... FROM CURRENT is not supported")
+        values = []
+        for arg in node.args or ():
+            if isinstance(arg, ast.A_Const):
+                v = arg.val
+                values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
+                                  or getattr(v, "fval", None) or getattr(v, "boolval", "")))
+            elif isinstance(arg, ast.TypeCast):
+                values.append(str(arg.arg.val.sval))
+            else:
+                values.append(str(arg))
+        if node.name == "transaction_isolation" or node.name == "default_transaction_isolation":
+            _isolation_value(" ".join(values))
+        self.set(node.name, ", ".join(values))
+        return _set_complete(node.name, self, "SET")
+
+    async def _explain(self, node: ast.ExplainStmt, catalog: CatalogSnapshot,
+                       describe: bool) -> AsyncIterator[wb.QueryEvent]:
+        from borealis.sql.explain import explain_lines
+        prepared = Prepared("", [Statement(node.query, "", 0)], [])
+        bound = await self._bind(prepared, catalog)
+        analyze = any(o.defname == "analyze" and (o.arg is None or getattr(o.arg, "boolval", True))
+                      for o in node.options or ())
+        ctx = ExecContext(self._transaction(), self, analyze=analyze)
+        if analyze and isinstance(bound, BoundQuery):
+            async for _ in bound.node.batches(ctx):
+                pass
+        lines = explain_lines(bound, ctx if analyze else None)
+        if describe:
+            yield wb.RowDescription((wb.Column("QUERY PLAN", 25),))
+        yield wb.Rows([[line.encode()] for line in lines])
+        yield wb.CommandComplete("EXPLAIN")
+
+    def _prepared(self, name: str) -> Prepared:
+        p = self.prepared.get(name)
+        if p is None:
+            raise errors.InvalidPreparedStatement(name=name)
+        return p
+
+    def _portal(self, name: str) -> Portal:
+        p = self.portals.get(name)
+        if p is None:
+            raise errors.InvalidCursorName(name=name)
+        return p
+
+
+def _set_complete(name: str, session: Session, tag: str) -> list[wb.QueryEvent]:
+    key = name.lower()
+    if key in REPORTED:
+        return [wb.ParameterChanged(DISPLAY_NAMES.get(key, key), session.settings[key]),
+                wb.CommandComplete(tag)]
+    return [wb.CommandComplete(tag)]
+
+
+def _check_isolation(node: ast.TransactionStmt) -> None:
+    for opt in node.options or ():
+        if isinstance(opt, ast.DefElem) and opt.defname == "transaction_isolation":
+            _isolation_value(opt.arg.val.sval)
+
+
+def _isolation_value(value: str) -> None:
+    """Only REPEATABLE READ exists (strong snapshot isolation)."""
+    level = value.lower().strip().strip("'")
+    if level not in ("repeatable read", "repeatable_read", "default"):
+        raise errors.FeatureNotSupported(
+            what=f"isolation level {level.upper()} is not supported: only REPEATABLE READ")
+
+
+def _wire_columns(columns: list[OutCol], result_formats: Sequence[int]) -> tuple[wb.Column, ...]:
+    out = []
+    for i, c in enumerate(columns):
+        info = T.type_by_oid(c.oid)
+        size = info.typlen if info is not None else -1
+        fmt = wb.result_format(result_formats, i) if result_formats else 0
+        out.append(wb.Column(c.name, c.oid, size, c.typmod, c.table_oid, c.attnum, fmt))
+    return tuple(out)
+
+
+def _encoders(columns: list[OutCol], result_formats: Sequence[int]):
+    out = []
+    for i, c in enumerate(columns):
+        info = T.type_by_oid(c.oid)
+        fmt = wb.result_format(result_formats, i) if result_formats else 0
+        if info is None:
+            out.append(lambda v: str(v).encode())
+        elif fmt == 1:
+            out.append(info.binary_out)
+        else:
+            text_out = info.text_out
+            out.append(lambda v, f=text_out: f(v).encode())
+    return out
+
+
+def _encode_row(row: tuple, encoders) -> list[bytes | None]:
+    return [None if v is None else enc(v) for v, enc in zip(row, encoders)]
+
+
+def _decode_param(raw: bytes | None, fmt: int, oid: int) -> Any:
+    if raw is None:
+        return None
+    info = T.type_by_oid(oid if oid not in (0, 705) else 25)
+    if info is None:
+        raise errors.FeatureNotSupported(what=f"parameter type {oid} is not supported")
+    if fmt == 1:
+        return info.binary_in(raw, -1)
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        raise errors.CharacterNotInRepertoire(what="invalid byte sequence for encoding \"UTF8\"") from None
+    return info.text_in(text, -1)

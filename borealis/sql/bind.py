@@ -1,0 +1,1108 @@
+"""Bind: pglast statements → typed plans against one catalog snapshot (DESIGN.md §6).
+
+```
+ SelectStmt ─▶ FROM (tables, views, subqueries, functions, joins) → Scope
+             ─▶ WHERE → Filter   GROUP BY/aggregates/HAVING → Aggregate (+Filter)
+             ─▶ window functions → Window   select list → Project
+             ─▶ DISTINCT [ON] → Distinct   ORDER BY → Sort   LIMIT/OFFSET → Limit
+             set operations → SetOp, WITH [RECURSIVE] → CteScan / RecursiveUnion
+ expressions ─▶ `sql.expr` nodes with PostgreSQL types (`sql.coerce`, `sql.operators`,
+                `sql.functions`); unknown literals are typed by context at bind time.
+```
+
+The binder resolves every name once: a bound plan refers to columns by position and to
+relations by descriptor, so it can be cached per prepared statement and reused until
+the catalog version changes. Access paths (key lookups, index scans, pushdown) are
+chosen afterwards by `sql.planner`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pglast import ast
+from pglast.enums import (
+    A_Expr_Kind,
+    BoolExprType,
+    BoolTestType,
+    JoinType,
+    NullTestType,
+    SetOperation,
+    SortByDir,
+    SortByNulls,
+    SubLinkType,
+)
+
+from borealis.catalog.model import PG_CATALOG_OID, CatalogSnapshot, Relation
+from borealis.core import errors
+from borealis.sql import coerce as C
+from borealis.sql import functions as F
+from borealis.sql import operators as O
+from borealis.sql import types as T
+from borealis.sql.expr import (
+    BoolOp,
+    Call,
+    Case,
+    Coalesce,
+    Col,
+    Const,
+    Expr,
+    InList,
+    NullTest,
+    Param,
+    Params,
+    Subquery,
+    walk,
+)
+from borealis.sql.plan import (
+    AggCall,
+    Aggregate,
+    CteScan,
+    Distinct,
+    Filter,
+    FunctionScan,
+    Limit,
+    NestedLoopJoin,
+    Node,
+    OutCol,
+    Project,
+    RecursiveUnion,
+    Scan,
+    SetOp,
+    Sort,
+    SortKey,
+    SubPlan,
+    Values,
+    WorkTable,
+)
+from borealis.sql.scope import RangeEntry, Scope
+
+BOOL, INT4, INT8, NUMERIC, TEXT, UNKNOWN = 16, 23, 20, 1700, 25, 705
+
+
+@dataclass
+class BindContext:
+    """What binding depends on besides the statement: catalog, session, parameters."""
+
+    catalog: CatalogSnapshot
+    search_path: tuple[str, ...] = ("public",)
+    params: Params = field(default_factory=Params)
+    param_types: list[int] = field(default_factory=list)  # $n → oid; 0/705 = infer
+    settings: Any = None  # the session (current_setting, current_user, now())
+    virtual: Any = None  # resolver of pg_catalog / information_schema / sys relations
+
+
+@dataclass
+class BoundQuery:
+    node: Node
+    columns: list[OutCol]
+
+
+def const_of(value: Any) -> Const:
+    if value is None:
+        return Const(UNKNOWN, None)
+    if isinstance(value, bool):
+        return Const(BOOL, value)
+    if isinstance(value, int):
+        return Const(INT4 if -(1 << 31) <= value < (1 << 31) else INT8, value)
+    raise TypeError(value)
+
+
+class Binder:
+    def __init__(self, ctx: BindContext) -> None:
+        self.ctx = ctx
+        self.catalog = ctx.catalog
+
+    # -- parameters -----------------------------------------------------------------
+
+    def param(self, number: int) -> Expr:
+        if number < 1 or number > 65535:
+            raise errors.UndefinedParameter(f"there is no parameter ${number}")
+        types = self.ctx.param_types
+        while len(types) < number:
+            types.append(0)
+        oid = types[number - 1] or UNKNOWN
+        return Param(oid, number=number, params=self.ctx.params)
+
+    def settle_param(self, expr: Expr, target: int) -> Expr | None:
+        """An untyped parameter takes the type its context needs (like PostgreSQL)."""
+        if isinstance(expr, Param) and expr.oid == UNKNOWN:
+            self.ctx.param_types[expr.number - 1] = target
+            return Param(target, number=expr.number, params=self.ctx.params)
+        return None
+
+    def coerce(self, expr: Expr, target: int, typmod: int = -1, context: str = "implicit") -> Expr:
+        settled = self.settle_param(expr, target)
+        if settled is not None:
+            expr = settled
+        return C.coerce(expr, target, typmod, context)
+
+    def unify(self, exprs: list[Expr], what: str) -> tuple[int, list[Expr]]:
+        target = C.common_type(exprs, what)
+        return target, [self.coerce(e, target) for e in exprs]
+
+    # -- relations ------------------------------------------------------------------
+
+    def schema_oid(self, name: str) -> int:
+        schema = self.catalog.schema(name)
+        if schema is None:
+            raise errors.UndefinedSchema(name=name)
+        return schema.oid
+
+    def find_relation(self, schema: str | None, name: str) -> Relation | None:
+        if schema is not None:
+            if self.ctx.virtual is not None:
+                rel = self.ctx.virtual.relation(schema, name)
+                if rel is not None:
+                    return rel
+            s = self.catalog.schema(schema)
+            return self.catalog.relation(s.oid, name) if s is not None else None
+        for sname in self.ctx.search_path:
+            s = self.catalog.schema(sname)
+            if s is not None:
+                rel = self.catalog.relation(s.oid, name)
+                if rel is not None:
+                    return rel
+        if self.ctx.virtual is not None:
+            return self.ctx.virtual.relation("pg_catalog", name)
+        return None
+
+    def relation(self, rv: ast.RangeVar) -> Relation:
+        rel = self.find_relation(rv.schemaname, rv.relname)
+        if rel is None:
+            name = f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
+            raise errors.UndefinedTable(name=name)
+        return rel
+
+    # -- queries --------------------------------------------------------------------
+
+    def bind_query(self, node: ast.Node, parent: Scope | None = None) -> BoundQuery:
+        if isinstance(node, ast.SelectStmt):
+            return self.bind_select(node, parent)
+        raise errors.FeatureNotSupported(what=f"{type(node).__name__} as a query")
+
+    def bind_select(self, stmt: ast.SelectStmt, parent: Scope | None = None) -> BoundQuery:
+        scope = Scope(parent)
+        if stmt.withClause is not None:
+            self.bind_with(stmt.withClause, scope)
+        if stmt.op != SetOperation.SETOP_NONE:
+            return self.bind_setop(stmt, scope)
+        if stmt.valuesLists:
+            node = self.bind_values(stmt.valuesLists, scope)
+            return self.finish(node, node.columns, stmt, scope, None)
+        return self.bind_simple_select(stmt, scope)
+
+    def bind_with(self, with_clause: ast.WithClause, scope: Scope) -> None:
+        for cte in with_clause.ctes:
+            if with_clause.recursive and _references(cte.ctequery, cte.ctename):
+                node = self.bind_recursive_cte(cte, scope)
+            else:
+                q = self.bind_query(cte.ctequery, scope)
+                node = q.node
+                cols = _rename(q.columns, cte.aliascolnames)
+                node = _with_columns(node, cols)
+            scope.ctes[cte.ctename] = node
+
+    def bind_recursive_cte(self, cte: ast.CommonTableExpr, scope: Scope) -> Node:
+        query = cte.ctequery
+        if not isinstance(query, ast.SelectStmt) or query.op != SetOperation.SETOP_UNION:
+            raise errors.FeatureNotSupported(
+                what=f'recursive query "{cte.ctename}" must be of the form non-recursive-term UNION [ALL] recursive-term')
+        base = self.bind_query(query.larg, scope)
+        cols = _rename(base.columns, cte.aliascolnames)
+        work = WorkTable(cols)
+        scope.ctes[cte.ctename] = work
+        step = self.bind_query(query.rarg, scope)
+        if len(step.columns) != len(cols):
+            raise errors.SyntaxError(what="each UNION query must have the same number of columns")
+        step_node = self.cast_columns(step.node, step.columns, cols)
+        return RecursiveUnion(base.node, step_node, work, bool(query.all), cols)
+
+    def cast_columns(self, node: Node, have: list[OutCol], want: list[OutCol]) -> Node:
+        if all(h.oid == w.oid for h, w in zip(have, want)):
+            return node
+        exprs = [self.coerce(Col(h.oid, i), w.oid) for i, (h, w) in enumerate(zip(have, want))]
+        return Project(node, exprs, want)
+
+    def bind_setop(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
+        left = self.bind_query(stmt.larg, scope)
+        right = self.bind_query(stmt.rarg, scope)
+        if len(left.columns) != len(right.columns):
+            raise errors.SyntaxError(what="each UNION query must have the same number of columns")
+        kind = {SetOperation.SETOP_UNION: "union", SetOperation.SETOP_INTERSECT: "intersect",
+                SetOperation.SETOP_EXCEPT: "except"}[stmt.op]
+        cols = []
+        for lc, rc in zip(left.columns, right.columns):
+            target = C.common_type([Col(lc.oid, 0), Col(rc.oid, 0)], kind.upper())
+            cols.append(OutCol(lc.name, target))
+        lnode = self.cast_columns(left.node, left.columns, cols)
+        rnode = self.cast_columns(right.node, right.columns, cols)
+        node = SetOp(kind, bool(stmt.all), lnode, rnode, cols)
+        return self.finish(node, cols, stmt, scope, None)
+
+    def bind_values(self, lists, scope: Scope) -> Values:
+        rows = [[self.expr(e, scope) for e in row] for row in lists]
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            raise errors.SyntaxError(what="VALUES lists must all be the same length")
+        cols = []
+        for i in range(width):
+            target, unified = self.unify([r[i] for r in rows], "VALUES")
+            for r, e in zip(rows, unified):
+                r[i] = e
+            cols.append(OutCol(f"column{i + 1}", target))
+        return Values(rows, cols)
+
+    def bind_simple_select(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
+        node = self.bind_from(stmt.fromClause or (), scope)
+        if stmt.whereClause is not None:
+            cond = self.condition(stmt.whereClause, scope, "WHERE")
+            node = Filter(node, cond)
+        targets = self.expand_targets(stmt.targetList or (), scope)
+        aggs: list[AggCall] = []
+        has_aggs = any(_contains_agg(t.val) for t in stmt.targetList or ()) or (
+            stmt.havingClause is not None) or bool(stmt.groupClause)
+        if has_aggs:
+            return self.bind_grouped(stmt, scope, node, targets, aggs)
+        exprs = [self.expr(t, scope) if not isinstance(t, Expr) else t for t, _ in targets]
+        names = [n for _, n in targets]
+        return self.project_and_finish(node, exprs, names, stmt, scope)
+
+    def expand_targets(self, target_list, scope: Scope) -> list[tuple[Any, str]]:
+        """(ast node or bound Expr, output name) for each select-list item, `*` expanded."""
+        out: list[tuple[Any, str]] = []
+        for t in target_list:
+            val = t.val
+            if isinstance(val, ast.ColumnRef) and isinstance(val.fields[-1], ast.A_Star):
+                qualifier = val.fields[-2].sval if len(val.fields) > 1 else None
+                for col in scope.star(qualifier):
+                    out.append((col, col.name))  # type: ignore[attr-defined]
+                if not scope.entries and qualifier is None:
+                    raise errors.SyntaxError(what="SELECT * with no tables specified is not valid")
+                continue
+            out.append((val, t.name or _column_name(val)))
+        return out
+
+    def project_and_finish(self, node: Node, exprs: list[Expr], names: list[str],
+                           stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
+        cols = [self.out_col(e, n, scope) for e, n in zip(exprs, names)]
+        return self.finish_projected(node, exprs, cols, stmt, scope, input_scope=scope)
+
+    def out_col(self, expr: Expr, name: str, scope: Scope | None) -> OutCol:
+        oid = expr.oid if expr.oid != UNKNOWN else TEXT
+        if isinstance(expr, Col) and scope is not None:
+            try:
+                base = scope.out_col(expr.index)
+                return OutCol(name, oid, expr.typmod, base.table_oid, base.attnum)
+            except IndexError:
+                pass
+        return OutCol(name, oid, expr.typmod)
+
+    def finish_projected(self, node: Node, exprs: list[Expr], cols: list[OutCol],
+                         stmt: ast.SelectStmt, scope: Scope, input_scope: Scope | None) -> BoundQuery:
+        """Project, with ORDER BY keys not in the select list carried as extra columns."""
+        exprs = [self.coerce(e, TEXT) if e.oid == UNKNOWN else e for e in exprs]
+        sort_keys: list[SortKey] = []
+        extra: list[Expr] = []
+        for sb in stmt.sortClause or ():
+            target = self.order_target(sb.node, exprs, cols, input_scope)
+            if target is None:
+                extra_expr = self.bind_in(sb.node, input_scope) if input_scope else None
+                if extra_expr is None:
+                    raise errors.UndefinedColumn(name=_column_name(sb.node))
+                if stmt.distinctClause is not None:
+                    raise errors.InvalidColumnReference(
+                        what="for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+                extra.append(extra_expr)
+                target = len(exprs) + len(extra) - 1
+            sort_keys.append(self.sort_key(sb, target, exprs + extra))
+        all_exprs = exprs + extra
+        out_cols = cols + [OutCol("?junk?", e.oid) for e in extra]
+        node = Project(node, all_exprs, out_cols)
+        node = self.apply_distinct(node, stmt, out_cols, len(exprs), sort_keys)
+        if sort_keys:
+            node = Sort(node, sort_keys)
+        node = self.apply_limit(node, stmt, scope)
+        if extra:
+            node = Project(node, [Col(c.oid, i, typmod=c.typmod) for i, c in enumerate(cols)], cols)
+        return BoundQuery(node, cols)
+
+    def finish(self, node: Node, cols: list[OutCol], stmt: ast.SelectStmt, scope: Scope,
+               input_scope: Scope | None) -> BoundQuery:
+        exprs: list[Expr] = [Col(c.oid, i, typmod=c.typmod) for i, c in enumerate(cols)]
+        if not stmt.sortClause and stmt.limitCount is None and stmt.limitOffset is None:
+            return BoundQuery(node, cols)
+        return self.finish_projected(node, exprs, cols, stmt, scope, input_scope)
+
+    def order_target(self, node: ast.Node, exprs: list[Expr], cols: list[OutCol],
+                     input_scope: Scope | None) -> int | None:
+        """ORDER BY 2 or ORDER BY alias → that output column; else None."""
+        if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
+            n = node.val.ival
+            if n < 1 or n > len(exprs):
+                raise errors.InvalidColumnReference(what=f"ORDER BY position {n} is not in select list")
+            return n - 1
+        if isinstance(node, ast.ColumnRef) and len(node.fields) == 1 \
+                and isinstance(node.fields[0], ast.String):
+            name = node.fields[0].sval
+            matches = [i for i, c in enumerate(cols) if c.name == name]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1 and input_scope is None:
+                raise errors.AmbiguousColumn(name=name)
+        if input_scope is not None:
+            try:
+                bound = self.bind_in(node, input_scope)
+            except errors.BorealisError:
+                return None
+            for i, e in enumerate(exprs):
+                if _same(e, bound):
+                    return i
+        return None
+
+    def bind_in(self, node: ast.Node, scope: Scope) -> Expr:
+        if isinstance(scope, GroupedScope):
+            return scope.expr(node)
+        return self.expr(node, scope)
+
+    def sort_key(self, sb: ast.SortBy, index: int, exprs: list[Expr]) -> SortKey:
+        if sb.useOp:
+            raise errors.FeatureNotSupported(what="ORDER BY ... USING is not supported")
+        desc = sb.sortby_dir == SortByDir.SORTBY_DESC
+        nulls = None
+        if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST:
+            nulls = True
+        elif sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST:
+            nulls = False
+        e = exprs[index]
+        return SortKey(Col(e.oid, index), desc, nulls)
+
+    def apply_distinct(self, node: Node, stmt: ast.SelectStmt, cols: list[OutCol],
+                       visible: int, sort_keys: list[SortKey]) -> Node:
+        if stmt.distinctClause is None:
+            return node
+        if len(stmt.distinctClause) == 1 and stmt.distinctClause[0] is None:
+            return Distinct(node, [Col(c.oid, i) for i, c in enumerate(cols[:visible])])
+        # DISTINCT ON (exprs): sort by them first (then ORDER BY), keep the first row.
+        on = []
+        for e in stmt.distinctClause:
+            target = self.order_target(e, [Col(c.oid, i) for i, c in enumerate(cols)], cols, None)
+            if target is None:
+                raise errors.FeatureNotSupported(
+                    what="DISTINCT ON expressions must appear in the select list")
+            on.append(Col(cols[target].oid, target))
+        keys = list(sort_keys) or [SortKey(c) for c in on]
+        return Distinct(Sort(node, keys), on)
+
+    def apply_limit(self, node: Node, stmt: ast.SelectStmt, scope: Scope) -> Node:
+        if stmt.limitCount is None and stmt.limitOffset is None:
+            return node
+        count = self.coerce(self.expr(stmt.limitCount, scope), INT8) \
+            if stmt.limitCount is not None else None
+        if isinstance(count, Const) and count.value is None:
+            count = None
+        offset = self.coerce(self.expr(stmt.limitOffset, scope), INT8) \
+            if stmt.limitOffset is not None else None
+        return Limit(node, count, offset)
+
+    # -- grouping -------------------------------------------------------------------
+
+    def bind_grouped(self, stmt: ast.SelectStmt, scope: Scope, node: Node,
+                     targets: list[tuple[Any, str]], aggs: list[AggCall]) -> BoundQuery:
+        groups: list[Expr] = []
+        group_nodes: list[ast.Node] = []
+        for g in stmt.groupClause or ():
+            if isinstance(g, ast.A_Const) and isinstance(g.val, ast.Integer):
+                n = g.val.ival
+                if n < 1 or n > len(targets):
+                    raise errors.InvalidColumnReference(what=f"GROUP BY position {n} is not in select list")
+                item = targets[n - 1][0]
+                groups.append(item if isinstance(item, Expr) else self.expr(item, scope))
+                group_nodes.append(item)
+                continue
+            if isinstance(g, ast.ColumnRef) and len(g.fields) == 1 and isinstance(g.fields[0], ast.String):
+                name = g.fields[0].sval
+                try:
+                    groups.append(self.expr(g, scope))
+                    group_nodes.append(g)
+                    continue
+                except errors.UndefinedColumn:
+                    alias = [t for t, n in targets if n == name]
+                    if not alias:
+                        raise
+                    groups.append(alias[0] if isinstance(alias[0], Expr) else self.expr(alias[0], scope))
+                    group_nodes.append(alias[0])
+                    continue
+            if isinstance(g, ast.GroupingSet):
+                raise errors.FeatureNotSupported(what="GROUPING SETS, ROLLUP and CUBE are not supported")
+            groups.append(self.expr(g, scope))
+            group_nodes.append(g)
+        grouped = GroupedScope(self, scope, groups, group_nodes, aggs)
+        exprs = [t if isinstance(t, Expr) and not _is_input_col(t) else None for t, _ in targets]
+        bound = []
+        for (t, _), _pre in zip(targets, exprs):
+            if isinstance(t, Expr):
+                bound.append(grouped.map_bound(t))
+            else:
+                bound.append(grouped.expr(t))
+        having = grouped.expr(stmt.havingClause) if stmt.havingClause is not None else None
+        order_exprs = []
+        for sb in stmt.sortClause or ():
+            order_exprs.append(sb)
+        agg_node = Aggregate(node, groups, aggs,
+                             [OutCol(f"g{i}", g.oid) for i, g in enumerate(groups)]
+                             + [OutCol(a.name, a.oid) for a in aggs])
+        out: Node = agg_node
+        if having is not None:
+            out = Filter(out, self.coerce(having, BOOL))
+        names = [n for _, n in targets]
+        cols = [OutCol(n, e.oid if e.oid != UNKNOWN else TEXT, e.typmod) for e, n in zip(bound, names)]
+        return self.finish_projected(out, bound, cols, stmt, scope, input_scope=grouped)
+
+    # -- FROM -----------------------------------------------------------------------
+
+    def bind_from(self, items, scope: Scope) -> Node:
+        node: Node | None = None
+        for item in items:
+            right = self.bind_from_item(item, scope)
+            node = right if node is None else NestedLoopJoin(
+                node, right, "inner", None, node.columns + right.columns)
+        if node is None:
+            return Values([[]], [])
+        return node
+
+    def bind_from_item(self, item: ast.Node, scope: Scope) -> Node:
+        if isinstance(item, ast.RangeVar):
+            return self.bind_range_var(item, scope)
+        if isinstance(item, ast.RangeSubselect):
+            if item.lateral:
+                raise errors.FeatureNotSupported(what="LATERAL subqueries are not supported")
+            q = self.bind_query(item.subquery, scope.parent)
+            alias = item.alias.aliasname if item.alias else "unnamed_subquery"
+            cols = _rename(q.columns, item.alias.colnames if item.alias else None)
+            scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
+            return _with_columns(q.node, cols)
+        if isinstance(item, ast.JoinExpr):
+            return self.bind_join(item, scope)
+        if isinstance(item, ast.RangeFunction):
+            return self.bind_range_function(item, scope)
+        raise errors.FeatureNotSupported(what=f"{type(item).__name__} in FROM is not supported")
+
+    def bind_range_var(self, rv: ast.RangeVar, scope: Scope) -> Node:
+        alias = rv.alias.aliasname if rv.alias else rv.relname
+        if rv.schemaname is None:
+            cte = scope.find_cte(rv.relname)
+            if cte is not None:
+                cols = _rename(cte.columns, rv.alias.colnames if rv.alias else None)
+                scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
+                if isinstance(cte, WorkTable):
+                    return cte
+                return CteScan(cte, cols)
+        rel = self.relation(rv)
+        if rel.kind == "v":
+            return self.bind_view(rel, alias, rv, scope)
+        if getattr(rel, "virtual_rows", None) is not None:
+            cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
+            scope.add(RangeEntry(alias, _rename(cols, rv.alias.colnames if rv.alias else None),
+                                 relation_oid=rel.oid))
+            return rel.virtual_rows(self.ctx, cols)
+        cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
+        visible = [c for c, col in zip(cols, rel.columns) if not col.dropped]
+        if len(visible) != len(cols):
+            hidden = frozenset(c.name for c, col in zip(cols, rel.columns) if col.dropped)
+        else:
+            hidden = frozenset()
+        renamed = _rename(cols, rv.alias.colnames if rv.alias else None)
+        scope.add(RangeEntry(alias, renamed, hidden=hidden, relation_oid=rel.oid))
+        return Scan(rel, alias, renamed)
+
+    def bind_view(self, rel: Relation, alias: str, rv: ast.RangeVar, scope: Scope) -> Node:
+        from borealis.sql.parse import parse
+        (stmt,) = parse(rel.view_sql or "")
+        q = self.bind_query(stmt.node, None)
+        cols = [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns] or q.columns
+        cols = _rename(cols, rv.alias.colnames if rv.alias else None)
+        scope.add(RangeEntry(alias, cols, relation_oid=rel.oid))
+        return _with_columns(q.node, cols)
+
+    def bind_range_function(self, item: ast.RangeFunction, scope: Scope) -> Node:
+        if item.lateral or len(item.functions) != 1:
+            raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
+        call = item.functions[0][0]
+        if not isinstance(call, ast.FuncCall):
+            raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
+        name = _func_name(call)
+        args = [self.expr(a, scope) for a in call.args or ()]
+        fn, out_types, args = F.set_returning(self, name, args)
+        alias = item.alias.aliasname if item.alias else name
+        colnames = item.alias.colnames if item.alias else None
+        cols = [OutCol(name if len(out_types) == 1 else f"col{i + 1}", oid)
+                for i, oid in enumerate(out_types)]
+        if item.ordinality:
+            cols.append(OutCol("ordinality", INT8))
+            inner = fn
+            fn = lambda *vals: [r + (i + 1,) for i, r in enumerate(inner(*vals))]  # noqa: E731
+        cols = _rename(cols, colnames)
+        if len(out_types) == 1 and not colnames and item.alias:
+            cols[0] = OutCol(alias, cols[0].oid)
+        scope.add(RangeEntry(alias, cols))
+        return FunctionScan(fn, args, cols)
+
+    def bind_join(self, j: ast.JoinExpr, scope: Scope) -> Node:
+        left = self.bind_from_item(j.larg, scope)
+        left_entries = len(scope.entries)
+        right = self.bind_from_item(j.rarg, scope)
+        kind = {JoinType.JOIN_INNER: "inner", JoinType.JOIN_LEFT: "left",
+                JoinType.JOIN_RIGHT: "right", JoinType.JOIN_FULL: "full"}.get(j.jointype)
+        if kind is None:
+            raise errors.FeatureNotSupported(what="this join type is not supported")
+        cols = left.columns + right.columns
+        cond: Expr | None = None
+        using = [s.sval for s in j.usingClause] if j.usingClause else []
+        if j.isNatural:
+            lnames = {c.name for e in scope.entries[:left_entries] for c in e.columns}
+            using = [c.name for e in scope.entries[left_entries:] for c in e.columns
+                     if c.name in lnames]
+        if using:
+            cond = self.using_condition(using, scope, left_entries, kind)
+        elif j.quals is not None:
+            cond = self.condition(j.quals, scope, "JOIN/ON")
+        if j.alias is not None:
+            raise errors.FeatureNotSupported(what="aliases on JOIN are not supported")
+        return NestedLoopJoin(left, right, kind, cond, cols)
+
+    def using_condition(self, names: list[str], scope: Scope, split: int, kind: str) -> Expr:
+        parts = []
+        hidden_right = set()
+        for name in names:
+            lhit = [(e, i) for e in scope.entries[:split] for i, c in enumerate(e.columns) if c.name == name]
+            rhit = [(e, i) for e in scope.entries[split:] for i, c in enumerate(e.columns) if c.name == name]
+            if len(lhit) != 1 or len(rhit) != 1:
+                raise errors.UndefinedColumn(
+                    f'column "{name}" specified in USING clause does not exist in '
+                    f'{"left" if len(lhit) != 1 else "right"} table')
+            (le, li), (re_, ri) = lhit[0], rhit[0]
+            lc, rc = le.columns[li], re_.columns[ri]
+            parts.append(O.bind_operator("=", Col(lc.oid, le.offset + li), Col(rc.oid, re_.offset + ri)))
+            hidden_right.add((id(re_), name))
+        for e in scope.entries[split:]:
+            names_here = {n for (eid, n) in hidden_right if eid == id(e)}
+            if names_here and kind != "right" and kind != "full":
+                e.hidden = e.hidden | frozenset(names_here)
+        return parts[0] if len(parts) == 1 else BoolOp(BOOL, op="and", args=tuple(parts))
+
+    # -- expressions ----------------------------------------------------------------
+
+    def condition(self, node: ast.Node, scope: Scope, what: str) -> Expr:
+        e = self.expr(node, scope)
+        if e.oid not in (BOOL, UNKNOWN) and not (isinstance(e, Param) and e.oid == UNKNOWN):
+            raise errors.DatatypeMismatch(
+                what=f"argument of {what} must be type boolean, not type {C.type_name(e.oid)}")
+        return self.coerce(e, BOOL)
+
+    def expr(self, node: ast.Node, scope: Scope | None) -> Expr:
+        method = getattr(self, "e_" + type(node).__name__, None)
+        if method is None:
+            raise errors.FeatureNotSupported(what=f"expression {type(node).__name__} is not supported")
+        return method(node, scope)
+
+    def e_ColumnRef(self, node: ast.ColumnRef, scope: Scope | None) -> Expr:
+        fields = node.fields
+        if any(isinstance(f, ast.A_Star) for f in fields):
+            raise errors.FeatureNotSupported(what="* is not allowed here")
+        names = [f.sval for f in fields]
+        if scope is None:
+            raise errors.UndefinedColumn(name=".".join(names))
+        if len(names) == 1:
+            return scope.resolve(names[0], None)
+        if len(names) == 2:
+            return scope.resolve(names[1], names[0])
+        if len(names) == 3:
+            return scope.resolve(names[2], names[1])
+        raise errors.SyntaxError(what=f"improper qualified name: {'.'.join(names)}")
+
+    def e_A_Const(self, node: ast.A_Const, scope) -> Expr:
+        if node.isnull:
+            return Const(UNKNOWN, None)
+        v = node.val
+        if isinstance(v, ast.Integer):
+            return const_of(v.ival)
+        if isinstance(v, ast.Float):
+            text = v.fval
+            if "." not in text and "e" not in text.lower():
+                n = int(text)
+                if -(1 << 63) <= n < (1 << 63):
+                    return Const(INT8, n)
+            return Const(NUMERIC, Decimal(text))
+        if isinstance(v, ast.String):
+            return Const(UNKNOWN, v.sval)
+        if isinstance(v, ast.Boolean):
+            return Const(BOOL, v.boolval)
+        if isinstance(v, ast.BitString):
+            raise errors.FeatureNotSupported(what="bit strings are not supported")
+        raise errors.FeatureNotSupported(what=f"constant {type(v).__name__}")
+
+    def e_ParamRef(self, node: ast.ParamRef, scope) -> Expr:
+        return self.param(node.number)
+
+    def e_TypeCast(self, node: ast.TypeCast, scope) -> Expr:
+        oid, typmod = self.type_name(node.typeName)
+        arg = self.expr(node.arg, scope)
+        settled = self.settle_param(arg, oid)
+        if settled is not None:
+            return C.coerce(settled, oid, typmod, "explicit")
+        return C.coerce(arg, oid, typmod, "explicit")
+
+    def type_name(self, tn: ast.TypeName) -> tuple[int, int]:
+        return type_from_ast(tn)
+
+    def e_A_Expr(self, node: ast.A_Expr, scope) -> Expr:
+        kind = node.kind
+        name = node.name[-1].sval if node.name else ""
+        if kind == A_Expr_Kind.AEXPR_OP:
+            left = self.expr(node.lexpr, scope) if node.lexpr is not None else None
+            right = self.expr(node.rexpr, scope)
+            return self.operator(name, left, right)
+        if kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE):
+            return self.operator(name, self.expr(node.lexpr, scope), self.expr(node.rexpr, scope))
+        if kind == A_Expr_Kind.AEXPR_IN:
+            return self.in_list(node, name, scope)
+        if kind in (A_Expr_Kind.AEXPR_DISTINCT, A_Expr_Kind.AEXPR_NOT_DISTINCT):
+            left, right = self.expr(node.lexpr, scope), self.expr(node.rexpr, scope)
+            _, (a, b) = self.unify([left, right], "IS DISTINCT FROM")
+            negate = kind == A_Expr_Kind.AEXPR_NOT_DISTINCT
+            return Call(BOOL, name="is distinct from", fn=lambda x, y: (x != y) != negate
+                        if x is not None and y is not None else ((x is None) != (y is None)) != negate,
+                        args=(a, b), strict=False)
+        if kind == A_Expr_Kind.AEXPR_NULLIF:
+            left, right = self.expr(node.lexpr, scope), self.expr(node.rexpr, scope)
+            target, (a, b) = self.unify([left, right], "NULLIF")
+            return Call(target, name="nullif", fn=lambda x, y: None if x is not None and x == y else x,
+                        args=(a, b), strict=False)
+        if kind in (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN,
+                    A_Expr_Kind.AEXPR_BETWEEN_SYM, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM):
+            return self.between(node, kind, scope)
+        if kind in (A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_OP_ALL):
+            return self.array_quantified(node, name, kind == A_Expr_Kind.AEXPR_OP_ALL, scope)
+        if kind == A_Expr_Kind.AEXPR_SIMILAR:
+            raise errors.FeatureNotSupported(what="SIMILAR TO is not supported")
+        raise errors.FeatureNotSupported(what=f"operator kind {kind.name} is not supported")
+
+    def operator(self, name: str, left: Expr | None, right: Expr) -> Expr:
+        if left is not None:
+            left, right = self._settle_pair(left, right)
+        return O.bind_operator(name, left, right)
+
+    def _settle_pair(self, left: Expr, right: Expr) -> tuple[Expr, Expr]:
+        if isinstance(left, Param) and left.oid == UNKNOWN and right.oid != UNKNOWN:
+            left = self.settle_param(left, right.oid) or left
+        if isinstance(right, Param) and right.oid == UNKNOWN and left.oid != UNKNOWN:
+            right = self.settle_param(right, left.oid) or right
+        if isinstance(left, Param) and left.oid == UNKNOWN:
+            left = self.settle_param(left, TEXT) or left
+        if isinstance(right, Param) and right.oid == UNKNOWN:
+            right = self.settle_param(right, TEXT) or right
+        return left, right
+
+    def in_list(self, node: ast.A_Expr, name: str, scope) -> Expr:
+        left = self.expr(node.lexpr, scope)
+        items = [self.expr(e, scope) for e in node.rexpr]
+        for i, it in enumerate(items):
+            if isinstance(it, Param) and it.oid == UNKNOWN and left.oid != UNKNOWN:
+                items[i] = self.settle_param(it, left.oid) or it
+        if isinstance(left, Param) and left.oid == UNKNOWN:
+            known = [i.oid for i in items if i.oid != UNKNOWN]
+            left = self.settle_param(left, known[0] if known else TEXT) or left
+        target, unified = self.unify([left, *items], "IN")
+        return InList(BOOL, arg=unified[0], items=tuple(unified[1:]), negated=name == "<>")
+
+    def between(self, node: ast.A_Expr, kind, scope) -> Expr:
+        arg = self.expr(node.lexpr, scope)
+        lo, hi = (self.expr(e, scope) for e in node.rexpr)
+        negated = kind in (A_Expr_Kind.AEXPR_NOT_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM)
+        ge = self.operator(">=", arg, lo)
+        le = self.operator("<=", arg, hi)
+        expr: Expr = BoolOp(BOOL, op="and", args=(ge, le))
+        if kind in (A_Expr_Kind.AEXPR_BETWEEN_SYM, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM):
+            swapped = BoolOp(BOOL, op="and", args=(self.operator(">=", arg, hi),
+                                                   self.operator("<=", arg, lo)))
+            expr = BoolOp(BOOL, op="or", args=(expr, swapped))
+        return BoolOp(BOOL, op="not", args=(expr,)) if negated else expr
+
+    def array_quantified(self, node: ast.A_Expr, name: str, every: bool, scope) -> Expr:
+        left = self.expr(node.lexpr, scope)
+        right = self.expr(node.rexpr, scope)
+        elem = T.element_type(right.oid) if right.oid != UNKNOWN else None
+        if elem is None:
+            if right.oid == UNKNOWN or isinstance(right, Param):
+                target = left.oid if left.oid != UNKNOWN else TEXT
+                right = self.coerce(right, T.array_type(target))
+                elem = target
+            else:
+                raise errors.DatatypeMismatch(what="op ANY/ALL (array) requires array on right side")
+        cmp = O.bind_operator(name, Col(left.oid, 0), Col(elem, 1))
+        fn = cmp.fn  # type: ignore[attr-defined]
+        from borealis.sql.expr import _quantified
+
+        def quantified(v, arr):
+            if arr is None:
+                return None
+            return _quantified(v, [(x,) for x in arr], fn, every)
+
+        left_c = self.coerce(left, cmp.args[0].oid)  # type: ignore[attr-defined]
+        return Call(BOOL, name=f"{name} {'ALL' if every else 'ANY'}", fn=quantified,
+                    args=(left_c, right), strict=False)
+
+    def e_BoolExpr(self, node: ast.BoolExpr, scope) -> Expr:
+        op = {BoolExprType.AND_EXPR: "and", BoolExprType.OR_EXPR: "or",
+              BoolExprType.NOT_EXPR: "not"}[node.boolop]
+        args = tuple(self.condition(a, scope, op.upper()) for a in node.args)
+        return BoolOp(BOOL, op=op, args=args)
+
+    def e_NullTest(self, node: ast.NullTest, scope) -> Expr:
+        arg = self.expr(node.arg, scope)
+        return NullTest(BOOL, arg=arg, negated=node.nulltesttype == NullTestType.IS_NOT_NULL)
+
+    def e_BooleanTest(self, node: ast.BooleanTest, scope) -> Expr:
+        arg = self.coerce(self.expr(node.arg, scope), BOOL)
+        t = node.booltesttype
+        table = {BoolTestType.IS_TRUE: lambda v: v is True,
+                 BoolTestType.IS_NOT_TRUE: lambda v: v is not True,
+                 BoolTestType.IS_FALSE: lambda v: v is False,
+                 BoolTestType.IS_NOT_FALSE: lambda v: v is not False,
+                 BoolTestType.IS_UNKNOWN: lambda v: v is None,
+                 BoolTestType.IS_NOT_UNKNOWN: lambda v: v is not None}
+        return Call(BOOL, name="booltest", fn=table[t], args=(arg,), strict=False)
+
+    def e_CaseExpr(self, node: ast.CaseExpr, scope) -> Expr:
+        subject = self.expr(node.arg, scope) if node.arg is not None else None
+        conds, results = [], []
+        for w in node.args:
+            if subject is not None:
+                conds.append(self.operator("=", subject, self.expr(w.expr, scope)))
+            else:
+                conds.append(self.condition(w.expr, scope, "CASE/WHEN"))
+            results.append(self.expr(w.result, scope))
+        default = self.expr(node.defresult, scope) if node.defresult is not None else None
+        target, unified = self.unify(results + ([default] if default is not None else []), "CASE")
+        default = unified[-1] if default is not None else None
+        whens = tuple(zip(conds, unified[: len(results)]))
+        return Case(target, whens=whens, default=default)
+
+    def e_CoalesceExpr(self, node: ast.CoalesceExpr, scope) -> Expr:
+        args = [self.expr(a, scope) for a in node.args]
+        target, unified = self.unify(args, "COALESCE")
+        return Coalesce(target, args=tuple(unified))
+
+    def e_MinMaxExpr(self, node: ast.MinMaxExpr, scope) -> Expr:
+        args = [self.expr(a, scope) for a in node.args]
+        target, unified = self.unify(args, "GREATEST/LEAST")
+        pick = max if node.op.name == "IS_GREATEST" else min
+
+        def minmax(*vals):
+            present = [v for v in vals if v is not None]
+            return pick(present) if present else None
+        return Call(target, name=pick.__name__, fn=minmax, args=tuple(unified), strict=False)
+
+    def e_SQLValueFunction(self, node: ast.SQLValueFunction, scope) -> Expr:
+        return F.sql_value_function(self, node)
+
+    def e_FuncCall(self, node: ast.FuncCall, scope) -> Expr:
+        name = _func_name(node)
+        if node.over is not None:
+            raise errors.FeatureNotSupported(what="window functions are not supported yet")
+        if F.is_aggregate(name):
+            raise errors.GroupingError(what="aggregate functions are not allowed here")
+        if node.agg_star:
+            raise errors.SyntaxError(what=f"{name}(*) is only valid for aggregates")
+        args = [self.expr(a, scope) for a in node.args or ()]
+        return F.bind_function(self, name, args, node)
+
+    def e_SubLink(self, node: ast.SubLink, scope) -> Expr:
+        if scope is None:
+            scope = Scope()
+        was = scope.correlated
+        scope.correlated = False
+        q = self.bind_query(node.subselect, scope)
+        plan = SubPlan(q.node, scope.outer, scope.correlated)
+        scope.correlated = was or scope.correlated
+        t = node.subLinkType
+        if t == SubLinkType.EXISTS_SUBLINK:
+            return Subquery(BOOL, kind="exists", plan=plan)
+        if t == SubLinkType.EXPR_SUBLINK:
+            if len(q.columns) != 1:
+                raise errors.SyntaxError(what="subquery must return only one column")
+            return Subquery(q.columns[0].oid, kind="scalar", plan=plan)
+        if t in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
+            if len(q.columns) != 1:
+                raise errors.SyntaxError(what="subquery has too many columns")
+            test = self.expr(node.testexpr, scope)
+            name = node.operName[-1].sval if node.operName else "="
+            sub_oid = q.columns[0].oid
+            test = self.coerce(test, sub_oid) if test.oid == UNKNOWN else test
+            cmp = O.bind_operator(name, Col(test.oid, 0), Col(sub_oid, 1))
+            if cmp.args[0].oid != test.oid:  # type: ignore[attr-defined]
+                test = self.coerce(test, cmp.args[0].oid)  # type: ignore[attr-defined]
+            if cmp.args[1].oid != sub_oid:  # type: ignore[attr-defined]
+                conv = cmp.args[1].compile()  # type: ignore[attr-defined]
+                fn0 = cmp.fn  # type: ignore[attr-defined]
+                op = lambda a, b: fn0(a, conv((None, b)))  # noqa: E731
+            else:
+                op = cmp.fn  # type: ignore[attr-defined]
+            kind = "all" if t == SubLinkType.ALL_SUBLINK else "in"
+            return Subquery(BOOL, kind=kind, plan=plan, test=test, op=op)
+        raise errors.FeatureNotSupported(what="this kind of subquery is not supported")
+
+    def e_A_ArrayExpr(self, node: ast.A_ArrayExpr, scope) -> Expr:
+        items = [self.expr(e, scope) for e in node.elements or ()]
+        if not items:
+            return Const(UNKNOWN, "{}")
+        target, unified = self.unify(items, "ARRAY")
+        array_oid = T.array_type(target)
+        if array_oid is None:
+            raise errors.FeatureNotSupported(what=f"arrays of {C.type_name(target)} are not supported")
+        return Call(array_oid, name="array", fn=lambda *v: tuple(v), args=tuple(unified), strict=False)
+
+    def e_A_Indirection(self, node: ast.A_Indirection, scope) -> Expr:
+        base = self.expr(node.arg, scope)
+        elem = T.element_type(base.oid)
+        if elem is None or len(node.indirection) != 1 or not isinstance(node.indirection[0], ast.A_Indices) \
+                or node.indirection[0].is_slice:
+            raise errors.FeatureNotSupported(what="this subscript form is not supported")
+        idx = self.coerce(self.expr(node.indirection[0].uidx, scope), INT4)
+
+        def subscript(arr, i):
+            return arr[i - 1] if 1 <= i <= len(arr) else None
+        return Call(elem, name="subscript", fn=subscript, args=(base, idx))
+
+    def e_CollateClause(self, node, scope) -> Expr:
+        names = [s.sval for s in node.collname]
+        if names[-1] not in ("C", "POSIX", "default"):
+            raise errors.FeatureNotSupported(what=f'collation "{names[-1]}" is not supported: only C')
+        return self.expr(node.arg, scope)
+
+    def e_RowExpr(self, node, scope) -> Expr:
+        raise errors.FeatureNotSupported(what="row constructors are not supported")
+
+
+class GroupedScope(Scope):
+    """Binding above an Aggregate: group keys and aggregates become output columns.
+
+    Its row is the Aggregate's output, `groups + aggregates`. A bare column that is not
+    a group key is PostgreSQL's 42803 error.
+    """
+
+    def __init__(self, binder: Binder, inner: Scope, groups: list[Expr],
+                 group_nodes: list, aggs: list[AggCall]) -> None:
+        super().__init__(inner.parent)
+        self.binder = binder
+        self.inner = inner
+        self.groups = groups
+        self.group_nodes = group_nodes
+        self.aggs = aggs
+        self.outer = inner.outer
+
+    def expr(self, node: ast.Node) -> Expr:
+        for i, g in enumerate(self.group_nodes):
+            if not isinstance(g, Expr) and g == node:
+                return Col(self.groups[i].oid, i, typmod=self.groups[i].typmod)
+        if isinstance(node, ast.FuncCall) and F.is_aggregate(_func_name(node)) and node.over is None:
+            return self.aggregate(node)
+        if isinstance(node, ast.ColumnRef):
+            bound = self.binder.expr(node, self.inner)
+            return self.map_bound(bound, node)
+        return _rebind(self, node)
+
+    def map_bound(self, bound: Expr, node: Any = None) -> Expr:
+        for i, g in enumerate(self.groups):
+            if _same(g, bound):
+                return Col(g.oid, i, typmod=g.typmod)
+        if isinstance(bound, Col):
+            raise errors.GroupingError(
+                what=f'column "{bound.table + "." if bound.table else ""}{bound.name}" must appear '
+                     f"in the GROUP BY clause or be used in an aggregate function")
+        if not any(isinstance(n, Col) for n in walk(bound)):
+            return bound
+        raise errors.GroupingError(what="expression must appear in the GROUP BY clause or be used in an aggregate function")
+
+    def aggregate(self, node: ast.FuncCall) -> Expr:
+        name = _func_name(node)
+        args = [self.binder.expr(a, self.inner) for a in node.args or ()]
+        if any(_contains_agg(a) for a in node.args or ()):
+            raise errors.GroupingError(what="aggregate function calls cannot be nested")
+        order = None
+        if node.agg_order:
+            order = [SortKey(self.binder.expr(sb.node, self.inner),
+                             sb.sortby_dir == SortByDir.SORTBY_DESC,
+                             True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
+                             False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
+                     for sb in node.agg_order]
+        filt = self.binder.condition(node.agg_filter, self.inner, "FILTER") \
+            if node.agg_filter is not None else None
+        call = F.bind_aggregate(self.binder, name, args, star=bool(node.agg_star),
+                                distinct=bool(node.agg_distinct))
+        call.filter = filt
+        call.order = order
+        self.aggs.append(call)
+        return Col(call.oid, len(self.groups) + len(self.aggs) - 1)
+
+    def resolve(self, name: str, qualifier: str | None, *, inner: Scope | None = None) -> Expr:
+        bound = self.inner.resolve(name, qualifier, inner=inner)
+        if inner is not None:
+            return bound
+        return self.map_bound(bound)
+
+
+def _rebind(grouped: GroupedScope, node: ast.Node) -> Expr:
+    """Bind an expression above the Aggregate: the binder with `grouped` as scope, but
+    sub-expressions that equal a group key or are aggregates map to their columns."""
+    binder = grouped.binder
+    original = binder.expr
+
+    def expr(n: ast.Node, scope) -> Expr:
+        if scope is grouped:
+            for i, g in enumerate(grouped.group_nodes):
+                if not isinstance(g, Expr) and g == n:
+                    return Col(grouped.groups[i].oid, i)
+            if isinstance(n, ast.FuncCall) and F.is_aggregate(_func_name(n)) and n.over is None:
+                return grouped.aggregate(n)
+        return original(n, scope)
+
+    binder.expr = expr  # type: ignore[method-assign]
+    try:
+        return original(node, grouped)
+    finally:
+        binder.expr = original  # type: ignore[method-assign]
+
+
+# -- helpers --------------------------------------------------------------------------
+
+def type_from_ast(tn: ast.TypeName) -> tuple[int, int]:
+    names = [n.sval for n in tn.names]
+    name = names[-1]
+    if len(names) > 1 and names[0] not in ("pg_catalog",):
+        raise errors.UndefinedObject(what=f'type "{".".join(names)}" does not exist')
+    mods = []
+    for m in tn.typmods or ():
+        if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
+            mods.append(m.val.ival)
+        else:
+            raise errors.SyntaxError(what="type modifiers must be simple constants")
+    info = T.type_by_name(name)
+    if info is None:
+        raise errors.UndefinedObject(what=f'type "{name}" does not exist')
+    oid = info.oid
+    if tn.arrayBounds:
+        array = T.array_type(oid)
+        if array is None:
+            raise errors.FeatureNotSupported(what=f"arrays of {name} are not supported")
+        return array, -1
+    return oid, T.typmod_from(oid, mods)
+
+
+def _func_name(node: ast.FuncCall) -> str:
+    names = [n.sval for n in node.funcname]
+    if len(names) > 1 and names[0] not in ("pg_catalog", "sys", "information_schema"):
+        return ".".join(names)
+    return names[-1].lower() if names[0] != "sys" else "sys." + names[-1].lower()
+
+
+def _column_name(node: ast.Node) -> str:
+    if isinstance(node, ast.ColumnRef):
+        last = node.fields[-1]
+        return last.sval if isinstance(last, ast.String) else "?column?"
+    if isinstance(node, ast.FuncCall):
+        return node.funcname[-1].sval
+    if isinstance(node, ast.TypeCast):
+        inner = _column_name(node.arg)
+        return inner if inner != "?column?" else node.typeName.names[-1].sval
+    if isinstance(node, ast.CaseExpr):
+        return "case"
+    if isinstance(node, ast.CoalesceExpr):
+        return "coalesce"
+    if isinstance(node, ast.MinMaxExpr):
+        return "greatest" if node.op.name == "IS_GREATEST" else "least"
+    if isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.EXISTS_SUBLINK:
+        return "exists"
+    if isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.EXPR_SUBLINK:
+        sel = node.subselect
+        if isinstance(sel, ast.SelectStmt) and sel.targetList and len(sel.targetList) == 1:
+            t = sel.targetList[0]
+            return t.name or _column_name(t.val)
+    if isinstance(node, ast.SQLValueFunction):
+        return F.sql_value_function_name(node)
+    if isinstance(node, ast.A_ArrayExpr):
+        return "array"
+    return "?column?"
+
+
+def _contains_agg(node: Any) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, ast.FuncCall) and F.is_aggregate(_func_name(node)) and node.over is None:
+        return True
+    if isinstance(node, ast.SubLink):
+        return False
+    if isinstance(node, ast.Node):
+        for attr in node:
+            if _contains_agg(getattr(node, attr)):
+                return True
+    elif isinstance(node, tuple):
+        return any(_contains_agg(x) for x in node)
+    return False
+
+
+def _references(node: Any, name: str) -> bool:
+    if isinstance(node, ast.RangeVar):
+        return node.schemaname is None and node.relname == name
+    if isinstance(node, ast.Node):
+        return any(_references(getattr(node, attr), name) for attr in node)
+    if isinstance(node, tuple):
+        return any(_references(x, name) for x in node)
+    return False
+
+
+def _same(a: Expr, b: Expr) -> bool:
+    if type(a) is not type(b) or a.oid != b.oid:
+        return False
+    if isinstance(a, Col):
+        return a.index == b.index  # type: ignore[attr-defined]
+    if isinstance(a, Const):
+        return a.value == b.value  # type: ignore[attr-defined]
+    if isinstance(a, Call):
+        return a.name == b.name and len(a.args) == len(b.args) and all(  # type: ignore[attr-defined]
+            _same(x, y) for x, y in zip(a.args, b.args))  # type: ignore[attr-defined]
+    return False
+
+
+def _is_input_col(e: Expr) -> bool:
+    return isinstance(e, Col)
+
+
+def _rename(cols: list[OutCol], names) -> list[OutCol]:
+    if not names:
+        return [OutCol(c.name, c.oid, c.typmod, c.table_oid, c.attnum) for c in cols]
+    names = [n.sval if isinstance(n, ast.String) else n for n in names]
+    if len(names) > len(cols):
+        raise errors.InvalidColumnReference(
+            what=f"table has {len(cols)} columns available but {len(names)} columns specified")
+    out = []
+    for i, c in enumerate(cols):
+        out.append(OutCol(names[i] if i < len(names) else c.name, c.oid, c.typmod,
+                          c.table_oid, c.attnum))
+    return out
+
+
+def _with_columns(node: Node, cols: list[OutCol]) -> Node:
+    """The same rows under new column names."""
+    exprs = [Col(c.oid, i, typmod=c.typmod) for i, c in enumerate(cols)]
+    return Project(node, exprs, cols)
+
+
+def relation_schema_name(catalog: CatalogSnapshot, rel: Relation) -> str:
+    if rel.schema_oid == PG_CATALOG_OID:
+        return "pg_catalog"
+    s = catalog.schema_by_oid(rel.schema_oid)
+    return s.name if s is not None else ""

@@ -1,0 +1,525 @@
+"""INSERT, UPDATE and DELETE: binding, constraint checks, and the writes they buffer.
+
+A row lives at `relation.prefix | encode(primary key)` with the whole row as its value;
+each secondary index entry is one more key (see `catalog.model`). Writes go into the
+transaction's buffer (`qp.txn`), and reads in the same statement see them, so a
+statement that inserts the same key twice fails like PostgreSQL does.
+
+Uniqueness is checked by reading the key at the snapshot: a visible row with that key is
+23505 now; a concurrent transaction inserting the same key writes the same storage key,
+which the adjudicator turns into a write-write conflict (OC000) at COMMIT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast
+from pglast.enums import OnConflictAction
+
+from borealis.catalog.model import Index, Relation, key_type, relation_prefix
+from borealis.core import errors, values
+from borealis.core.keys import KeyCodec, KeyColumn
+from borealis.sql import coerce as C
+from borealis.sql.bind import Binder, _column_name
+from borealis.sql.expr import Col, Const, Expr
+from borealis.sql.plan import ExecContext, Node, OutCol, Scan
+from borealis.sql.planner import optimize
+from borealis.sql.scope import RangeEntry, Scope
+
+BOOL, UNKNOWN = 16, 705
+
+
+# -- shared row machinery ---------------------------------------------------------------
+
+class RowCodec:
+    """Keys, index entries and constraint checks for one relation."""
+
+    def __init__(self, binder: Binder, rel: Relation) -> None:
+        self.rel = rel
+        self.binder = binder
+        scope = Scope()
+        scope.add(RangeEntry(rel.name, [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum)
+                                        for c in rel.columns]))
+        self.scope = scope
+        self.checks = []
+        from borealis.sql.parse import parse
+        for con in rel.constraints:
+            if con.kind == "c" and con.expr:
+                node = parse(f"SELECT {con.expr}")[0].node.targetList[0].val
+                self.checks.append((con.name, binder.condition(node, scope, "CHECK").compile()))
+        self.generated = []
+        for i, c in enumerate(rel.columns):
+            if c.generated and not c.dropped:
+                node = parse(f"SELECT {c.generated}")[0].node.targetList[0].val
+                expr = binder.coerce(binder.expr(node, scope), c.type_oid, c.typmod, "assignment")
+                self.generated.append((i, expr.compile()))
+        by_attnum = {c.attnum: c for c in rel.columns}
+        self.pk_positions = [rel.position[a] for a in rel.primary_key]
+        self.indexes = []
+        for index in rel.indexes:
+            if index.primary:
+                continue
+            types = [key_type(by_attnum[a].type_oid) for a in index.columns]
+            desc = index.descending or (False,) * len(index.columns)
+            cols = [KeyColumn(t, d) for t, d in zip(types, desc)]
+            key_codec = KeyCodec(cols + list(rel.key_codec.columns))
+            self.indexes.append((index, [rel.position[a] for a in index.columns], key_codec))
+
+    def row_key(self, row: tuple, rng) -> bytes:
+        rel = self.rel
+        if not rel.primary_key:
+            return rel.prefix + rel.key_codec.encode((rng.randbytes(16),))
+        return rel.prefix + rel.key_codec.encode([_key_value(row[p]) for p in self.pk_positions])
+
+    def index_entries(self, row: tuple, row_key: bytes) -> list[tuple[Index, bytes, bool]]:
+        """(index, entry key, is a uniqueness-checked key) for each secondary index."""
+        out = []
+        pk_tail = row_key[len(self.rel.prefix):]
+        for index, positions, codec in self.indexes:
+            vals = [_key_value(row[p]) for p in positions]
+            prefix = relation_prefix(index.oid)
+            head = codec.encode(vals)
+            unique = index.unique and (index.nulls_not_distinct or all(v is not None for v in vals))
+            out.append((index, prefix + head + (b"" if unique else pk_tail), unique))
+        return out
+
+    def complete(self, row: list[Any]) -> tuple:
+        """Generated columns, NOT NULL and CHECK on a full new row."""
+        for i, fn in self.generated:
+            row[i] = fn(tuple(row))
+        rel = self.rel
+        pk = set(self.pk_positions)
+        for i, c in enumerate(rel.columns):
+            if row[i] is None and (c.not_null or i in pk) and not c.dropped:
+                raise errors.NotNullViolation(column=c.name, table=rel.name,
+                                              detail=f"Failing row contains {_row_text(rel, row)}.")
+        out = tuple(row)
+        for name, check in self.checks:
+            if check(out) is False:
+                raise errors.CheckViolation(table=rel.name, name=name,
+                                            detail=f"Failing row contains {_row_text(rel, row)}.")
+        return out
+
+
+def _key_value(v: Any) -> Any:
+    if isinstance(v, float) and v == 0:
+        return 0.0  # -0.0 and 0.0 are one key, as in PostgreSQL
+    return v
+
+
+def _row_text(rel: Relation, row) -> str:
+    from borealis.sql import types as T
+    parts = []
+    for c, v in zip(rel.columns, row):
+        if c.dropped:
+            continue
+        if v is None:
+            parts.append("null")
+        else:
+            info = T.type_by_oid(c.type_oid)
+            parts.append(info.text_out(v) if info else str(v))
+    return "(" + ", ".join(parts) + ")"
+
+
+def _unique_name(rel: Relation, index: Index | None) -> str:
+    if index is None:
+        for con in rel.constraints:
+            if con.kind == "p":
+                return con.name
+        return f"{rel.name}_pkey"
+    return index.name
+
+
+async def write_row(ctx: ExecContext, codec: RowCodec, row: tuple, *,
+                    old_key: bytes | None = None, old_row: tuple | None = None,
+                    check_key: bool = True) -> bytes:
+    """Buffer the row (and its index entries), checking uniqueness at the snapshot."""
+    txn = ctx.txn
+    rng = ctx.session.random if ctx.session is not None else __import__("random")
+    key = old_key if old_key is not None and not codec.rel.primary_key else codec.row_key(row, rng)
+    if check_key and key != old_key and await txn.get(key) is not None:
+        raise errors.UniqueViolation(
+            name=_unique_name(codec.rel, None),
+            detail=f"Key ({', '.join(c.name for c in _pk_cols(codec.rel))})=("
+                   f"{', '.join(_text(row[p], codec.rel.columns[p].type_oid) for p in codec.pk_positions)}) already exists.")
+    old_entries = {}
+    if old_row is not None and old_key is not None:
+        old_entries = {e[1]: e for e in codec.index_entries(old_row, old_key)}
+        if key != old_key:
+            txn.delete(old_key)
+    new_entries = codec.index_entries(row, key)
+    for index, entry_key, unique in new_entries:
+        if entry_key in old_entries:
+            old_entries.pop(entry_key)
+            if txn.writes.get(entry_key, b"") == key:
+                continue
+        if unique and index.valid:
+            existing = await txn.get(entry_key)
+            if existing is not None and existing != (old_key or key):
+                raise errors.UniqueViolation(name=index.name)
+        txn.put(entry_key, key)
+    for entry_key in old_entries:
+        txn.delete(entry_key)
+    txn.put(key, values.dumps(row))
+    return key
+
+
+async def delete_row(ctx: ExecContext, codec: RowCodec, key: bytes, row: tuple) -> None:
+    for _, entry_key, _ in codec.index_entries(row, key):
+        ctx.txn.delete(entry_key)
+    ctx.txn.delete(key)
+
+
+def _pk_cols(rel: Relation):
+    by = {c.attnum: c for c in rel.columns}
+    return [by[a] for a in rel.primary_key]
+
+
+def _text(v: Any, oid: int) -> str:
+    from borealis.sql import types as T
+    if v is None:
+        return "null"
+    info = T.type_by_oid(oid)
+    return info.text_out(v) if info else str(v)
+
+
+# -- INSERT ---------------------------------------------------------------------------
+
+@dataclass
+class InsertPlan:
+    relation: Relation
+    codec: RowCodec
+    source: Node
+    targets: list[int]  # positions in the stored row, one per source column
+    defaults: list[tuple[int, Expr]]  # positions not targeted, with their defaults
+    on_conflict: str | None = None  # None, "nothing", "update"
+    conflict_index: Index | None = None  # None = the primary key
+    update_sets: list[tuple[int, Expr]] = field(default_factory=list)  # over existing+excluded
+    update_where: Expr | None = None
+    returning: list[Expr] = field(default_factory=list)
+    returning_cols: list[OutCol] = field(default_factory=list)
+
+
+def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
+    rel = binder.relation(stmt.relation)
+    if rel.kind != "r":
+        raise errors.WrongObjectType(what=f'cannot insert into view "{rel.name}"')
+    if stmt.withClause is not None:
+        raise errors.FeatureNotSupported(what="WITH in INSERT is not supported")
+    live = rel.live_columns
+    if stmt.cols:
+        names = [c.name for c in stmt.cols]
+        cols = []
+        for n in names:
+            col = rel.column_by_name.get(n)
+            if col is None:
+                raise errors.UndefinedColumn(
+                    f'column "{n}" of relation "{rel.name}" does not exist')
+            if col in cols:
+                raise errors.DuplicateColumn(
+                    f'column "{n}" specified more than once')
+            cols.append(col)
+    else:
+        cols = [c for c in live if not c.generated]
+        width = _source_width(stmt.selectStmt)
+        if width is not None and width < len(cols):
+            cols = cols[:width]  # PostgreSQL fills the columns not given with defaults
+    positions = [rel.position[c.attnum] for c in cols]
+    for c in cols:
+        if c.generated:
+            raise errors.GeneratedAlways(
+                f'cannot insert a non-DEFAULT value into column "{c.name}"',
+                detail=f'Column "{c.name}" is a generated column.')
+    source = _insert_source(binder, stmt, cols)
+    targeted = set(positions)
+    defaults = []
+    for i, c in enumerate(rel.columns):
+        if i in targeted or c.dropped or c.generated:
+            continue
+        defaults.append((i, _default_expr(binder, c)))
+    codec = RowCodec(binder, rel)
+    plan = InsertPlan(rel, codec, source, positions, defaults)
+    if stmt.onConflictClause is not None:
+        _bind_on_conflict(binder, stmt.onConflictClause, plan)
+    if stmt.returningClause is not None:
+        _bind_returning(binder, stmt.returningClause, plan, codec.scope)
+    return plan
+
+
+def _source_width(select) -> int | None:
+    if isinstance(select, ast.SelectStmt) and select.valuesLists:
+        return max(len(row) for row in select.valuesLists)
+    if isinstance(select, ast.SelectStmt) and select.targetList and select.op.value == 0 \
+            and not any(isinstance(t.val, ast.ColumnRef) and isinstance(t.val.fields[-1], ast.A_Star)
+                        for t in select.targetList):
+        return len(select.targetList)
+    return None
+
+
+def _default_expr(binder: Binder, col) -> Expr:
+    if col.default is None:
+        return Const(col.type_oid, None)
+    from borealis.sql.parse import parse
+    node = parse(f"SELECT {col.default}")[0].node.targetList[0].val
+    return binder.coerce(binder.expr(node, None), col.type_oid, col.typmod, "assignment")
+
+
+def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols) -> Node:
+    from borealis.sql.plan import Project, Values
+    select = stmt.selectStmt
+    if select is None:  # DEFAULT VALUES
+        return Values([[]], [])
+    if isinstance(select, ast.SelectStmt) and select.valuesLists and select.op.value == 0 \
+            and not select.sortClause and select.limitCount is None:
+        rows = []
+        for lst in select.valuesLists:
+            if len(lst) > len(cols):
+                raise errors.SyntaxError(what="INSERT has more expressions than target columns")
+            if len(lst) < len(cols):
+                raise errors.SyntaxError(what="INSERT has more target columns than expressions")
+            row = []
+            for item, col in zip(lst, cols):
+                if isinstance(item, ast.SetToDefault):
+                    row.append(_default_expr(binder, col))
+                else:
+                    e = binder.expr(item, None)
+                    row.append(binder.coerce(e, col.type_oid, col.typmod, "assignment"))
+            rows.append(row)
+        return Values(rows, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
+    q = binder.bind_query(select)
+    if len(q.columns) > len(cols):
+        raise errors.SyntaxError(what="INSERT has more expressions than target columns")
+    exprs = [binder.coerce(Col(qc.oid, i, typmod=qc.typmod), col.type_oid, col.typmod, "assignment")
+             for i, (qc, col) in enumerate(zip(q.columns, cols))]
+    return Project(optimize(q.node), exprs, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
+
+
+def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: InsertPlan) -> None:
+    rel = plan.relation
+    index = None
+    if clause.infer is not None and clause.infer.indexElems:
+        names = [e.name for e in clause.infer.indexElems]
+        attnums = tuple(rel.column_by_name[n].attnum if n in rel.column_by_name else -1 for n in names)
+        if sorted(attnums) == sorted(rel.primary_key):
+            index = None
+        else:
+            matches = [i for i in rel.indexes if i.unique and sorted(i.columns) == sorted(attnums)]
+            if not matches:
+                raise errors.InvalidColumnReference(
+                    what="there is no unique or exclusion constraint matching the ON CONFLICT specification")
+            index = matches[0]
+    elif clause.infer is not None and clause.infer.conname:
+        names = {i.name: i for i in rel.indexes}
+        index = names.get(clause.infer.conname)
+        if index is not None and index.primary:
+            index = None
+    plan.conflict_index = index
+    if clause.action == OnConflictAction.ONCONFLICT_NOTHING:
+        plan.on_conflict = "nothing"
+        return
+    if clause.infer is None:
+        raise errors.SyntaxError(what="ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                                 hint="For example, ON CONFLICT (column_name).")
+    plan.on_conflict = "update"
+    scope = Scope()
+    cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
+    scope.add(RangeEntry(rel.name, cols))
+    scope.add(RangeEntry("excluded", [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns]))
+    for target in clause.targetList:
+        col = rel.column_by_name.get(target.name)
+        if col is None:
+            raise errors.UndefinedColumn(f'column "{target.name}" of relation "{rel.name}" does not exist')
+        if isinstance(target.val, ast.SetToDefault):
+            e = _default_expr(binder, col)
+        else:
+            e = binder.coerce(binder.expr(target.val, scope), col.type_oid, col.typmod, "assignment")
+        plan.update_sets.append((rel.position[col.attnum], e))
+    if clause.whereClause is not None:
+        plan.update_where = binder.condition(clause.whereClause, scope, "WHERE")
+
+
+def _bind_returning(binder: Binder, clause, plan, scope: Scope) -> None:
+    exprs = clause.exprs if hasattr(clause, "exprs") else clause
+    targets = binder.expand_targets(exprs, scope)
+    for t, name in targets:
+        e = t if isinstance(t, Expr) else binder.expr(t, scope)
+        if e.oid == UNKNOWN:
+            e = C.coerce(e, 25)
+        plan.returning.append(e)
+        plan.returning_cols.append(binder.out_col(e, name, scope))
+
+
+async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tuple]]:
+    codec = plan.codec
+    width = len(plan.relation.columns)
+    defaults = [(i, e.compile()) for i, e in plan.defaults]
+    returning = [e.compile() for e in plan.returning]
+    count, out = 0, []
+    async for batch in plan.source.batches(ctx):
+        for src in batch:
+            row: list[Any] = [None] * width
+            for pos, v in zip(plan.targets, src):
+                row[pos] = v
+            for pos, f in defaults:
+                row[pos] = f(())
+            new = codec.complete(row)
+            written = await _insert_one(plan, ctx, new)
+            if written is None:
+                continue
+            count += 1
+            if returning:
+                out.append(tuple(f(written) for f in returning))
+    return count, out
+
+
+async def _insert_one(plan: InsertPlan, ctx: ExecContext, row: tuple) -> tuple | None:
+    codec = plan.codec
+    if plan.on_conflict is None:
+        await write_row(ctx, codec, row)
+        return row
+    existing_key, existing = await _find_conflict(plan, ctx, row)
+    if existing is None:
+        await write_row(ctx, codec, row)
+        return row
+    if plan.on_conflict == "nothing":
+        return None
+    combined = existing + row
+    if plan.update_where is not None and plan.update_where.compile()(combined) is not True:
+        return None
+    updated = list(existing)
+    for pos, e in plan.update_sets:
+        updated[pos] = e.compile()(combined)
+    new = codec.complete(updated)
+    await write_row(ctx, codec, new, old_key=existing_key, old_row=existing)
+    return new
+
+
+async def _find_conflict(plan: InsertPlan, ctx: ExecContext, row: tuple):
+    codec = plan.codec
+    txn = ctx.txn
+    if plan.conflict_index is None:
+        key = codec.row_key(row, ctx.session.random if ctx.session else None)
+        raw = await txn.get(key)
+        return (key, _pad(values.loads(raw), len(codec.rel.columns))) if raw is not None else (None, None)
+    for index, entry_key, unique in codec.index_entries(row, b""):
+        if index.oid == plan.conflict_index.oid and unique:
+            row_key = await txn.get(entry_key)
+            if row_key is None:
+                return None, None
+            raw = await txn.get(row_key)
+            if raw is None:
+                return None, None
+            return row_key, _pad(values.loads(raw), len(codec.rel.columns))
+    return None, None
+
+
+def _pad(row: tuple, width: int) -> tuple:
+    return row + (None,) * (width - len(row)) if len(row) < width else row
+
+
+# -- UPDATE / DELETE ------------------------------------------------------------------
+
+@dataclass
+class ModifyPlan:
+    kind: str  # update, delete
+    relation: Relation
+    codec: RowCodec
+    source: Node  # rows: target columns first, then FROM/USING columns
+    sets: list[tuple[int, Expr]] = field(default_factory=list)
+    returning: list[Expr] = field(default_factory=list)
+    returning_cols: list[OutCol] = field(default_factory=list)
+
+
+def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> ModifyPlan:
+    is_update = isinstance(stmt, ast.UpdateStmt)
+    rel = binder.relation(stmt.relation)
+    if rel.kind != "r":
+        raise errors.WrongObjectType(what=f'cannot {"update" if is_update else "delete from"} view "{rel.name}"')
+    if stmt.withClause is not None:
+        raise errors.FeatureNotSupported(what="WITH in UPDATE/DELETE is not supported")
+    scope = Scope()
+    alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name
+    cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
+    scope.add(RangeEntry(alias, cols, relation_oid=rel.oid))
+    node: Node = Scan(rel, alias, cols)
+    extra = stmt.fromClause if is_update else stmt.usingClause
+    if extra:
+        from borealis.sql.plan import NestedLoopJoin
+        other = binder.bind_from(extra, scope)
+        node = NestedLoopJoin(node, other, "inner", None, node.columns + other.columns)
+    if stmt.whereClause is not None:
+        from borealis.sql.plan import Filter
+        node = Filter(node, binder.condition(stmt.whereClause, scope, "WHERE"))
+    plan = ModifyPlan("update" if is_update else "delete", rel, RowCodec(binder, rel), optimize(node))
+    if is_update:
+        for target in stmt.targetList:
+            col = rel.column_by_name.get(target.name)
+            if col is None:
+                raise errors.UndefinedColumn(
+                    f'column "{target.name}" of relation "{rel.name}" does not exist')
+            if target.indirection:
+                raise errors.FeatureNotSupported(what="assignment to a subfield or element is not supported")
+            if col.generated:
+                raise errors.GeneratedAlways(
+                    f'column "{col.name}" can only be updated to DEFAULT',
+                    detail=f'Column "{col.name}" is a generated column.')
+            if isinstance(target.val, ast.SetToDefault):
+                e = _default_expr(binder, col)
+            else:
+                e = binder.coerce(binder.expr(target.val, scope), col.type_oid, col.typmod, "assignment")
+            plan.sets.append((rel.position[col.attnum], e))
+    if stmt.returningClause is not None:
+        _bind_returning(binder, stmt.returningClause, plan, scope)
+    return plan
+
+
+async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tuple]]:
+    codec = plan.codec
+    rel = plan.relation
+    width = len(rel.columns)
+    sets = [(pos, e.compile()) for pos, e in plan.sets]
+    returning = [e.compile() for e in plan.returning]
+    rng = ctx.session.random if ctx.session is not None else None
+    rows = await plan.source.all_rows(ctx)  # read fully before writing: no Halloween problem
+    done: set[bytes] = set()
+    count, out = 0, []
+    for src in rows:
+        old = tuple(src[:width])
+        key = await _key_of(codec, ctx, old, rng)
+        if key in done:
+            continue
+        done.add(key)
+        if plan.kind == "delete":
+            await delete_row(ctx, codec, key, old)
+            count += 1
+            if returning:
+                out.append(tuple(f(src) for f in returning))
+            continue
+        new = list(old)
+        for pos, f in sets:
+            new[pos] = f(src)
+        new_row = codec.complete(new)
+        await write_row(ctx, codec, new_row, old_key=key, old_row=old)
+        count += 1
+        if returning:
+            out.append(tuple(f(new_row + tuple(src[width:])) for f in returning))
+    return count, out
+
+
+async def _key_of(codec: RowCodec, ctx: ExecContext, row: tuple, rng) -> bytes:
+    """The stored key of a row read from the table."""
+    rel = codec.rel
+    if rel.primary_key:
+        return codec.row_key(row, rng)
+    raise errors.FeatureNotSupported(
+        what="UPDATE and DELETE on a table without a primary key are not supported yet")
+
+
+def statement_columns(plan) -> list[OutCol] | None:
+    return plan.returning_cols or None
+
+
+__all__ = ["InsertPlan", "ModifyPlan", "bind_insert", "bind_modify", "run_insert", "run_modify",
+           "_column_name"]

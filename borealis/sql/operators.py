@@ -1,0 +1,248 @@
+"""Operators: type resolution and implementations (comparison, arithmetic, text, LIKE).
+
+`bind_operator(name, left, right)` applies PostgreSQL's operator resolution in the
+cases SQL applications meet: both operands are brought to a common type (unknown
+literals take the other side's type, integers widen to numeric or float), then the
+operator's implementation for that type family is chosen once, at bind time. Integer
+arithmetic checks overflow per result width (22003), division by zero is 22012, and
+comparisons carry the `core.expr` operator name so the planner can push them to
+storage or use them as key bounds.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
+from typing import Any
+
+from borealis.core import errors
+from borealis.sql import coerce as C
+from borealis.sql import types as T
+from borealis.sql.expr import Call, Expr
+
+BOOL, INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8, TEXT = 16, 21, 23, 20, 1700, 700, 701, 25
+DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL = 1082, 1083, 1114, 1184, 1186
+JSON, JSONB = 114, 3802
+INT_RANGE = {INT2: (-(1 << 15), (1 << 15) - 1, "smallint"),
+             INT4: (-(1 << 31), (1 << 31) - 1, "integer"),
+             INT8: (-(1 << 63), (1 << 63) - 1, "bigint")}
+
+COMPARISONS: dict[str, tuple[Callable[[Any, Any], bool], str]] = {
+    "=": (operator.eq, "="), "<>": (operator.ne, "<>"), "!=": (operator.ne, "<>"),
+    "<": (operator.lt, "<"), "<=": (operator.le, "<="), ">": (operator.gt, ">"),
+    ">=": (operator.ge, ">="),
+}
+
+
+def _checked(oid: int, fn: Callable[[int, int], int]) -> Callable[[int, int], int]:
+    lo, hi, name = INT_RANGE[oid]
+
+    def op(a: int, b: int) -> int:
+        r = fn(a, b)
+        if r < lo or r > hi:
+            raise errors.NumericValueOutOfRange(what=f"{name} out of range")
+        return r
+    return op
+
+
+def _int_div(a: int, b: int) -> int:
+    if b == 0:
+        raise errors.DivisionByZero(what="division by zero")
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def _int_mod(a: int, b: int) -> int:
+    if b == 0:
+        raise errors.DivisionByZero(what="division by zero")
+    r = abs(a) % abs(b)
+    return r if a >= 0 else -r
+
+
+def _float_div(a: float, b: float) -> float:
+    if b == 0:
+        raise errors.DivisionByZero(what="division by zero")
+    return a / b
+
+
+def _num_div(a: Decimal, b: Decimal) -> Decimal:
+    if b == 0:
+        raise errors.DivisionByZero(what="division by zero")
+    with localcontext() as ctx:
+        ctx.prec = 1000
+        try:
+            q = a / b
+        except (DivisionByZero, InvalidOperation):
+            raise errors.DivisionByZero(what="division by zero") from None
+    if not q.is_finite():
+        return q
+    # PostgreSQL's select_div_scale: 16 significant digits counted from the quotient's
+    # first base-10000 digit group, and at least the operands' scales.
+    weight = q.adjusted() // 4 if q else 0
+    scale = max(_scale(a), _scale(b), 16 - 4 * weight, 0)
+    scale = min(scale, 1000)
+    return q.quantize(Decimal(1).scaleb(-scale))
+
+
+def _num_mod(a: Decimal, b: Decimal) -> Decimal:
+    if b == 0:
+        raise errors.DivisionByZero(what="division by zero")
+    return a % b  # Decimal's remainder takes the dividend's sign, as PostgreSQL's
+
+
+def _scale(d: Decimal) -> int:
+    exp = d.as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def _arith(op: str, oid: int) -> Callable[[Any, Any], Any] | None:
+    if oid in INT_RANGE:
+        base = {"+": operator.add, "-": operator.sub, "*": operator.mul}.get(op)
+        if base is not None:
+            return _checked(oid, base)
+        return {"/": _int_div, "%": _int_mod}.get(op)
+    if oid in (FLOAT4, FLOAT8):
+        return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _float_div,
+                "^": operator.pow}.get(op)
+    if oid == NUMERIC:
+        return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _num_div,
+                "%": _num_mod, "^": _num_pow}.get(op)
+    return None
+
+
+def _num_pow(a: Decimal, b: Decimal) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return a ** b
+
+
+def _like_regex(pattern: str, escape: str = "\\") -> re.Pattern:
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escape and ch == escape and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _like(ignore_case: bool, negate: bool) -> Callable[[str, str], bool]:
+    cache: dict[str, re.Pattern] = {}
+
+    def like(value: str, pattern: str) -> bool:
+        rx = cache.get(pattern)
+        if rx is None:
+            rx = _like_regex(pattern.lower() if ignore_case else pattern)
+            if len(cache) < 256:
+                cache[pattern] = rx
+        hit = rx.fullmatch(value.lower() if ignore_case else value) is not None
+        return hit != negate
+    return like
+
+
+def _regex(ignore_case: bool, negate: bool) -> Callable[[str, str], bool]:
+    def match(value: str, pattern: str) -> bool:
+        try:
+            rx = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+        except re.error as exc:
+            raise errors.InvalidParameterValue(what=f"invalid regular expression: {exc}") from None
+        return (rx.search(value) is not None) != negate
+    return match
+
+
+LIKE_OPS = {"~~": (False, False), "!~~": (False, True), "~~*": (True, False), "!~~*": (True, True)}
+REGEX_OPS = {"~": (False, False), "!~": (False, True), "~*": (True, False), "!~*": (True, True)}
+
+
+def _text_out(oid: int) -> Callable[[Any], str]:
+    info = T.type_by_oid(oid)
+    return info.text_out if info is not None else str
+
+
+def bind_operator(name: str, left: Expr | None, right: Expr) -> Expr:
+    """Resolve `left name right` (left None for a prefix operator)."""
+    if left is None:
+        return _prefix(name, right)
+    if name in COMPARISONS:
+        fn, pushdown = COMPARISONS[name]
+        target, (a, b) = C.unify([left, right], "operator")
+        if T.type_by_oid(target) is not None and target in (JSON,):
+            raise errors.UndefinedFunction(what=f"operator does not exist: json {name} json")
+        return Call(BOOL, name=name, fn=fn, args=(a, b), pushdown_op=pushdown)
+    if name in LIKE_OPS:
+        a, b = C.coerce(left, TEXT), C.coerce(right, TEXT)
+        return Call(BOOL, name=name, fn=_like(*LIKE_OPS[name]), args=(a, b))
+    if name in REGEX_OPS:
+        a, b = C.coerce(left, TEXT), C.coerce(right, TEXT)
+        return Call(BOOL, name=name, fn=_regex(*REGEX_OPS[name]), args=(a, b))
+    if name == "||":
+        return _concat(left, right)
+    special = _temporal(name, left, right)
+    if special is not None:
+        return special
+    from borealis.sql import jsonops  # json operators live beside the json functions
+    json_expr = jsonops.bind(name, left, right)
+    if json_expr is not None:
+        return json_expr
+    target, (a, b) = _numeric_operands(name, left, right)
+    fn = _arith(name, target)
+    if fn is None:
+        raise _no_operator(name, left, right)
+    return Call(target, name=name, fn=fn, args=(a, b))
+
+
+def _numeric_operands(name: str, left: Expr, right: Expr) -> tuple[int, list[Expr]]:
+    ltype = left.oid if left.oid != C.UNKNOWN else right.oid
+    rtype = right.oid if right.oid != C.UNKNOWN else left.oid
+    if ltype == C.UNKNOWN:
+        ltype = rtype = NUMERIC
+    if ltype not in C.NUMERIC_RANK or rtype not in C.NUMERIC_RANK:
+        raise _no_operator(name, left, right)
+    target = max(ltype, rtype, key=C.NUMERIC_RANK.__getitem__)
+    if name == "^" and target in INT_RANGE:
+        target = FLOAT8
+    return target, [C.coerce(left, target), C.coerce(right, target)]
+
+
+def _no_operator(name: str, left: Expr, right: Expr) -> errors.BorealisError:
+    return errors.UndefinedFunction(
+        what=f"operator does not exist: {C.type_name(left.oid)} {name} {C.type_name(right.oid)}",
+        hint="No operator matches the given name and argument types. "
+             "You might need to add explicit type casts.")
+
+
+def _prefix(name: str, arg: Expr) -> Expr:
+    if name == "-":
+        target = arg.oid if arg.oid != C.UNKNOWN else NUMERIC
+        arg = C.coerce(arg, target)
+        if target in INT_RANGE:
+            return Call(target, name="-", fn=_checked(target, lambda a, _: -a),
+                        args=(arg, arg))
+        if target in (FLOAT4, FLOAT8, NUMERIC, INTERVAL):
+            return Call(target, name="-", fn=operator.neg, args=(arg,))
+    if name == "+":
+        return arg
+    raise errors.UndefinedFunction(what=f"operator does not exist: {name} {C.type_name(arg.oid)}")
+
+
+def _concat(left: Expr, right: Expr) -> Expr:
+    if left.oid in (JSONB,) and right.oid in (JSONB, C.UNKNOWN):
+        from borealis.sql import jsonops
+        return jsonops.bind("||", left, right)  # type: ignore[return-value]
+    ltext = _text_out(left.oid) if left.oid not in (TEXT, C.UNKNOWN) else None
+    rtext = _text_out(right.oid) if right.oid not in (TEXT, C.UNKNOWN) else None
+    a = left if ltext else C.coerce(left, TEXT)
+    b = right if rtext else C.coerce(right, TEXT)
+    lt, rt = ltext or str, rtext or str
+    return Call(TEXT, name="||", fn=lambda x, y: lt(x) + rt(y), args=(a, b))
+
+
+def _temporal(name: str, left: Expr, right: Expr) -> Expr | None:
+    """Date/time arithmetic: date ± int, date - date, timestamp ± interval, ..."""
+    from borealis.sql import datetime_ops
+    return datetime_ops.bind(name, left, right)

@@ -1,0 +1,798 @@
+"""Plan nodes: what the binder builds, the planner rewrites, and the executor runs.
+
+Each node produces rows (tuples) in batches: `async for batch in node.batches(ctx)`.
+Batches keep the per-row cost to compiled expression calls inside list comprehensions;
+awaiting happens once per batch (a storage page), not per row.
+
+```
+ Scan ─ storage scan of a table's key range (PK range, or full), pushdown filter,
+        or point lookups (PK equality / IN) — chosen by the planner
+ IndexScan ─ a secondary index range, then row lookups by primary key
+ Filter, Project, Sort, Limit, Distinct, Aggregate, Window
+ NestedLoopJoin, HashJoin ─ inner/left/right/full/semi/anti
+ Values, FunctionScan, SetOp, CteScan / RecursiveUnion
+```
+
+A node's `columns` describe its output: name, type, and for base columns the table
+and attribute number (RowDescription needs them).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from borealis.catalog.model import Relation
+from borealis.core import errors, values
+from borealis.core.expr import compile_filter
+from borealis.core.keys import prefix_end
+from borealis.sql.expr import Expr, Subquery, walk
+
+BATCH_ROWS = 512
+SORT_ROWS_MAX = 5_000_000  # beyond this a query fails (53200) instead of exhausting RAM
+
+
+@dataclass
+class OutCol:
+    name: str
+    oid: int
+    typmod: int = -1
+    table_oid: int = 0
+    attnum: int = 0
+
+
+@dataclass
+class Stats:
+    rows: int = 0
+    loops: int = 0
+    scanned: int = 0  # rows storage read (for "Rows Filtered")
+
+
+class ExecContext:
+    """What one execution needs: the transaction, the session, per-node stats."""
+
+    def __init__(self, txn, session=None, *, analyze: bool = False) -> None:
+        self.txn = txn
+        self.session = session
+        self.analyze = analyze
+        self.stats: dict[int, Stats] = {}
+        self.cte_results: dict[int, list[tuple]] = {}
+
+    def stat(self, node: Node) -> Stats:
+        s = self.stats.get(id(node))
+        if s is None:
+            s = self.stats[id(node)] = Stats()
+        return s
+
+
+class Node:
+    columns: list[OutCol]
+    children: tuple[Node, ...] = ()
+
+    async def batches(self, ctx: ExecContext) -> AsyncIterator[list[tuple]]:
+        raise NotImplementedError
+        yield  # pragma: no cover
+
+    async def all_rows(self, ctx: ExecContext) -> list[tuple]:
+        out: list[tuple] = []
+        async for batch in self.batches(ctx):
+            out.extend(batch)
+        return out
+
+
+def subqueries_of(exprs: list[Expr]) -> list[Subquery]:
+    return [n for e in exprs if e is not None for n in walk(e) if isinstance(n, Subquery)]
+
+
+async def prefetch(subs: list[Subquery], ctx: ExecContext, outer_row: tuple) -> None:
+    """Run the subqueries an expression needs for `outer_row` before evaluating it.
+
+    Expressions are synchronous closures; storage reads are not. So a row's
+    subqueries are computed first (uncorrelated ones once per execution) and the
+    closures read the results. Unlike PostgreSQL this evaluates a subquery even in a
+    CASE branch that is not taken.
+    """
+    for sq in subs:
+        plan = sq.plan
+        if not plan.correlated and getattr(sq, "_rows", None) is not None \
+                and getattr(sq, "_ctx", None) is ctx:
+            continue
+        plan.outer.row = outer_row
+        rows = await plan.node.all_rows(ctx)
+        sq._rows = rows  # type: ignore[attr-defined]
+        sq._ctx = ctx  # type: ignore[attr-defined]
+        sq.runner = functools.partial(_cached, rows)
+
+
+def _cached(rows: list, outer_row: tuple) -> list:
+    return rows
+
+
+@dataclass
+class OuterRow:
+    """The current row of the enclosing query, for correlated references."""
+
+    row: tuple = ()
+
+
+@dataclass
+class SubPlan:
+    node: Node
+    outer: OuterRow
+    correlated: bool
+
+
+# -- leaves -------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Values(Node):
+    rows: list[list[Expr]]
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        subs = subqueries_of([e for r in self.rows for e in r])
+        out = []
+        for row in self.rows:
+            if subs:
+                await prefetch(subs, ctx, ())
+            out.append(tuple(e.compile()(()) for e in row))
+        ctx.stat(self).rows += len(out)
+        yield out
+
+
+@dataclass(eq=False)
+class Scan(Node):
+    """Rows of one table at the transaction's snapshot.
+
+    Access paths (set by the planner): a key range [start, end) of the table, or a
+    list of exact keys (`point_keys`), plus an optional pushdown filter evaluated by
+    storage and a residual filter evaluated here.
+    """
+
+    relation: Relation
+    alias: str
+    columns: list[OutCol]
+    pushdown_exprs: list[Expr] = field(default_factory=list)  # storage evaluates these
+    residual: Expr | None = None
+    point_keys: list[Expr] | None = None  # each compiles to a full key tuple
+    range_lo: list[Expr] | None = None  # key prefix bounds
+    range_hi: list[Expr] | None = None
+    lo_inclusive: bool = True
+    hi_inclusive: bool = True
+    reverse: bool = False
+    limit: int = 0
+    width: int = 0
+
+    async def batches(self, ctx):
+        stat = ctx.stat(self)
+        stat.loops += 1
+        rel = self.relation
+        width = len(rel.columns)
+        pad = (None,) * width
+        residual = self.residual.compile() if self.residual is not None else None
+        pushdown = self._pushdown()
+        if self.point_keys is not None:
+            keys = self._keys()
+            if not keys:
+                return
+            raw = await ctx.txn.get_many(keys)
+            rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
+            stat.scanned += len(rows)
+            if pushdown is not None:
+                keep = compile_filter(pushdown)
+                rows = [r for r in rows if keep(r)]
+            if residual is not None:
+                rows = [r for r in rows if residual(r) is True]
+            stat.rows += len(rows)
+            yield rows
+            return
+        start, end = self._bounds()
+        if start is None:
+            return
+        after = None
+        while True:
+            lo = start if after is None else after
+            want = BATCH_ROWS if not self.limit else min(BATCH_ROWS, self.limit - stat.rows)
+            page = await ctx.txn.scan(lo, end, limit=want, reverse=self.reverse,
+                                      filter=pushdown, projection=None)
+            if pushdown is not None:
+                rows = [_pad(v, width, pad) for _, v in page]
+            else:
+                rows = [_pad(values.loads(v), width, pad) for _, v in page]
+            stat.scanned += len(page)
+            if residual is not None:
+                rows = [r for r in rows if residual(r) is True]
+            stat.rows += len(rows)
+            if rows:
+                yield rows
+            if len(page) < want or (self.limit and stat.rows >= self.limit):
+                return
+            last = page[-1][0]
+            if self.reverse:
+                end = last
+            else:
+                after = last + b"\x00"
+
+    def _pushdown(self) -> tuple | None:
+        """The pushdown filter with this execution's parameter values."""
+        if not self.pushdown_exprs:
+            return None
+        parts = [e.to_pushdown() for e in self.pushdown_exprs]
+        return parts[0] if len(parts) == 1 else ("and", *parts)
+
+    def _keys(self) -> list[bytes]:
+        codec, prefix = self.relation.key_codec, self.relation.prefix
+        out, seen = [], set()
+        for expr in self.point_keys or ():
+            key_values = expr.compile()(())
+            if any(v is None for v in key_values):
+                continue
+            key = prefix + codec.encode(key_values)
+            if key not in seen:
+                seen.add(key)
+                out.append(key)
+        return out
+
+    def _bounds(self) -> tuple[bytes | None, bytes | None]:
+        rel = self.relation
+        prefix = rel.prefix
+        codec = rel.key_codec
+        start, end = prefix, prefix_end(prefix)
+        if self.range_lo:
+            lo = [e.compile()(()) for e in self.range_lo]
+            if any(v is None for v in lo):
+                return None, None
+            enc = prefix + codec.encode(lo)
+            start = enc if self.lo_inclusive else prefix_end(enc)
+        if self.range_hi:
+            hi = [e.compile()(()) for e in self.range_hi]
+            if any(v is None for v in hi):
+                return None, None
+            enc = prefix + codec.encode(hi)
+            end = prefix_end(enc) if self.hi_inclusive else enc
+        return start, end
+
+
+def _pad(row: tuple, width: int, pad: tuple) -> tuple:
+    return row if len(row) >= width else row + pad[: width - len(row)]
+
+
+@dataclass(eq=False)
+class FunctionScan(Node):
+    """A set-returning function in FROM: generate_series, unnest."""
+
+    fn: Callable[..., list[tuple]]
+    args: list[Expr]
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        vals = [a.compile()(()) for a in self.args]
+        rows = self.fn(*vals)
+        ctx.stat(self).rows += len(rows)
+        for i in range(0, len(rows), BATCH_ROWS):
+            yield rows[i:i + BATCH_ROWS]
+
+
+# -- row operators ------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Filter(Node):
+    child: Node
+    cond: Expr
+
+    @property
+    def columns(self):
+        return self.child.columns
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        f = self.cond.compile()
+        subs = subqueries_of([self.cond])
+        stat = ctx.stat(self)
+        async for batch in self.child.batches(ctx):
+            if subs:
+                out = []
+                for row in batch:
+                    await prefetch(subs, ctx, row)
+                    if f(row) is True:
+                        out.append(row)
+            else:
+                out = [row for row in batch if f(row) is True]
+            stat.rows += len(out)
+            if out:
+                yield out
+
+
+@dataclass(eq=False)
+class Project(Node):
+    child: Node
+    exprs: list[Expr]
+    columns: list[OutCol]
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        fns = [e.compile() for e in self.exprs]
+        subs = subqueries_of(self.exprs)
+        stat = ctx.stat(self)
+        async for batch in self.child.batches(ctx):
+            if subs:
+                out = []
+                for row in batch:
+                    await prefetch(subs, ctx, row)
+                    out.append(tuple(f(row) for f in fns))
+            else:
+                out = [tuple(f(row) for f in fns) for row in batch]
+            stat.rows += len(out)
+            yield out
+
+
+@dataclass(eq=False)
+class Limit(Node):
+    child: Node
+    count: Expr | None
+    offset: Expr | None
+
+    @property
+    def columns(self):
+        return self.child.columns
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        count = self.count.compile()(()) if self.count is not None else None
+        offset = self.offset.compile()(()) if self.offset is not None else 0
+        offset = offset or 0
+        if count is not None and count < 0:
+            raise errors.InvalidRowCount(what="LIMIT must not be negative")
+        if offset < 0:
+            raise errors.InvalidRowCount(what="OFFSET must not be negative")
+        if count == 0:
+            return
+        seen = 0
+        emitted = 0
+        async for batch in self.child.batches(ctx):
+            if seen + len(batch) <= offset:
+                seen += len(batch)
+                continue
+            start = max(0, offset - seen)
+            seen += len(batch)
+            part = batch[start:]
+            if count is not None:
+                part = part[: count - emitted]
+            emitted += len(part)
+            ctx.stat(self).rows += len(part)
+            if part:
+                yield part
+            if count is not None and emitted >= count:
+                return
+
+
+@dataclass
+class SortKey:
+    expr: Expr
+    descending: bool = False
+    nulls_first: bool | None = None  # None: PostgreSQL default (NULLS LAST for ASC)
+
+
+class _Rev:
+    """Reverses the order of a value inside a sort key tuple."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, other: _Rev) -> bool:
+        return other.v < self.v
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rev) and other.v == self.v
+
+
+def sort_key_fn(keys: list[SortKey]) -> Callable[[tuple], tuple]:
+    parts = []
+    for k in keys:
+        f = k.expr.compile()
+        nulls_first = k.nulls_first if k.nulls_first is not None else k.descending
+        parts.append((f, k.descending, nulls_first))
+
+    def key(row: tuple) -> tuple:
+        out = []
+        for f, desc, nulls_first in parts:
+            v = f(row)
+            if v is None:
+                out.append((0 if nulls_first else 2, None))
+            else:
+                out.append((1, _Rev(v) if desc else v))
+        return tuple(out)
+    return key
+
+
+@dataclass(eq=False)
+class Sort(Node):
+    child: Node
+    keys: list[SortKey]
+
+    @property
+    def columns(self):
+        return self.child.columns
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        rows = await self.child.all_rows(ctx)
+        if len(rows) > SORT_ROWS_MAX:
+            raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
+        rows.sort(key=sort_key_fn(self.keys))
+        ctx.stat(self).rows += len(rows)
+        for i in range(0, len(rows), BATCH_ROWS):
+            yield rows[i:i + BATCH_ROWS]
+
+
+@dataclass(eq=False)
+class Distinct(Node):
+    """DISTINCT (on every column) or DISTINCT ON (the first `on` key expressions)."""
+
+    child: Node
+    on: list[Expr] | None = None
+
+    @property
+    def columns(self):
+        return self.child.columns
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        seen: set = set()
+        key_fns = [e.compile() for e in self.on] if self.on is not None else None
+        async for batch in self.child.batches(ctx):
+            out = []
+            for row in batch:
+                key = tuple(f(row) for f in key_fns) if key_fns is not None else row
+                k = _hashable(key)
+                if k in seen:
+                    continue
+                seen.add(k)
+                out.append(row)
+            ctx.stat(self).rows += len(out)
+            if out:
+                yield out
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, float) and value != value:
+        return ("NaN",)  # NaN = NaN for grouping, as in PostgreSQL
+    if isinstance(value, float) and value == 0:
+        return 0.0
+    return value
+
+
+# -- joins --------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class NestedLoopJoin(Node):
+    left: Node
+    right: Node
+    kind: str  # inner, left, right, full, semi, anti
+    cond: Expr | None
+    columns: list[OutCol] = field(default_factory=list)
+
+    @property
+    def children(self):
+        return (self.left, self.right)
+
+    async def batches(self, ctx):
+        right_rows = await self.right.all_rows(ctx)
+        f = self.cond.compile() if self.cond is not None else None
+        subs = subqueries_of([self.cond]) if self.cond is not None else []
+        rwidth = len(self.right.columns)
+        lwidth = len(self.left.columns)
+        matched_right = set()
+        async for batch in self.left.batches(ctx):
+            out = []
+            for lrow in batch:
+                hit = False
+                for ri, rrow in enumerate(right_rows):
+                    row = lrow + rrow
+                    if f is not None:
+                        if subs:
+                            await prefetch(subs, ctx, row)
+                        if f(row) is not True:
+                            continue
+                    hit = True
+                    if self.kind in ("semi", "anti"):
+                        break
+                    matched_right.add(ri)
+                    out.append(row)
+                if self.kind == "semi" and hit or self.kind == "anti" and not hit:
+                    out.append(lrow)
+                elif not hit and self.kind in ("left", "full"):
+                    out.append(lrow + (None,) * rwidth)
+            ctx.stat(self).rows += len(out)
+            if out:
+                yield out
+        if self.kind in ("right", "full"):
+            rest = [(None,) * lwidth + r for i, r in enumerate(right_rows) if i not in matched_right]
+            if rest:
+                yield rest
+
+
+@dataclass(eq=False)
+class HashJoin(Node):
+    """Equi-join: build a hash table on the right input's keys, probe with the left."""
+
+    left: Node
+    right: Node
+    kind: str
+    left_keys: list[Expr]
+    right_keys: list[Expr]
+    residual: Expr | None
+    columns: list[OutCol] = field(default_factory=list)
+
+    @property
+    def children(self):
+        return (self.left, self.right)
+
+    async def batches(self, ctx):
+        rkeys = [e.compile() for e in self.right_keys]
+        lkeys = [e.compile() for e in self.left_keys]
+        residual = self.residual.compile() if self.residual is not None else None
+        table: dict[Any, list[int]] = {}
+        right_rows = await self.right.all_rows(ctx)
+        for i, r in enumerate(right_rows):
+            k = tuple(f(r) for f in rkeys)
+            if any(v is None for v in k):
+                continue
+            table.setdefault(_hashable(k), []).append(i)
+        rwidth, lwidth = len(self.right.columns), len(self.left.columns)
+        matched_right: set[int] = set()
+        kind = self.kind
+        async for batch in self.left.batches(ctx):
+            out = []
+            for lrow in batch:
+                k = tuple(f(lrow) for f in lkeys)
+                hit = False
+                if not any(v is None for v in k):
+                    for ri in table.get(_hashable(k), ()):
+                        row = lrow + right_rows[ri]
+                        if residual is not None and residual(row) is not True:
+                            continue
+                        hit = True
+                        if kind in ("semi", "anti"):
+                            break
+                        matched_right.add(ri)
+                        out.append(row)
+                if kind == "semi" and hit or kind == "anti" and not hit:
+                    out.append(lrow)
+                elif not hit and kind in ("left", "full"):
+                    out.append(lrow + (None,) * rwidth)
+            ctx.stat(self).rows += len(out)
+            if out:
+                yield out
+        if kind in ("right", "full"):
+            rest = [(None,) * lwidth + r for i, r in enumerate(right_rows) if i not in matched_right]
+            if rest:
+                yield rest
+
+
+# -- aggregation --------------------------------------------------------------------
+
+@dataclass
+class AggCall:
+    """One aggregate: `make()` returns a fresh accumulator with add(values)/result()."""
+
+    name: str
+    args: list[Expr]
+    make: Callable[[], Any]
+    oid: int
+    distinct: bool = False
+    filter: Expr | None = None
+    order: list[SortKey] | None = None
+    star: bool = False
+
+
+@dataclass(eq=False)
+class Aggregate(Node):
+    child: Node
+    groups: list[Expr]
+    aggs: list[AggCall]
+    columns: list[OutCol]
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        gfns = [g.compile() for g in self.groups]
+        plans = [(a, [x.compile() for x in a.args],
+                  a.filter.compile() if a.filter is not None else None) for a in self.aggs]
+        groups: dict[Any, tuple[tuple, list]] = {}
+        ordered = any(a.order for a in self.aggs) or any(a.distinct for a in self.aggs)
+        async for batch in self.child.batches(ctx):
+            for row in batch:
+                key = tuple(f(row) for f in gfns)
+                hk = _hashable(key)
+                entry = groups.get(hk)
+                if entry is None:
+                    entry = groups[hk] = (key, [[] if ordered else a.make() for a in self.aggs])
+                for i, (_agg, arg_fns, filt) in enumerate(plans):
+                    if filt is not None and filt(row) is not True:
+                        continue
+                    args = tuple(f(row) for f in arg_fns)
+                    state = entry[1][i]
+                    if ordered:
+                        state.append((args, row))
+                    else:
+                        state.add(args)
+        if not groups and not self.groups:
+            groups[()] = ((), [[] if ordered else a.make() for a in self.aggs])
+        out = []
+        for key, states in groups.values():
+            results = []
+            for (agg, _, _), state in zip(plans, states):
+                if ordered:
+                    state = _replay(agg, state)
+                results.append(state.result())
+            out.append(key + tuple(results))
+        ctx.stat(self).rows += len(out)
+        for i in range(0, len(out), BATCH_ROWS):
+            yield out[i:i + BATCH_ROWS]
+
+
+def _replay(agg: AggCall, items: list) -> Any:
+    if agg.order:
+        keyf = sort_key_fn(agg.order)
+        items = sorted(items, key=lambda item: keyf(item[1]))
+    acc = agg.make()
+    seen: set = set()
+    for args, _ in items:
+        if agg.distinct:
+            k = _hashable(args)
+            if k in seen:
+                continue
+            seen.add(k)
+        acc.add(args)
+    return acc
+
+
+# -- set operations and CTEs --------------------------------------------------------
+
+@dataclass(eq=False)
+class SetOp(Node):
+    kind: str  # union, intersect, except
+    all: bool
+    left: Node
+    right: Node
+    columns: list[OutCol]
+
+    @property
+    def children(self):
+        return (self.left, self.right)
+
+    async def batches(self, ctx):
+        if self.kind == "union" and self.all:
+            async for b in self.left.batches(ctx):
+                yield b
+            async for b in self.right.batches(ctx):
+                yield b
+            return
+        left = await self.left.all_rows(ctx)
+        right = await self.right.all_rows(ctx)
+        out = set_operation(self.kind, self.all, left, right)
+        ctx.stat(self).rows += len(out)
+        for i in range(0, len(out), BATCH_ROWS):
+            yield out[i:i + BATCH_ROWS]
+
+
+def set_operation(kind: str, keep_all: bool, left: list, right: list) -> list:
+    from collections import Counter
+    if kind == "union":
+        seen, out = set(), []
+        for r in left + right:
+            k = _hashable(r)
+            if k not in seen:
+                seen.add(k)
+                out.append(r)
+        return out
+    rcount = Counter(_hashable(r) for r in right)
+    out, emitted = [], Counter()
+    for r in left:
+        k = _hashable(r)
+        if kind == "intersect":
+            if keep_all:
+                if rcount[k] > 0:
+                    rcount[k] -= 1
+                    out.append(r)
+            elif rcount[k] and not emitted[k]:
+                emitted[k] += 1
+                out.append(r)
+        else:  # except
+            if keep_all:
+                if rcount[k] > 0:
+                    rcount[k] -= 1
+                else:
+                    out.append(r)
+            elif not rcount[k] and not emitted[k]:
+                emitted[k] += 1
+                out.append(r)
+    return out
+
+
+@dataclass(eq=False)
+class CteScan(Node):
+    """Reads a WITH query's rows, computed once per execution."""
+
+    cte: Node
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        rows = ctx.cte_results.get(id(self.cte))
+        if rows is None:
+            rows = await self.cte.all_rows(ctx)
+            ctx.cte_results[id(self.cte)] = rows
+        for i in range(0, len(rows), BATCH_ROWS):
+            yield rows[i:i + BATCH_ROWS]
+
+
+@dataclass(eq=False)
+class WorkTable(Node):
+    """The rows of the previous iteration of a recursive CTE."""
+
+    columns: list[OutCol]
+    rows: list[tuple] = field(default_factory=list)
+
+    async def batches(self, ctx):
+        if self.rows:
+            yield list(self.rows)
+
+
+RECURSION_ROWS_MAX = 1_000_000
+
+
+@dataclass(eq=False)
+class RecursiveUnion(Node):
+    base: Node
+    step: Node
+    work: WorkTable
+    all: bool
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        result = await self.base.all_rows(ctx)
+        seen = None if self.all else {_hashable(r) for r in result}
+        if seen is not None:
+            result = list({_hashable(r): r for r in result}.values())
+        frontier = list(result)
+        while frontier:
+            self.work.rows = frontier
+            new = await self.step.all_rows(ctx)
+            if seen is not None:
+                fresh = []
+                for r in new:
+                    k = _hashable(r)
+                    if k not in seen:
+                        seen.add(k)
+                        fresh.append(r)
+                new = fresh
+            result.extend(new)
+            if len(result) > RECURSION_ROWS_MAX:
+                raise errors.OutOfMemory(what="recursive query produced too many rows")
+            frontier = new
+        for i in range(0, len(result), BATCH_ROWS):
+            yield result[i:i + BATCH_ROWS]

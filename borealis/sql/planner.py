@@ -1,0 +1,275 @@
+"""Plan: choose access paths and join algorithms for a bound plan (DESIGN.md §6).
+
+Rewrites, applied bottom-up:
+
+- `Filter(Scan)`: split the condition into conjuncts; equality on every primary-key
+  column (or `pk IN (...)` on a one-column key) becomes point lookups; bounds on the
+  leading key column become a key range; whatever storage can evaluate is pushed down
+  as a `core.expr` filter; the rest stays as a residual filter in the QP.
+- `Filter(Join)`: conjuncts that mention one side only move below the join.
+- `Join` with `left.col = right.col` conjuncts becomes a `HashJoin`; otherwise a
+  nested loop.
+- `Limit(Scan)` with no residual filter passes the limit to storage.
+
+Key bounds may hold parameters: they are expressions compiled at execution, so a
+prepared statement's plan is chosen once and runs with each execution's values.
+"""
+
+from __future__ import annotations
+
+from borealis.catalog.model import key_type
+from borealis.sql.expr import BoolOp, Call, Col, Const, Expr, InList, Param, walk
+from borealis.sql.plan import (
+    Filter,
+    HashJoin,
+    Limit,
+    NestedLoopJoin,
+    Node,
+    Scan,
+)
+from borealis.sql.scope import OuterCol
+
+
+def optimize(node: Node) -> Node:
+    for attr in ("child", "left", "right"):
+        child = getattr(node, attr, None)
+        if isinstance(child, Node):
+            setattr(node, attr, optimize(child))
+    if isinstance(node, Filter):
+        return _filter(node)
+    if isinstance(node, NestedLoopJoin):
+        return _join(node)
+    if isinstance(node, Limit) and isinstance(node.child, Scan):
+        _limit(node)
+    return node
+
+
+def conjuncts(expr: Expr) -> list[Expr]:
+    if isinstance(expr, BoolOp) and expr.op == "and":
+        out = []
+        for a in expr.args:
+            out.extend(conjuncts(a))
+        return out
+    return [expr]
+
+
+def conjoin(parts: list[Expr]) -> Expr | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else BoolOp(16, op="and", args=tuple(parts))
+
+
+def _columns(expr: Expr) -> set[int]:
+    return {n.index for n in walk(expr) if isinstance(n, Col)}
+
+
+def _is_runtime_constant(expr: Expr) -> bool:
+    """No column of the current row: a constant, a parameter, an outer reference."""
+    return all(not isinstance(n, Col) for n in walk(expr)) and not any(
+        isinstance(n, Call) and n.volatile for n in walk(expr))
+
+
+def _filter(node: Filter) -> Node:
+    child = node.child
+    parts = conjuncts(node.cond)
+    if isinstance(child, Scan):
+        # Subqueries need their rows prefetched per row: only Filter does that.
+        with_sub = [p for p in parts if _has_subquery(p)]
+        scan = _scan(child, [p for p in parts if not _has_subquery(p)])
+        return Filter(scan, conjoin(with_sub)) if with_sub else scan
+    if isinstance(child, NestedLoopJoin) and child.kind == "inner":
+        return _push_into_join(child, parts)
+    if isinstance(child, Filter):
+        return _filter(Filter(child.child, conjoin(conjuncts(child.cond) + parts)))
+    return node
+
+
+def _push_into_join(join: NestedLoopJoin, parts: list[Expr]) -> Node:
+    width = len(join.left.columns)
+    left, right, rest = [], [], []
+    for p in parts:
+        cols = _columns(p)
+        if _has_subquery(p) or not cols:
+            rest.append(p)
+        elif max(cols) < width:
+            left.append(p)
+        elif min(cols) >= width:
+            right.append(_shift(p, -width))
+        else:
+            rest.append(p)
+    if left:
+        join.left = _filter(Filter(join.left, conjoin(left)))
+    if right:
+        join.right = _filter(Filter(join.right, conjoin(right)))
+    cond = conjoin(([join.cond] if join.cond is not None else []) + rest)
+    join.cond = cond
+    return _join(join)
+
+
+def _has_subquery(expr: Expr) -> bool:
+    from borealis.sql.expr import Subquery
+    return any(isinstance(n, Subquery) for n in walk(expr))
+
+
+def _shift(expr: Expr, delta: int) -> Expr:
+    """A copy of `expr` with every column index moved by `delta`."""
+    import copy
+    out = copy.copy(expr)
+    if isinstance(out, Col):
+        out.index += delta
+        return out
+    for attr in ("args", "items"):
+        if hasattr(out, attr):
+            setattr(out, attr, tuple(_shift(a, delta) for a in getattr(out, attr)))
+    for attr in ("arg", "test", "default"):
+        value = getattr(out, attr, None)
+        if isinstance(value, Expr):
+            setattr(out, attr, _shift(value, delta))
+    if hasattr(out, "whens"):
+        out.whens = tuple((_shift(c, delta), _shift(r, delta)) for c, r in out.whens)  # type: ignore[attr-defined]
+    return out
+
+
+def _join(join: NestedLoopJoin) -> Node:
+    if join.cond is None or join.kind in ("semi", "anti"):
+        return join
+    width = len(join.left.columns)
+    lkeys, rkeys, rest = [], [], []
+    for p in conjuncts(join.cond):
+        if isinstance(p, Call) and p.name == "=" and len(p.args) == 2 and not _has_subquery(p):
+            a, b = p.args
+            ca, cb = _columns(a), _columns(b)
+            if ca and cb and max(ca) < width <= min(cb):
+                lkeys.append(a)
+                rkeys.append(_shift(b, -width))
+                continue
+            if ca and cb and max(cb) < width <= min(ca):
+                lkeys.append(b)
+                rkeys.append(_shift(a, -width))
+                continue
+        rest.append(p)
+    if not lkeys:
+        return join
+    return HashJoin(join.left, join.right, join.kind, lkeys, rkeys, conjoin(rest), join.columns)
+
+
+# -- scans ----------------------------------------------------------------------------
+
+def _scan(scan: Scan, parts: list[Expr]) -> Node:
+    rel = scan.relation
+    position = rel.position
+    pk_pos = [position[a] for a in rel.primary_key]
+    eq: dict[int, tuple[Expr, Expr]] = {}  # column -> (value, predicate)
+    in_list: tuple[list[Expr], Expr] | None = None
+    lo: list[tuple[Expr, bool, Expr]] = []
+    hi: list[tuple[Expr, bool, Expr]] = []
+    for p in parts:
+        hit = _key_predicate(p, pk_pos, rel)
+        if hit is None:
+            continue
+        kind, col, value = hit
+        if kind == "=" and col not in eq:
+            eq[col] = (value, p)
+        elif kind == "in" and in_list is None:
+            in_list = (value, p)  # type: ignore[assignment]
+        elif kind in (">", ">=") and col == pk_pos[0]:
+            lo.append((value, kind == ">=", p))
+        elif kind in ("<", "<=") and col == pk_pos[0]:
+            hi.append((value, kind == "<=", p))
+    consumed: list[Expr] = []
+    if pk_pos and all(c in eq for c in pk_pos):
+        scan.point_keys = [_key_tuple([eq[c][0] for c in pk_pos])]
+        consumed = [eq[c][1] for c in pk_pos]
+    elif in_list is not None:
+        scan.point_keys = [_key_tuple([v]) for v in in_list[0]]
+        consumed = [in_list[1]]
+    else:
+        prefix = []
+        for c in pk_pos:
+            if c not in eq:
+                break
+            prefix.append(eq[c])
+        if prefix:
+            scan.range_lo = [v for v, _ in prefix]
+            scan.range_hi = [v for v, _ in prefix]
+            consumed = [p for _, p in prefix]
+        else:
+            if len(lo) == 1:
+                scan.range_lo, scan.lo_inclusive = [lo[0][0]], lo[0][1]
+                consumed.append(lo[0][2])
+            if len(hi) == 1:
+                scan.range_hi, scan.hi_inclusive = [hi[0][0]], hi[0][1]
+                consumed.append(hi[0][2])
+    rest = [p for p in parts if not any(p is c for c in consumed)]
+    pushed, residual = [], []
+    for p in rest:
+        (pushed if _pushable(p) else residual).append(p)
+    scan.pushdown_exprs = pushed
+    scan.residual = conjoin(residual)
+    return scan
+
+
+def _key_tuple(parts: list[Expr]) -> Expr:
+    fns = [p.compile() for p in parts]
+    return Call(0, name="key", fn=lambda: tuple(f(()) for f in fns), args=(), strict=False)
+
+
+def _key_predicate(p: Expr, pk_pos: list[int], rel) -> tuple[str, int, object] | None:
+    """('=', col, value) / ('<', ...) / ('in', col, [values]) for `pkcol op constant`."""
+    if isinstance(p, InList) and not p.negated and isinstance(p.arg, Col) and p.arg.index in pk_pos:
+        if all(_is_runtime_constant(i) for i in p.items) and _key_compatible(p.arg, p.items[0], rel):
+            return "in", p.arg.index, list(p.items)
+        return None
+    if not isinstance(p, Call) or p.pushdown_op is None or len(p.args) != 2:
+        return None
+    a, b = p.args
+    op = p.name if p.name != "!=" else "<>"
+    if op == "<>":
+        return None
+    if isinstance(b, Col) and not isinstance(a, Col):
+        a, b = b, a
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+    if not isinstance(a, Col) or a.index not in pk_pos or not _is_runtime_constant(b):
+        return None
+    if not _key_compatible(a, b, rel):
+        return None
+    return op, a.index, b
+
+
+def _key_compatible(col: Col, value: Expr, rel) -> bool:
+    """The value's type encodes like the key column (integers share one encoding)."""
+    ints = (21, 23, 20)
+    ct = key_type(rel.columns[col.index].type_oid)
+    vt = key_type(value.oid)
+    return ct == vt or (ct in ints and vt in ints)
+
+
+def _pushable(p: Expr) -> bool:
+    if any(isinstance(n, OuterCol) for n in walk(p)):
+        return False
+    try:
+        return _to_pushdown_static(p)
+    except Exception:
+        return False
+
+
+def _to_pushdown_static(p: Expr) -> bool:
+    for n in walk(p):
+        if isinstance(n, Call) and n.pushdown_op is None:
+            return False
+        if not isinstance(n, (Call, Col, Const, Param, BoolOp, InList)) and type(n).__name__ != "NullTest":
+            return False
+        if isinstance(n, InList) and not all(isinstance(i, Const) for i in n.items):
+            return False
+    if isinstance(p, Call):
+        a, b = p.args
+        if a.oid != b.oid:
+            return False
+    return True
+
+
+def _limit(node: Limit) -> None:
+    scan = node.child
+    if scan.residual is None and node.offset is None and isinstance(node.count, Const) \
+            and scan.point_keys is None and isinstance(node.count.value, int):
+        scan.limit = node.count.value
