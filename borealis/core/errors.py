@@ -116,6 +116,7 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("InvalidRowCount", "2201W", "{what}"),
     ErrorSpec("SubstringError", "22011", "{what}"),
     ErrorSpec("GeneratedAlways", "428C9", "{what}"),
+    ErrorSpec("WindowingError", "42P20", "{what}"),
     ErrorSpec("InvalidCatalogName", "3D000", "{what}"),
     ErrorSpec("CantChangeRuntimeParam", "55P02", "{what}"),
     ErrorSpec("InvalidSchemaName", "3F000", "{what}"),
@@ -242,3 +243,4 @@ InvalidSchemaName: type[BorealisError]
 ReservedName: type[BorealisError]
 UnsupportedObject: type[BorealisError]
 TooManyColumns: type[BorealisError]
+WindowingError: type[BorealisError]

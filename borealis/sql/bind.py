@@ -75,6 +75,8 @@ from borealis.sql.plan import (
     SortKey,
     SubPlan,
     Values,
+    Window,
+    WindowCall,
     WorkTable,
 )
 from borealis.sql.scope import RangeEntry, Scope
@@ -110,10 +112,32 @@ def const_of(value: Any) -> Const:
     raise TypeError(value)
 
 
+class WindowSet:
+    """The window calls of one query level; their values are the last columns of the
+    rows the Window node produces."""
+
+    def __init__(self, clause) -> None:
+        self.calls: list[WindowCall] = []
+        self.named = {w.name: w for w in clause or ()}
+
+
+@dataclass(eq=False)
+class WindowRef(Expr):
+    """The value of window call `k` of `windows`: a column counted from the row's end."""
+
+    k: int = 0
+    windows: WindowSet | None = None
+
+    def compile(self):
+        index = self.k - len(self.windows.calls)  # type: ignore[union-attr]
+        return lambda row: row[index]
+
+
 class Binder:
     def __init__(self, ctx: BindContext) -> None:
         self.ctx = ctx
         self.catalog = ctx.catalog
+        self.windows: WindowSet | None = None
 
     # -- parameters -----------------------------------------------------------------
 
@@ -184,6 +208,14 @@ class Binder:
         raise errors.FeatureNotSupported(what=f"{type(node).__name__} as a query")
 
     def bind_select(self, stmt: ast.SelectStmt, parent: Scope | None = None) -> BoundQuery:
+        saved = self.windows
+        self.windows = WindowSet(stmt.windowClause)
+        try:
+            return self._bind_select(stmt, parent)
+        finally:
+            self.windows = saved
+
+    def _bind_select(self, stmt: ast.SelectStmt, parent: Scope | None) -> BoundQuery:
         scope = Scope(parent)
         if stmt.withClause is not None:
             self.bind_with(stmt.withClause, scope)
@@ -320,6 +352,9 @@ class Binder:
             sort_keys.append(self.sort_key(sb, target, exprs + extra))
         all_exprs = exprs + extra
         out_cols = cols + [OutCol("?junk?", e.oid) for e in extra]
+        if self.windows is not None and self.windows.calls:
+            node = Window(node, self.windows.calls)
+            self.windows = None  # the outer ORDER/LIMIT of a set operation has none
         node = Project(node, all_exprs, out_cols)
         node = self.apply_distinct(node, stmt, out_cols, len(exprs), sort_keys)
         if sort_keys:
@@ -812,13 +847,44 @@ class Binder:
     def e_FuncCall(self, node: ast.FuncCall, scope) -> Expr:
         name = _func_name(node)
         if node.over is not None:
-            raise errors.FeatureNotSupported(what="window functions are not supported yet")
+            return self.window_call(node, name, scope)
         if F.is_aggregate(name):
             raise errors.GroupingError(what="aggregate functions are not allowed here")
         if node.agg_star:
             raise errors.SyntaxError(what=f"{name}(*) is only valid for aggregates")
         args = [self.expr(a, scope) for a in node.args or ()]
         return F.bind_function(self, name, args, node)
+
+    def window_call(self, node: ast.FuncCall, name: str, scope) -> Expr:
+        windows = self.windows
+        if windows is None:
+            raise errors.WindowingError(what="window functions are not allowed here")
+        spec = node.over
+        if spec.name is not None or spec.refname is not None:
+            ref = windows.named.get(spec.name or spec.refname)
+            if ref is None:
+                raise errors.UndefinedObject(what=f'window "{spec.name or spec.refname}" does not exist')
+            spec = ref
+        bind = (lambda n: scope.expr(n)) if isinstance(scope, GroupedScope) else (lambda n: self.expr(n, scope))
+        partition = [bind(p) for p in spec.partitionClause or ()]
+        order = [SortKey(bind(sb.node), sb.sortby_dir == SortByDir.SORTBY_DESC,
+                         True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
+                         False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
+                 for sb in spec.orderClause or ()]
+        frame = _frame(spec.frameOptions)
+        inner_scope = scope.inner if isinstance(scope, GroupedScope) else scope
+        args = [bind(a) for a in node.args or ()]
+        if F.is_aggregate(name):
+            call = F.bind_aggregate(self, name, args, star=bool(node.agg_star),
+                                    distinct=bool(node.agg_distinct))
+            if node.agg_filter is not None:
+                call.filter = self.condition(node.agg_filter, inner_scope, "FILTER")
+            wc = WindowCall(name, call.args, partition, order, call.oid, frame, call)
+        else:
+            oid, args = F.bind_window(self, name, args)
+            wc = WindowCall(name, args, partition, order, oid, frame)
+        windows.calls.append(wc)
+        return WindowRef(wc.oid, k=len(windows.calls) - 1, windows=windows)
 
     def e_SubLink(self, node: ast.SubLink, scope) -> Expr:
         if scope is None:
@@ -1000,6 +1066,22 @@ def type_from_ast(tn: ast.TypeName) -> tuple[int, int]:
             raise errors.FeatureNotSupported(what=f"arrays of {name} are not supported")
         return array, -1
     return oid, T.typmod_from(oid, mods)
+
+
+FRAME_NONDEFAULT, FRAME_ROWS = 0x1, 0x4
+FRAME_START_UNBOUNDED_PRECEDING, FRAME_END_CURRENT_ROW = 0x20, 0x400
+FRAME_END_UNBOUNDED_FOLLOWING = 0x100
+
+
+def _frame(options: int) -> str:
+    """The frames supported: the default, ROWS up to the current row, the whole partition."""
+    if not options & FRAME_NONDEFAULT:
+        return "default"
+    if options & FRAME_START_UNBOUNDED_PRECEDING and options & FRAME_END_UNBOUNDED_FOLLOWING:
+        return "all"
+    if options & FRAME_START_UNBOUNDED_PRECEDING and options & FRAME_END_CURRENT_ROW:
+        return "rows" if options & FRAME_ROWS else "default"
+    raise errors.FeatureNotSupported(what="this window frame is not supported")
 
 
 def _func_name(node: ast.FuncCall) -> str:

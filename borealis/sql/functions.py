@@ -644,3 +644,35 @@ def _time_series(start: Any, stop: Any, step: Any) -> list[tuple]:
             raise errors.OutOfMemory(what="generate_series would produce too many rows")
         current = add_interval(current, step)
     return out
+
+
+# -- window functions -----------------------------------------------------------------
+
+WINDOW_FUNCTIONS = frozenset({"row_number", "rank", "dense_rank", "percent_rank", "cume_dist",
+                              "ntile", "lag", "lead", "first_value", "last_value", "nth_value"})
+
+
+def bind_window(binder: Binder, name: str, args: list[Expr]) -> tuple[int, list[Expr]]:
+    """(result type, coerced args) of a window-only function."""
+    if name not in WINDOW_FUNCTIONS:
+        raise errors.UndefinedFunction(what=f"function {name} is not a window function or aggregate")
+    if name in ("row_number", "rank", "dense_rank"):
+        _arity(name, args, 0)
+        return INT8, []
+    if name in ("percent_rank", "cume_dist"):
+        _arity(name, args, 0)
+        return FLOAT8, []
+    if name == "ntile":
+        _arity(name, args, 1)
+        return INT4, [binder.coerce(args[0], INT4)]
+    if name in ("lag", "lead"):
+        _arity(name, args, 1, 2, 3)
+        value = args[0] if args[0].oid != UNKNOWN else binder.coerce(args[0], TEXT)
+        rest = [binder.coerce(args[1], INT4)] if len(args) > 1 else []
+        if len(args) > 2:
+            rest.append(binder.coerce(args[2], value.oid))
+        return value.oid, [value, *rest]
+    _arity(name, args, 1 if name != "nth_value" else 2)
+    value = args[0] if args[0].oid != UNKNOWN else binder.coerce(args[0], TEXT)
+    rest = [binder.coerce(args[1], INT4)] if name == "nth_value" else []
+    return value.oid, [value, *rest]

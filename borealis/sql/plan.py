@@ -796,3 +796,166 @@ class RecursiveUnion(Node):
             frontier = new
         for i in range(0, len(result), BATCH_ROWS):
             yield result[i:i + BATCH_ROWS]
+
+
+# -- window functions -----------------------------------------------------------------
+
+@dataclass
+class WindowCall:
+    """One `f(args) OVER (PARTITION BY ... ORDER BY ... frame)`."""
+
+    name: str
+    args: list[Expr]
+    partition: list[Expr]
+    order: list[SortKey]
+    oid: int
+    frame: str = "default"  # default (RANGE ... CURRENT ROW), rows (ROWS ... CURRENT ROW), all
+    agg: AggCall | None = None  # for aggregates used as window functions
+
+
+@dataclass(eq=False)
+class Window(Node):
+    """Appends one column per window call to every input row (DESIGN.md §6)."""
+
+    child: Node
+    calls: list[WindowCall]
+
+    @property
+    def columns(self):
+        return self.child.columns + [OutCol(c.name, c.oid) for c in self.calls]
+
+    @property
+    def children(self):
+        return (self.child,)
+
+    async def batches(self, ctx):
+        rows = await self.child.all_rows(ctx)
+        if len(rows) > SORT_ROWS_MAX:
+            raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
+        extra = [[None] * len(self.calls) for _ in rows]
+        for k, call in enumerate(self.calls):
+            for indices in _partitions(rows, call):
+                _evaluate_window(call, rows, indices, extra, k)
+        out = [row + tuple(e) for row, e in zip(rows, extra)]
+        ctx.stat(self).rows += len(out)
+        for i in range(0, len(out), BATCH_ROWS):
+            yield out[i:i + BATCH_ROWS]
+
+
+def _partitions(rows: list[tuple], call: WindowCall) -> list[list[int]]:
+    pfns = [p.compile() for p in call.partition]
+    groups: dict[Any, list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(_hashable(tuple(f(row) for f in pfns)), []).append(i)
+    if call.order:
+        keyf = sort_key_fn(call.order)
+        for idx in groups.values():
+            idx.sort(key=lambda i: keyf(rows[i]))
+    return list(groups.values())
+
+
+def _evaluate_window(call: WindowCall, rows: list[tuple], idx: list[int],
+                     extra: list[list], k: int) -> None:
+    name = call.name
+    peer_key = sort_key_fn(call.order) if call.order else (lambda row: ())
+    keys = [peer_key(rows[i]) for i in idx]
+    n = len(idx)
+    if name == "row_number":
+        for pos, i in enumerate(idx):
+            extra[i][k] = pos + 1
+        return
+    if name in ("rank", "dense_rank", "percent_rank", "cume_dist"):
+        rank = dense = 0
+        for pos, i in enumerate(idx):
+            if pos == 0 or keys[pos] != keys[pos - 1]:
+                rank = pos + 1
+                dense += 1
+            if name == "rank":
+                extra[i][k] = rank
+            elif name == "dense_rank":
+                extra[i][k] = dense
+            elif name == "percent_rank":
+                extra[i][k] = (rank - 1) / (n - 1) if n > 1 else 0.0
+        if name == "cume_dist":
+            end = n
+            for pos in range(n - 1, -1, -1):
+                if pos < n - 1 and keys[pos] != keys[pos + 1]:
+                    end = pos + 1
+                extra[idx[pos]][k] = end / n
+        return
+    if name == "ntile":
+        buckets = call.args[0].compile()(rows[idx[0]]) if idx else 1
+        if buckets is None or buckets <= 0:
+            raise errors.InvalidParameterValue(what="argument of ntile must be greater than zero")
+        per, rem = divmod(n, buckets)
+        pos = 0
+        for b in range(buckets):
+            size = per + (1 if b < rem else 0)
+            for _ in range(size):
+                extra[idx[pos]][k] = b + 1
+                pos += 1
+        return
+    if name in ("lag", "lead"):
+        value = call.args[0].compile()
+        offset_fn = call.args[1].compile() if len(call.args) > 1 else (lambda row: 1)
+        default_fn = call.args[2].compile() if len(call.args) > 2 else (lambda row: None)
+        sign = -1 if name == "lag" else 1
+        for pos, i in enumerate(idx):
+            off = offset_fn(rows[i])
+            if off is None:
+                extra[i][k] = None
+                continue
+            target = pos + sign * off
+            extra[i][k] = value(rows[idx[target]]) if 0 <= target < n else default_fn(rows[i])
+        return
+    if name in ("first_value", "last_value", "nth_value"):
+        value = call.args[0].compile()
+        for pos, i in enumerate(idx):
+            last = _frame_end(call, keys, pos, n)
+            if name == "first_value":
+                extra[i][k] = value(rows[idx[0]])
+            elif name == "last_value":
+                extra[i][k] = value(rows[idx[last]])
+            else:
+                nth = call.args[1].compile()(rows[i])
+                extra[i][k] = value(rows[idx[nth - 1]]) if nth and nth - 1 <= last else None
+        return
+    _window_aggregate(call, rows, idx, keys, extra, k)
+
+
+def _frame_end(call: WindowCall, keys: list, pos: int, n: int) -> int:
+    """Index (within the partition) of the last row in the current row's frame."""
+    if call.frame == "all" or not call.order:
+        return n - 1
+    if call.frame == "rows":
+        return pos
+    end = pos
+    while end + 1 < n and keys[end + 1] == keys[pos]:
+        end += 1
+    return end
+
+
+def _window_aggregate(call: WindowCall, rows, idx, keys, extra, k) -> None:
+    agg = call.agg
+    assert agg is not None
+    arg_fns = [a.compile() for a in agg.args]
+    filt = agg.filter.compile() if agg.filter is not None else None
+    acc = agg.make()
+    seen: set = set()
+    added = 0
+    n = len(idx)
+    for pos, i in enumerate(idx):
+        end = _frame_end(call, keys, pos, n)
+        while added <= end:
+            row = rows[idx[added]]
+            added += 1
+            if filt is not None and filt(row) is not True:
+                continue
+            args = tuple(f(row) for f in arg_fns)
+            if agg.distinct:
+                hk = _hashable(args)
+                if hk in seen:
+                    continue
+                seen.add(hk)
+            acc.add(args)
+        extra[i][k] = acc.result()
