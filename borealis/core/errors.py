@@ -117,6 +117,8 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("SubstringError", "22011", "{what}"),
     ErrorSpec("GeneratedAlways", "428C9", "{what}"),
     ErrorSpec("WindowingError", "42P20", "{what}"),
+    ErrorSpec("ProgramLimitExceeded", "54000", "{what}"),
+    ErrorSpec("BadCopyFileFormat", "22P04", "{what}"),
     ErrorSpec("InvalidCatalogName", "3D000", "{what}"),
     ErrorSpec("CantChangeRuntimeParam", "55P02", "{what}"),
     ErrorSpec("InvalidSchemaName", "3F000", "{what}"),
@@ -244,3 +246,5 @@ ReservedName: type[BorealisError]
 UnsupportedObject: type[BorealisError]
 TooManyColumns: type[BorealisError]
 WindowingError: type[BorealisError]
+ProgramLimitExceeded: type[BorealisError]
+BadCopyFileFormat: type[BorealisError]

@@ -30,6 +30,7 @@ from pglast.enums import TransactionStmtKind, VariableSetKind
 from borealis.catalog.model import CatalogSnapshot
 from borealis.catalog.store import CatalogCache, CatalogWriter
 from borealis.core import errors
+from borealis.qp.copy import CopyIn, copy_options
 from borealis.qp.txn import Transaction, TxnClient
 from borealis.sql import types as T
 from borealis.sql.bind import BindContext, Binder, BoundQuery
@@ -148,6 +149,7 @@ class Session:
         self.portals: dict[str, Portal] = {}
         self._statement_ts: datetime.datetime | None = None
         self._canceled = False
+        self._copy: CopyIn | None = None
 
     # -- wire interface -------------------------------------------------------------
 
@@ -285,10 +287,29 @@ class Session:
             self.failed = False
 
     async def copy_data(self, data: bytes) -> None:
-        raise errors.FeatureNotSupported(what="COPY is not supported yet")
+        if self._copy is None:
+            raise errors.ProtocolViolation(what="unexpected CopyData")
+        try:
+            await self._copy.feed(data)
+        except errors.BorealisError:
+            self._copy = None
+            await self._on_error()
+            raise
 
     async def copy_end(self, failure: str | None) -> str:
-        raise errors.FeatureNotSupported(what="COPY is not supported yet")
+        copy, self._copy = self._copy, None
+        if copy is None:
+            raise errors.ProtocolViolation(what="unexpected end of COPY")
+        try:
+            if failure is not None:
+                raise errors.QueryCanceled(f"COPY from stdin failed: {failure}")
+            if copy.buffer:
+                await copy.feed(b"\n")
+            await copy.flush()
+        except errors.BorealisError:
+            await self._on_error()
+            raise
+        return f"COPY {copy.count}"
 
     def cancel(self) -> None:
         self._canceled = True
@@ -472,6 +493,10 @@ class Session:
             async for event in self._explain(node, catalog, describe):
                 yield event
             return
+        if isinstance(node, ast.CopyStmt):
+            self._copy = self._start_copy(node, catalog, prepared, txn)
+            yield wb.CopyIn(0, tuple(0 for _ in self._copy.columns))
+            return
         prepared.params.values = list(params)
         bound = await self._bind(prepared, catalog)
         prepared.params.values = list(params)
@@ -501,6 +526,25 @@ class Session:
             encoders = _encoders(bound.returning_cols, result_formats)
             yield wb.Rows([_encode_row(r, encoders) for r in rows])
         yield wb.CommandComplete(tag)
+
+    def _start_copy(self, node: ast.CopyStmt, catalog: CatalogSnapshot, prepared: Prepared,
+                    txn: Transaction) -> CopyIn:
+        if not node.is_from or node.filename is not None or node.is_program or node.relation is None:
+            raise errors.FeatureNotSupported(
+                what="COPY to or from a file or program is not supported: use COPY ... FROM STDIN")
+        binder = self._binder(catalog, prepared)
+        rel = binder.relation(node.relation)
+        if node.attlist:
+            names = [a.sval for a in node.attlist]
+        else:
+            names = [c.name for c in rel.live_columns if not c.generated]
+        quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)
+        schema = catalog.schema_by_oid(rel.schema_oid)
+        target = f'"{schema.name}"."{rel.name}"' if schema else f'"{rel.name}"'
+        nulls = ", ".join("NULL" for _ in names)
+        plan = bind_insert(binder, parse(f"INSERT INTO {target} ({quoted}) VALUES ({nulls})")[0].node)
+        columns = [OutCol(n, rel.column_by_name[n].type_oid, rel.column_by_name[n].typmod) for n in names]
+        return CopyIn(plan, columns, copy_options(node), ExecContext(txn, self))
 
     def _check_cancel(self) -> None:
         if self._canceled:
