@@ -1,0 +1,71 @@
+"""Run `borealis start` as a real subprocess for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+START_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BorealisProcess:
+    """`borealis start` on a free port over `data_dir`; `dsn` connects to it."""
+
+    def __init__(self, data_dir: Path, *, shards: int = 3, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.shards = shards
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log_path = data_dir.parent / f"borealis-{self.port}.log"
+
+    @property
+    def dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=admin dbname=postgres sslmode=disable"
+
+    def start(self) -> BorealisProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "borealis.cli", "start", "--data-dir", str(self.data_dir),
+             "--shards", str(self.shards), "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        log.close()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                raise RuntimeError(f"borealis exited early: {self.log_path.read_text()[-2000:]}")
+            if re.search(r"listening on", line):
+                return self
+        raise TimeoutError("borealis did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> BorealisProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
