@@ -78,6 +78,8 @@ def _describe(node: Node) -> tuple[str, list[str]]:
             details.append(f"Filters: {len(node.pushdown_exprs)} pushed to storage")
         if node.residual is not None:
             details.append("Filter: (evaluated in the query processor)")
+        if node.index is not None:
+            return f"Index Scan using {node.index.name} on {rel.name}", details
         if node.point_keys is not None:
             return f"Storage Lookup on {rel.name} ({len(node.point_keys)} key(s))", details
         if node.range_lo or node.range_hi:

@@ -164,6 +164,7 @@ class Scan(Node):
     reverse: bool = False
     limit: int = 0
     width: int = 0
+    index: Any = None  # a secondary index: `range_lo` is an equality prefix of its key
 
     async def batches(self, ctx):
         stat = ctx.stat(self)
@@ -187,6 +188,10 @@ class Scan(Node):
                 rows = [r for r in rows if residual(r) is True]
             stat.rows += len(rows)
             yield rows
+            return
+        if self.index is not None:
+            async for rows in self._index_batches(ctx, pushdown, residual, width, pad):
+                yield rows
             return
         start, end = self._bounds()
         if start is None:
@@ -214,6 +219,38 @@ class Scan(Node):
                 end = last
             else:
                 after = last + b"\x00"
+
+    async def _index_batches(self, ctx, pushdown, residual, width, pad):
+        """Index entries in the equality range, then the rows they point at."""
+        from borealis.catalog.model import key_type, relation_prefix
+        from borealis.core.keys import KeyCodec, KeyColumn
+        rel, index = self.relation, self.index
+        stat = ctx.stat(self)
+        by_attnum = {c.attnum: c for c in rel.columns}
+        desc = index.descending or (False,) * len(index.columns)
+        codec = KeyCodec([KeyColumn(key_type(by_attnum[a].type_oid), d)
+                          for a, d in zip(index.columns, desc)] + list(rel.key_codec.columns))
+        vals = [e.compile()(()) for e in self.range_lo or ()]
+        if any(v is None for v in vals):
+            return
+        start = relation_prefix(index.oid) + codec.encode(vals)
+        end = prefix_end(start)
+        keep = compile_filter(pushdown) if pushdown is not None else None
+        while True:
+            page = await ctx.txn.scan(start, end, limit=BATCH_ROWS)
+            raw = await ctx.txn.get_many([v for _, v in page]) if page else []
+            rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
+            stat.scanned += len(rows)
+            if keep is not None:
+                rows = [r for r in rows if keep(r)]
+            if residual is not None:
+                rows = [r for r in rows if residual(r) is True]
+            stat.rows += len(rows)
+            if rows:
+                yield rows
+            if len(page) < BATCH_ROWS:
+                return
+            start = page[-1][0] + b"\x00"
 
     def _pushdown(self) -> tuple | None:
         """The pushdown filter with this execution's parameter values."""

@@ -200,6 +200,8 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
             if len(hi) == 1:
                 scan.range_hi, scan.hi_inclusive = [hi[0][0]], hi[0][1]
                 consumed.append(hi[0][2])
+    if not consumed:
+        consumed = _index_path(scan, parts, rel)
     rest = [p for p in parts if not any(p is c for c in consumed)]
     pushed, residual = [], []
     for p in rest:
@@ -207,6 +209,32 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
     scan.pushdown_exprs = pushed
     scan.residual = conjoin(residual)
     return scan
+
+
+def _index_path(scan: Scan, parts: list[Expr], rel) -> list[Expr]:
+    """Equality on the leading columns of a secondary index: scan that index range and
+    fetch the rows by primary key. Picks the index matching the most columns."""
+    best: tuple[int, object, list] | None = None
+    position = rel.position
+    for index in rel.indexes:
+        if index.primary or not index.valid:
+            continue
+        matched = []
+        for attnum in index.columns:
+            col = position[attnum]
+            hit = next(((p, v) for p in parts for k, c, v in [_key_predicate(p, [col], rel) or ("", -1, None)]
+                        if k == "=" and c == col), None)
+            if hit is None:
+                break
+            matched.append(hit)
+        if matched and (best is None or len(matched) > best[0]):
+            best = (len(matched), index, matched)
+    if best is None:
+        return []
+    _, index, matched = best
+    scan.index = index
+    scan.range_lo = [v for _, v in matched]
+    return [p for p, _ in matched]
 
 
 def _key_tuple(parts: list[Expr]) -> Expr:
