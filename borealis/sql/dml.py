@@ -29,6 +29,7 @@ from borealis.sql.planner import optimize
 from borealis.sql.scope import RangeEntry, Scope
 
 BOOL, UNKNOWN = 16, 705
+KEY_COLUMN = "__storage_key"  # the row's key, carried through UPDATE/DELETE plans
 
 
 # -- shared row machinery ---------------------------------------------------------------
@@ -442,8 +443,10 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
     scope = Scope()
     alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name
     cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
-    scope.add(RangeEntry(alias, cols, relation_oid=rel.oid))
-    node: Node = Scan(rel, alias, cols)
+    key_col = OutCol(KEY_COLUMN, 17)
+    scope.add(RangeEntry(alias, [*cols, key_col], hidden=frozenset({KEY_COLUMN}),
+                         relation_oid=rel.oid))
+    node: Node = Scan(rel, alias, [*cols, key_col], emit_key=True)
     extra = stmt.fromClause if is_update else stmt.usingClause
     if extra:
         from borealis.sql.plan import NestedLoopJoin
@@ -481,13 +484,12 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
     width = len(rel.columns)
     sets = [(pos, e.compile()) for pos, e in plan.sets]
     returning = [e.compile() for e in plan.returning]
-    rng = ctx.session.random if ctx.session is not None else None
     rows = await plan.source.all_rows(ctx)  # read fully before writing: no Halloween problem
     done: set[bytes] = set()
     count, out = 0, []
     for src in rows:
         old = tuple(src[:width])
-        key = await _key_of(codec, ctx, old, rng)
+        key = src[width]
         if key in done:
             continue
         done.add(key)
@@ -506,15 +508,6 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
         if returning:
             out.append(tuple(f(new_row + tuple(src[width:])) for f in returning))
     return count, out
-
-
-async def _key_of(codec: RowCodec, ctx: ExecContext, row: tuple, rng) -> bytes:
-    """The stored key of a row read from the table."""
-    rel = codec.rel
-    if rel.primary_key:
-        return codec.row_key(row, rng)
-    raise errors.FeatureNotSupported(
-        what="UPDATE and DELETE on a table without a primary key are not supported yet")
 
 
 def statement_columns(plan) -> list[OutCol] | None:

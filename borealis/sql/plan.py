@@ -165,6 +165,7 @@ class Scan(Node):
     limit: int = 0
     width: int = 0
     index: Any = None  # a secondary index: `range_lo` is an equality prefix of its key
+    emit_key: bool = False  # append each row's storage key (UPDATE/DELETE need it)
 
     async def batches(self, ctx):
         stat = ctx.stat(self)
@@ -179,7 +180,10 @@ class Scan(Node):
             if not keys:
                 return
             raw = await ctx.txn.get_many(keys)
-            rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
+            if self.emit_key:
+                rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
+            else:
+                rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
             stat.scanned += len(rows)
             if pushdown is not None:
                 keep = compile_filter(pushdown)
@@ -206,6 +210,8 @@ class Scan(Node):
                 rows = [_pad(v, width, pad) for _, v in page]
             else:
                 rows = [_pad(values.loads(v), width, pad) for _, v in page]
+            if self.emit_key:
+                rows = [r + (k,) for r, (k, _) in zip(rows, page)]
             stat.scanned += len(page)
             if residual is not None:
                 rows = [r for r in rows if residual(r) is True]
@@ -238,8 +244,10 @@ class Scan(Node):
         keep = compile_filter(pushdown) if pushdown is not None else None
         while True:
             page = await ctx.txn.scan(start, end, limit=BATCH_ROWS)
-            raw = await ctx.txn.get_many([v for _, v in page]) if page else []
-            rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
+            row_keys = [v for _, v in page]
+            raw = await ctx.txn.get_many(row_keys) if page else []
+            rows = [_pad(values.loads(v), width, pad) + ((k,) if self.emit_key else ())
+                    for k, v in zip(row_keys, raw) if v is not None]
             stat.scanned += len(rows)
             if keep is not None:
                 rows = [r for r in rows if keep(r)]
