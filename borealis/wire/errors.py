@@ -54,3 +54,8 @@ class InvalidParameterValue(BorealisError):
 class CharacterNotInRepertoire(BorealisError):
     sqlstate = "22021"
     template = 'invalid byte sequence for encoding "UTF8"'
+
+
+class AdminShutdown(BorealisError):
+    sqlstate = "57P01"
+    template = "terminating connection due to administrator command"

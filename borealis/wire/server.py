@@ -41,7 +41,7 @@ from borealis.core.errors import ProtocolViolation
 from borealis.wire import tls
 from borealis.wire.auth import Authenticator
 from borealis.wire.backend import Backend
-from borealis.wire.errors import ConnectionLost, TooManyConnections
+from borealis.wire.errors import AdminShutdown, ConnectionLost, TooManyConnections
 from borealis.wire.protocol import ProtocolConfig, ServerProtocol
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ LISTEN_BACKLOG = 128
 ACCEPT_RETRY_DELAY_S = 0.1  # after EMFILE and the like: let connections close first
 CLOSE_TIMEOUT_S = 10.0  # server shutdown: how long connections get to wind down
 CLOSE_FLUSH_TIMEOUT_S = 5.0  # a closing connection's last bytes; then it is cut off
+SHUTDOWN_FLUSH_TIMEOUT_S = 0.5  # the same while the whole server shuts down
 _PROCESS_ID_MAX = 2**31 - 1
 
 
@@ -150,6 +151,7 @@ class _Connection(asyncio.Protocol):
             context,
             server_side=True,
             ssl_handshake_timeout=timeout_s,
+            ssl_shutdown_timeout=CLOSE_FLUSH_TIMEOUT_S,
         )
         if transport is None:
             raise ConnectionLost()
@@ -164,8 +166,14 @@ class _Connection(asyncio.Protocol):
         try:
             await asyncio.wait_for(self._closed.wait(), timeout_s)
         except TimeoutError:
+            pass
+        finally:
+            self.abort()  # too slow, or cancelled: the socket closes on the loop's next turn
+
+    def abort(self) -> None:
+        """Drop the connection now, unless it is closed already."""
+        if self.transport is not None and not self._closed.is_set():
             self.transport.abort()
-            await asyncio.wait_for(self._closed.wait(), timeout_s)
 
     def _mark_lost(self) -> None:
         first = not self._lost
@@ -197,6 +205,7 @@ class Server:
         self._live: dict[int, tuple[int, ServerProtocol]] = {}  # process id → (secret, proto)
         self._next_process_id = 1
         self._connections = 0
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -214,6 +223,8 @@ class Server:
             self._accept_tasks.append(asyncio.create_task(self._accept_loop(listener)))
 
     async def close(self) -> None:
+        """Stop accepting; end every connection with FATAL 57P01, terminating sessions."""
+        self._closing = True
         for task in self._accept_tasks:
             task.cancel()
         for listener in self._listeners:
@@ -224,6 +235,7 @@ class Server:
         if pending:
             await asyncio.wait(pending, timeout=CLOSE_TIMEOUT_S)
         self._accept_tasks.clear()
+        await asyncio.sleep(0)  # let aborted transports close their sockets
 
     async def serve_forever(self) -> None:
         await asyncio.gather(*self._accept_tasks)
@@ -310,6 +322,7 @@ class Server:
         sock.setblocking(False)
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)  # find dead peers
         first = await _peek(loop, sock)
         if not first:
             return False
@@ -322,6 +335,7 @@ class Server:
             sock,
             ssl=context if direct else None,
             ssl_handshake_timeout=self._config.startup_timeout_s if direct else None,
+            ssl_shutdown_timeout=CLOSE_FLUSH_TIMEOUT_S if direct else None,
         )
         if direct:
             return await self._check_alpn(conn, proto)
@@ -362,11 +376,17 @@ class Server:
         proto.tls_established()
 
     async def _finish(self, conn: _Connection, proto: ServerProtocol) -> None:
+        timeout_s = CLOSE_FLUSH_TIMEOUT_S
+        if self._closing:
+            proto.abort(AdminShutdown())
+            timeout_s = SHUTDOWN_FLUSH_TIMEOUT_S
         try:
             with contextlib.suppress(ConnectionLost, ConnectionError, TimeoutError):
-                await conn.write(proto.take_output())  # e.g. the FATAL that ended it
-                await conn.close(CLOSE_FLUSH_TIMEOUT_S)
+                async with asyncio.timeout(timeout_s):  # a client that stopped reading
+                    await conn.write(proto.take_output())  # e.g. the FATAL that ended it
+                await conn.close(timeout_s)
         finally:
+            conn.abort()
             await proto.close()  # Session.terminate(), exactly once
 
     # --- cancel routing ---------------------------------------------------------------
