@@ -33,7 +33,7 @@ class Writer:
 
     def __init__(self, args: list[str], stderr_path: Path) -> None:
         self.stderr_path = stderr_path
-        self._stderr = open(stderr_path, "wb")  # a file: a full pipe could stall it
+        self._stderr = open(stderr_path, "wb")  # noqa: SIM115 - a file, not a pipe: a full pipe could stall the writer
         self.proc = subprocess.Popen([sys.executable, str(WRITER), *args],
                                      stdout=subprocess.PIPE, stderr=self._stderr)
         self.lines: queue.Queue[str | None] = queue.Queue()
