@@ -56,7 +56,8 @@ async def _start_frontend(cluster: EmbeddedCluster, args: argparse.Namespace):
     cert_dir = os.path.join(cluster.config.data_dir, "tls")
     ensure_certificates(cert_dir)
     context = server_ssl_context(certificate_paths(cert_dir))
-    backend = QpBackend(cluster.txn_client)
+    from borealis.catalog.virtual import VirtualCatalog
+    backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog())
     server = Server(backend, StaticAuthenticator(method=AuthMethod.TRUST),
                     ServerConfig(host=args.host, port=args.port, ssl_context=context))
     await server.start()

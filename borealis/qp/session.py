@@ -29,6 +29,7 @@ from pglast.enums import TransactionStmtKind, VariableSetKind
 
 from borealis.catalog.model import CatalogSnapshot
 from borealis.catalog.store import CatalogCache, CatalogWriter
+from borealis.catalog.virtual import CatalogNames
 from borealis.core import errors
 from borealis.qp.copy import CopyIn, copy_options
 from borealis.qp.txn import Transaction, TxnClient
@@ -85,6 +86,7 @@ DEFAULT_SETTINGS = {
     "lc_collate": "C",
     "lc_ctype": "C",
     "timezone_abbreviations": "Default",
+    "default_table_access_method": "heap",
 }
 REPORTED = ("application_name", "client_encoding", "datestyle", "intervalstyle", "timezone",
             "standard_conforming_strings", "integer_datetimes", "server_version", "server_encoding",
@@ -398,7 +400,10 @@ class Session:
     # -- running statements -----------------------------------------------------------
 
     async def _catalog(self, txn: Transaction) -> CatalogSnapshot:
-        return await self.backend.catalog.snapshot(txn)
+        snapshot = await self.backend.catalog.snapshot(txn)
+        # regclass I/O ('t'::regclass, oid::regclass) names relations of this snapshot.
+        T.RELATION_RESOLVER.set(CatalogNames(snapshot, self.search_path(), self.user))
+        return snapshot
 
     def _binder(self, catalog: CatalogSnapshot, prepared: Prepared) -> Binder:
         ctx = BindContext(catalog, self.search_path(), prepared.params, prepared.param_oids,

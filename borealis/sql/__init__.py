@@ -22,3 +22,7 @@ def _unpack_interval(data: bytes) -> _Interval:
 
 
 _values.register(_values.EXT_INTERVAL, _Interval, _pack_interval, _unpack_interval)
+
+
+# System information functions (format_type, pg_get_indexdef, ...) for catalog queries.
+from borealis.sql import catalog_functions as _catalog_functions  # noqa: E402, F401

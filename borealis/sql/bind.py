@@ -298,6 +298,8 @@ class Binder:
             stmt.havingClause is not None) or bool(stmt.groupClause)
         if has_aggs:
             return self.bind_grouped(stmt, scope, node, targets, aggs)
+        from borealis.sql.srf import bind_target_srfs  # select-list set-returning functions
+        node = bind_target_srfs(self, stmt.targetList, scope, node)
         exprs = [self.expr(t, scope) if not isinstance(t, Expr) else t for t, _ in targets]
         names = [n for _, n in targets]
         return self.project_and_finish(node, exprs, names, stmt, scope)
@@ -520,7 +522,17 @@ class Binder:
             scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
             return _with_columns(q.node, cols)
         if isinstance(item, ast.JoinExpr):
-            return self.bind_join(item, scope)
+            if not scope.entries:
+                return self.bind_join(item, scope)
+            # `FROM a, b JOIN c ON ...`: the join's rows (and the column positions in its
+            # ON condition) start at its own first column, so bind it in a scope of its own
+            # and append its entries to this one afterwards.
+            own = Scope(scope.parent)
+            own.ctes = scope.ctes
+            node = self.bind_join(item, own)
+            for entry in own.entries:
+                scope.add(entry)
+            return node
         if isinstance(item, ast.RangeFunction):
             return self.bind_range_function(item, scope)
         raise errors.FeatureNotSupported(what=f"{type(item).__name__} in FROM is not supported")
@@ -845,6 +857,9 @@ class Binder:
         return F.sql_value_function(self, node)
 
     def e_FuncCall(self, node: ast.FuncCall, scope) -> Expr:
+        srf_col = getattr(self, "srf_cols", {}).get(id(node))  # bound by sql.srf
+        if srf_col is not None:
+            return srf_col
         name = _func_name(node)
         if node.over is not None:
             return self.window_call(node, name, scope)
@@ -901,6 +916,14 @@ class Binder:
             if len(q.columns) != 1:
                 raise errors.SyntaxError(what="subquery must return only one column")
             return Subquery(q.columns[0].oid, kind="scalar", plan=plan)
+        if t == SubLinkType.ARRAY_SUBLINK:
+            if len(q.columns) != 1:
+                raise errors.SyntaxError(what="subquery must return only one column")
+            array_oid = T.array_type(q.columns[0].oid)
+            if array_oid is None:
+                raise errors.FeatureNotSupported(
+                    what=f"arrays of {C.type_name(q.columns[0].oid)} are not supported")
+            return Subquery(array_oid, kind="array", plan=plan)
         if t in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
             if len(q.columns) != 1:
                 raise errors.SyntaxError(what="subquery has too many columns")
@@ -1116,6 +1139,8 @@ def _column_name(node: ast.Node) -> str:
     if isinstance(node, ast.SQLValueFunction):
         return F.sql_value_function_name(node)
     if isinstance(node, ast.A_ArrayExpr):
+        return "array"
+    if isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.ARRAY_SUBLINK:
         return "array"
     return "?column?"
 

@@ -26,6 +26,7 @@ from typing import Any
 from borealis.catalog import virtual as V
 from borealis.catalog.model import PG_CATALOG_OID, CatalogSnapshot, Index, Relation
 from borealis.core import errors
+from borealis.sql import catalog_types as _catalog_types  # noqa: F401  (reg* types)
 from borealis.sql import coerce as C
 from borealis.sql import types as T
 from borealis.sql.expr import Call, Const, Expr
@@ -59,11 +60,15 @@ class _Lookup:
 
     def __init__(self, binder: Binder) -> None:
         self.catalog: CatalogSnapshot = binder.ctx.catalog
-        self.search_path = tuple(binder.ctx.search_path or ("public",))
+        self.ctx = binder.ctx
         self.session = binder.ctx.settings
         self._relations: dict[int, tuple[Relation, Index | None]] | None = None
         self._constraints: dict[int, tuple[Relation, Any]] | None = None
         self._descriptions: dict | None = None
+
+    @property
+    def search_path(self) -> tuple[str, ...]:
+        return V.current_search_path(self.ctx)
 
     @property
     def relations(self) -> dict[int, tuple[Relation, Index | None]]:
@@ -233,10 +238,10 @@ def _always_visible(binder: Binder, args: list[Expr]) -> Expr:
 
 # -- comments -------------------------------------------------------------------------------
 
-_CLASS_OIDS = {"pg_class": V.PG_CLASS_OID, "pg_namespace": V.PG_NAMESPACE_OID,
-               "pg_constraint": V.PG_CONSTRAINT_OID, "pg_type": V.PG_TYPE_OID,
-               "pg_database": V.PG_DATABASE_OID, "pg_authid": V.PG_AUTHID_OID,
-               "pg_proc": 1255, "pg_am": 2601, "pg_extension": 3079}
+def _class_oid(catalog_name: str) -> int | None:
+    """The pg_class OID of a system catalog named in obj_description(oid, 'pg_class')."""
+    rel = V.virtual_relation("pg_catalog", catalog_name.split(".")[-1])
+    return rel.oid if rel is not None else None
 
 
 @_register("obj_description")
@@ -250,7 +255,7 @@ def _obj_description(binder: Binder, args: list[Expr]) -> Expr:
                 if objoid == oid and sub == 0:
                     return text
             return None
-        classoid = _CLASS_OIDS.get(catalog.split(".")[-1])
+        classoid = _class_oid(catalog)
         return look.descriptions.get((oid, classoid, 0))
     return _call(binder, "obj_description", TEXT, describe, args, (OID, NAME)[: len(args)])
 
@@ -324,10 +329,10 @@ def _pg_char_to_encoding(binder: Binder, args: list[Expr]) -> Expr:
 def _current_schemas(binder: Binder, args: list[Expr]) -> Expr:
     _arity("current_schemas", args, 1)
     catalog: CatalogSnapshot = binder.ctx.catalog
-    path = tuple(binder.ctx.search_path or ("public",))
+    ctx = binder.ctx
 
     def schemas(implicit: bool) -> tuple:
-        out = [s for s in path if catalog.schema(s) is not None or s in (
+        out = [s for s in V.current_search_path(ctx) if catalog.schema(s) is not None or s in (
             "pg_catalog", "information_schema")]
         if implicit and "pg_catalog" not in out:
             out.insert(0, "pg_catalog")
@@ -338,11 +343,11 @@ def _current_schemas(binder: Binder, args: list[Expr]) -> Expr:
 @_register("to_regclass")
 def _to_regclass(binder: Binder, args: list[Expr]) -> Expr:
     _arity("to_regclass", args, 1)
-    names = V.CatalogNames(binder.ctx.catalog, binder.ctx.search_path or ("public",))
+    catalog, ctx = binder.ctx.catalog, binder.ctx
 
     def lookup(name: str) -> int | None:
         try:
-            return names.lookup(name)
+            return V.CatalogNames(catalog, V.current_search_path(ctx)).lookup(name)
         except errors.BorealisError:
             return None
     return _call(binder, "to_regclass", REGCLASS, lookup, args, (TEXT,))
@@ -435,8 +440,7 @@ def _array_arg(binder: Binder, arg: Expr, name: str) -> Expr:
     if arg.oid == UNKNOWN:
         return binder.coerce(arg, TEXT_ARRAY)
     if T.element_type(arg.oid) is None:
-        raise errors.UndefinedFunction(
-            what=f"function {name}({C.type_name(arg.oid)}, ...) does not exist",
+        raise errors.UndefinedFunction(f"function {name}({C.type_name(arg.oid)}, ...) does not exist",
             hint="No function matches the given name and argument types. "
                  "You might need to add explicit type casts.")
     return arg
@@ -480,9 +484,6 @@ def _array_bounds(binder: Binder, args: list[Expr]) -> Expr:
     dim = binder.coerce(args[1], INT4)
     return Call(INT4, name="array_upper", args=(arr, dim),
                 fn=lambda a, d: (len(a) or None) if d == 1 else None)
-
-
-_RESERVED_OK = V.quote_ident
 
 
 @_register("quote_ident", replace=False)
@@ -545,7 +546,7 @@ def _json_value(expr: Expr) -> Callable[[Any], str]:
     return lambda v: "null" if v is None else json.dumps(out(v), ensure_ascii=False)
 
 
-@_register("json_build_object", "jsonb_build_object", replace=False)
+@_register("json_build_object", replace=False)
 def _json_build_object(binder: Binder, args: list[Expr]) -> Expr:
     if len(args) % 2:
         raise errors.InvalidParameterValue(
@@ -563,3 +564,42 @@ def _json_build_object(binder: Binder, args: list[Expr]) -> Expr:
             parts.append(json.dumps(keys[i](k), ensure_ascii=False) + " : " + vals[i](v))
         return "{" + ", ".join(parts) + "}"
     return Call(JSON, name="json_build_object", fn=build, args=tuple(args), strict=False)
+
+
+@_register("pg_relation_is_publishable")
+def _pg_relation_is_publishable(binder: Binder, args: list[Expr]) -> Expr:
+    """Whether a relation could be in a publication: user tables are."""
+    _arity("pg_relation_is_publishable", args, 1)
+    look = _Lookup(binder)
+
+    def publishable(oid: int) -> bool:
+        found = look.relations.get(oid)
+        return found is not None and found[1] is None and found[0].kind == "r"
+    return _call(binder, "pg_relation_is_publishable", BOOL, publishable, args, (REGCLASS,))
+
+
+def like_escape(pattern: str, escape: str) -> str:
+    """PostgreSQL's like_escape: rewrite a LIKE pattern with escape character `escape`
+    into one that uses the default escape, backslash (`a LIKE b ESCAPE c` parses as
+    `a LIKE like_escape(b, c)`)."""
+    if escape == "\\":
+        return pattern
+    if len(escape) > 1:
+        raise errors.InvalidParameterValue("invalid escape string",
+                                           hint="Escape string must be empty or one character.")
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escape and ch == escape and i + 1 < len(pattern):
+            out.append("\\" + pattern[i + 1])
+            i += 2
+            continue
+        out.append("\\\\" if ch == "\\" else ch)
+        i += 1
+    return "".join(out)
+
+
+@_register("like_escape", replace=False)
+def _like_escape(binder: Binder, args: list[Expr]) -> Expr:
+    _arity("like_escape", args, 2)
+    return _call(binder, "like_escape", TEXT, like_escape, args, (TEXT, TEXT))

@@ -205,6 +205,8 @@ class InsertPlan:
 
 def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
     rel = binder.relation(stmt.relation)
+    if getattr(rel, "virtual_rows", None) is not None:
+        rel.refuse_write()  # a system catalog (catalog.virtual)
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot insert into view "{rel.name}"')
     if stmt.withClause is not None:
@@ -436,6 +438,8 @@ class ModifyPlan:
 def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> ModifyPlan:
     is_update = isinstance(stmt, ast.UpdateStmt)
     rel = binder.relation(stmt.relation)
+    if getattr(rel, "virtual_rows", None) is not None:
+        rel.refuse_write()  # a system catalog (catalog.virtual)
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot {"update" if is_update else "delete from"} view "{rel.name}"')
     if stmt.withClause is not None:

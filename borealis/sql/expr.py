@@ -322,6 +322,8 @@ class Subquery(Expr):
             rows = holder.runner(row)
             if kind == "exists":
                 return bool(rows) != negated
+            if kind == "array":
+                return tuple(r[0] for r in rows)
             if kind == "scalar":
                 if len(rows) > 1:
                     raise errors.CardinalityViolation(

@@ -170,7 +170,14 @@ def bind_operator(name: str, left: Expr | None, right: Expr) -> Expr:
         return _prefix(name, right)
     if name in COMPARISONS:
         fn, pushdown = COMPARISONS[name]
-        target, (a, b) = C.unify([left, right], "operator")
+        try:
+            target, (a, b) = C.unify([left, right], "operator")
+        except errors.DatatypeMismatch:
+            # Different categories ("char" = varchar, name = text[] elements, ...): like
+            # PostgreSQL, fall back to text = text when both sides cast to text implicitly.
+            if not (T.implicit_cast(left.oid, TEXT) and T.implicit_cast(right.oid, TEXT)):
+                raise
+            target, a, b = TEXT, C.coerce(left, TEXT), C.coerce(right, TEXT)
         if T.type_by_oid(target) is not None and target in (JSON,):
             raise errors.UndefinedFunction(what=f"operator does not exist: json {name} json")
         return Call(BOOL, name=name, fn=fn, args=(a, b), pushdown_op=pushdown)
@@ -234,12 +241,35 @@ def _concat(left: Expr, right: Expr) -> Expr:
     if left.oid in (JSONB,) and right.oid in (JSONB, C.UNKNOWN):
         from borealis.sql import jsonops
         return jsonops.bind("||", left, right)  # type: ignore[return-value]
+    if T.element_type(left.oid) is not None or T.element_type(right.oid) is not None:
+        return _array_concat(left, right)
     ltext = _text_out(left.oid) if left.oid not in (TEXT, C.UNKNOWN) else None
     rtext = _text_out(right.oid) if right.oid not in (TEXT, C.UNKNOWN) else None
     a = left if ltext else C.coerce(left, TEXT)
     b = right if rtext else C.coerce(right, TEXT)
     lt, rt = ltext or str, rtext or str
     return Call(TEXT, name="||", fn=lambda x, y: lt(x) + rt(y), args=(a, b))
+
+
+def _array_concat(left: Expr, right: Expr) -> Expr:
+    """array || array, array || element, element || array (a NULL array is empty)."""
+    larr, rarr = T.element_type(left.oid), T.element_type(right.oid)
+    if larr is not None and (rarr is not None or right.oid == C.UNKNOWN):
+        if right.oid == C.UNKNOWN or right.oid != left.oid:
+            right = C.coerce(right, left.oid)
+        return Call(left.oid, name="||", args=(left, right), strict=False,
+                    fn=lambda x, y: None if x is None and y is None else (x or ()) + (y or ()))
+    if rarr is not None and (larr is None and left.oid == C.UNKNOWN):
+        left = C.coerce(left, right.oid)
+        return Call(right.oid, name="||", args=(left, right), strict=False,
+                    fn=lambda x, y: None if x is None and y is None else (x or ()) + (y or ()))
+    if larr is not None:
+        right = C.coerce(right, larr)
+        return Call(left.oid, name="||", args=(left, right), strict=False,
+                    fn=lambda x, y: (x or ()) + (y,))
+    left = C.coerce(left, rarr)  # type: ignore[arg-type]
+    return Call(right.oid, name="||", args=(left, right), strict=False,
+                fn=lambda x, y: (x,) + (y or ()))
 
 
 def _temporal(name: str, left: Expr, right: Expr) -> Expr | None:

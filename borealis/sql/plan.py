@@ -544,6 +544,8 @@ class NestedLoopJoin(Node):
 
     async def batches(self, ctx):
         right_rows = await self.right.all_rows(ctx)
+        if not right_rows and self.kind in ("inner", "semi"):
+            return  # nothing can match: the left input need not be read
         f = self.cond.compile() if self.cond is not None else None
         subs = subqueries_of([self.cond]) if self.cond is not None else []
         rwidth = len(self.right.columns)
@@ -605,6 +607,8 @@ class HashJoin(Node):
             if any(v is None for v in k):
                 continue
             table.setdefault(_hashable(k), []).append(i)
+        if not table and self.kind in ("inner", "semi"):
+            return  # nothing can match: the left input need not be read
         rwidth, lwidth = len(self.right.columns), len(self.left.columns)
         matched_right: set[int] = set()
         kind = self.kind

@@ -30,18 +30,40 @@ from borealis.sql.plan import (
 from borealis.sql.scope import OuterCol
 
 
-def optimize(node: Node) -> Node:
-    for attr in ("child", "left", "right"):
+def optimize(node: Node, _done: dict[int, Node] | None = None) -> Node:
+    """The plan with access paths chosen, including the plans of CTEs (shared by their
+    CteScans, optimized once) and of subqueries inside expressions."""
+    done: dict[int, Node] = {} if _done is None else _done
+    if id(node) in done:
+        return done[id(node)]
+    for attr in ("child", "left", "right", "base", "step", "cte"):
         child = getattr(node, attr, None)
         if isinstance(child, Node):
-            setattr(node, attr, optimize(child))
+            setattr(node, attr, optimize(child, done))
+    for sq in _subqueries(vars(node).values()):
+        if sq.plan is not None and isinstance(sq.plan.node, Node):
+            sq.plan.node = optimize(sq.plan.node, done)
+    result = node
     if isinstance(node, Filter):
-        return _filter(node)
-    if isinstance(node, NestedLoopJoin):
-        return _join(node)
-    if isinstance(node, Limit) and isinstance(node.child, Scan):
+        result = _filter(node)
+    elif isinstance(node, NestedLoopJoin):
+        result = _join(node)
+    elif isinstance(node, Limit) and isinstance(node.child, Scan):
         _limit(node)
-    return node
+    done[id(node)] = result
+    return result
+
+
+def _subqueries(values, depth: int = 0):
+    """The Subquery nodes in a plan node's expressions (lists, AggCalls, SortKeys)."""
+    from borealis.sql.expr import Subquery
+    for v in values:
+        if isinstance(v, Expr):
+            yield from (n for n in walk(v) if isinstance(n, Subquery))
+        elif isinstance(v, list | tuple) and depth < 3:
+            yield from _subqueries(v, depth + 1)
+        elif type(v).__name__ in ("AggCall", "SortKey") and depth < 3:
+            yield from _subqueries(vars(v).values(), depth + 1)
 
 
 def conjuncts(expr: Expr) -> list[Expr]:
@@ -79,9 +101,35 @@ def _filter(node: Filter) -> Node:
         return Filter(scan, conjoin(with_sub)) if with_sub else scan
     if isinstance(child, NestedLoopJoin) and child.kind == "inner":
         return _push_into_join(child, parts)
+    if isinstance(child, HashJoin) and child.kind == "inner":
+        return _push_into_hash_join(node, child, parts)
     if isinstance(child, Filter):
         return _filter(Filter(child.child, conjoin(conjuncts(child.cond) + parts)))
     return node
+
+
+def _push_into_hash_join(node: Filter, join: HashJoin, parts: list[Expr]) -> Node:
+    """WHERE conjuncts over one side of an inner hash join (the join was already chosen
+    from its ON condition) filter that side before the join."""
+    width = len(join.left.columns)
+    left, right, rest = [], [], []
+    for p in parts:
+        cols = _columns(p)
+        if _has_subquery(p) or not cols:
+            rest.append(p)
+        elif max(cols) < width:
+            left.append(p)
+        elif min(cols) >= width:
+            right.append(_shift(p, -width))
+        else:
+            rest.append(p)
+    if not left and not right:
+        return node
+    if left:
+        join.left = _filter(Filter(join.left, conjoin(left)))
+    if right:
+        join.right = _filter(Filter(join.right, conjoin(right)))
+    return Filter(join, conjoin(rest)) if rest else join
 
 
 def _push_into_join(join: NestedLoopJoin, parts: list[Expr]) -> Node:

@@ -3,11 +3,15 @@ check that every acknowledged commit survived, atomically.
 
 Each round starts `writer.py` (an `EmbeddedCluster` plus concurrent writers of 2–3-key
 transactions spread over three shards) on the same data directory, lets it run for a
-random 0.3–1.5 s, and kills it with SIGKILL. Then `writer.py --verify` restarts the
-cluster on that directory and checks, at one snapshot, that every key of every ACK
-line of every round so far is present with its transaction's value, and that no
-transaction is only partly visible. Set BOREALIS_SIGKILL_SEED to replay a run's
-timings (the seed is in every assertion message).
+random 0.3–1.5 s after READY, and kills it with SIGKILL; about every other round is
+preceded by an extra kill 0–0.3 s after start, usually in the middle of recovery. Then
+`writer.py --verify` restarts the cluster on that directory and checks, at one
+snapshot, that every key of every ACK line of every round so far is present with its
+transaction's value, and that no transaction is only partly visible. A snapshot taken
+after an acknowledgement must see it, so this also catches an ACK sent before
+commit-wait is over; the writer checks that too, reading some of its acknowledged
+transactions back in a new snapshot (``STALE`` lines). Set BOREALIS_SIGKILL_SEED to
+replay a run's timings (the seed is in every assertion message).
 """
 
 from __future__ import annotations
@@ -72,7 +76,6 @@ class Writer:
         return out
 
     def stderr(self) -> str:
-        self._stderr.flush()
         return self.stderr_path.read_text(errors="replace")[-4000:]
 
     def kill(self) -> None:
@@ -107,37 +110,54 @@ def test_sigkill_loses_no_acknowledged_commit(tmp_path: Path) -> None:
     errors_seen = 0
     history: list[str] = []
     live: list[Writer] = []
-    try:
-        for round_no in range(1, ROUNDS + 1):
-            tag = f"seed={seed} round={round_no} ({'; '.join(history)})"
-            writer = Writer(["--data-dir", str(data_dir), "--shards", str(SHARDS),
-                             "--run-id", str(round_no)], tmp_path / f"writer{round_no}.err")
-            live.append(writer)
+    run_id = 0
+
+    def run_and_kill(early: bool) -> None:
+        """One writer process: start, (wait for READY,) sleep, SIGKILL, collect ACKs."""
+        nonlocal run_id, acked_keys, acked_txns, errors_seen
+        run_id += 1
+        tag = f"seed={seed} run {run_id} ({'; '.join(history)})"
+        writer = Writer(["--data-dir", str(data_dir), "--shards", str(SHARDS),
+                         "--run-id", str(run_id)], tmp_path / f"writer{run_id}.err")
+        live.append(writer)
+        if early:
+            run_s = rng.uniform(0.0, 0.3)  # from process start: often still recovering
+        else:
             assert writer.wait_for_line("READY", WAIT_S), \
                 f"{tag}: writer never became READY\n{writer.stderr()}"
             run_s = rng.uniform(0.3, 1.5)
-            time.sleep(run_s)
-            assert writer.proc.poll() is None, \
-                f"{tag}: writer exited by itself (rc={writer.proc.returncode})\n{writer.stderr()}"
-            writer.proc.send_signal(signal.SIGKILL)
-            lines = writer.finish(WAIT_S)
-            writer.kill()  # reaps and closes; the process is already gone
-            live.remove(writer)
-            assert writer.proc.returncode == -signal.SIGKILL, f"{tag}: rc={writer.proc.returncode}"
+        time.sleep(run_s)
+        assert writer.proc.poll() is None, \
+            f"{tag}: writer exited by itself (rc={writer.proc.returncode})\n{writer.stderr()}"
+        writer.proc.send_signal(signal.SIGKILL)
+        lines = writer.finish(WAIT_S)
+        writer.kill()  # reaps and closes; the process is already gone
+        live.remove(writer)
+        assert writer.proc.returncode == -signal.SIGKILL, f"{tag}: rc={writer.proc.returncode}"
+        assert "Traceback" not in writer.stderr(), f"{tag}: writer logged\n{writer.stderr()}"
+        acks = [line for line in lines if line.startswith("ACK ")]
+        stale = [line for line in lines if line.startswith("STALE ")]
+        assert not stale, f"{tag}: acknowledged commits not visible to a later snapshot {stale[:10]}"
+        unexpected = [line for line in lines
+                      if not line.startswith(("ACK ", "ERR ")) and line != "READY"]
+        assert not unexpected, f"{tag}: unexpected writer output {unexpected[:5]}"
+        errors_seen += sum(line.startswith("ERR ") for line in lines)
+        with open(ack_file, "a") as f:
+            f.writelines(line + "\n" for line in acks)
+        acked_txns += len(acks)
+        acked_keys += sum(len(line.split()[2].split(",")) for line in acks)
+        history.append(f"run{run_id}: {'early ' if early else ''}{run_s:.2f}s {len(acks)} acks")
 
-            acks = [line for line in lines if line.startswith("ACK ")]
-            unexpected = [line for line in lines if not line.startswith(("ACK ", "ERR "))]
-            assert not unexpected, f"{tag}: unexpected writer output {unexpected[:5]}"
-            errors_seen += sum(line.startswith("ERR ") for line in lines)
-            with open(ack_file, "a") as f:
-                f.writelines(line + "\n" for line in acks)
-            acked_txns += len(acks)
-            acked_keys += sum(len(line.split()[2].split(",")) for line in acks)
-            history.append(f"r{round_no}: {run_s:.2f}s {len(acks)} acks")
+    try:
+        for round_no in range(1, ROUNDS + 1):
+            if round_no > 1 and rng.random() < 0.5:
+                run_and_kill(early=True)
+            run_and_kill(early=False)
 
             rc, out, err = run_verify(data_dir, ack_file, tmp_path / f"verify{round_no}.err")
             tag = f"seed={seed} after round {round_no} ({'; '.join(history)})"
             assert rc == 0, f"{tag}: verify failed (rc={rc})\n{err}"
+            assert "Traceback" not in err, f"{tag}: verify logged\n{err}"
             problems = [line for line in out
                         if line.startswith(("MISSING", "PARTIAL", "BADROW"))]
             assert not problems, f"{tag}: {len(problems)} problems, e.g. {problems[:10]}"

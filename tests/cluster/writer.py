@@ -14,7 +14,10 @@ key is the transaction name. Only after `commit()` returns, it prints::
     ACK N/w/n <key1 hex>,<key2 hex>[,<key3 hex>]
 
 and flushes. A failed commit prints ``ERR N/w/n <SQLSTATE> <message>``; the writer
-goes on with its next transaction.
+goes on with its next transaction. Each writer's first few acknowledged transactions
+after a start, and every tenth after that, are read back in a new snapshot on another
+client; a key that is not there prints ``STALE N/w/n <key hex> got=<value>`` — an
+acknowledgement must be visible to every transaction that starts after it (commit-wait).
 
 Verify mode::
 
@@ -27,21 +30,30 @@ starts the cluster on D and, at one snapshot:
   transaction whose keys are only partly there, and ``BADROW <key hex> <value>`` for a
   row that is not one this script writes or carries another transaction's name;
 - prints ``SCANNED <rows> <transactions>`` and ``VERIFIED <keys read>``, exits 0.
+
+Either mode exits with status 3 if stopping the cluster hangs.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
+import os
 import random
 import sys
+import threading
 
 from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
 from borealis.core.errors import BorealisError
+from borealis.qp.txn import TxnClient
 from borealis.runtime.aio import install_uvloop
 
 PREFIXES = (b"\x20", b"\x80", b"\xd0")  # one per shard of a uniform 3-shard map
 MASKS = (0b011, 0b101, 0b110, 0b111)  # two or three prefixes per transaction
+STOP_WAIT_S = 15
+READ_BACK_FIRST = 5  # a writer reads back its first transactions after each start...
+READ_BACK_EVERY = 10  # ...and every tenth after that
 
 
 def txn_keys(txn: str, mask: int) -> list[bytes]:
@@ -68,9 +80,22 @@ def emit(line: str) -> None:
     sys.stdout.flush()
 
 
+async def read_back(client: TxnClient, txn_name: str, keys: list[bytes]) -> None:
+    """Read an acknowledged transaction in a new snapshot: it must be there."""
+    try:
+        found = await client.begin().get_many(keys)
+    except BorealisError as exc:
+        emit(f"ERR {txn_name} read-back {exc.sqlstate} {exc.message}")
+        return
+    for key, value in zip(keys, found):
+        if value != txn_name.encode():
+            emit(f"STALE {txn_name} {key.hex()} got={value!r}")
+
+
 async def write_forever(cluster: EmbeddedCluster, run_id: int, writer: int,
                         duration: float | None) -> None:
     client = cluster.txn_client()
+    reader = cluster.txn_client()  # another QP: real-time order, not read-your-writes
     rng = random.Random(f"{run_id}/{writer}")
     loop = asyncio.get_running_loop()
     stop_at = None if duration is None else loop.time() + duration
@@ -88,6 +113,8 @@ async def write_forever(cluster: EmbeddedCluster, run_id: int, writer: int,
             emit(f"ERR {txn_name} {exc.sqlstate} {exc.message}")
             continue
         emit(f"ACK {txn_name} {','.join(k.hex() for k in keys)}")
+        if n <= READ_BACK_FIRST or n % READ_BACK_EVERY == 0:
+            await read_back(reader, txn_name, keys)
 
 
 def read_acks(path: str) -> list[tuple[str, list[bytes]]]:
@@ -129,6 +156,13 @@ async def verify(cluster: EmbeddedCluster, ack_file: str) -> None:
     emit(f"VERIFIED {checked}")
 
 
+def stop_hung() -> None:
+    sys.stderr.write(f"writer.py: cluster.stop() did not return in {STOP_WAIT_S} s\n")
+    faulthandler.dump_traceback(sys.stderr)
+    sys.stderr.flush()
+    os._exit(3)
+
+
 async def main_async(args: argparse.Namespace) -> None:
     cluster = EmbeddedCluster(EmbeddedConfig(args.data_dir, shards=args.shards,
                                              codec_roundtrip=False))
@@ -141,7 +175,13 @@ async def main_async(args: argparse.Namespace) -> None:
         await asyncio.gather(*(write_forever(cluster, args.run_id, w, args.duration)
                                for w in range(args.writers)))
     finally:
+        # A clean stop must not hang: fail fast and loudly rather than at the test's
+        # timeout (a task that swallows its cancellation would block it forever).
+        watchdog = threading.Timer(STOP_WAIT_S, stop_hung)
+        watchdog.daemon = True
+        watchdog.start()
         await cluster.stop()
+        watchdog.cancel()
 
 
 def main() -> None:

@@ -1094,6 +1094,7 @@ SAMPLES = {
     oids.INTERVAL: Interval(-14, 3, -1), oids.NUMERIC: Decimal("-1.000"),
     2205: 1259, 2206: 23, oids.UUID: UUID(int=1), oids.JSONB: '{"a": [1, 2.0]}',
     22: (1, -2), 30: (23, 4294967295),
+    24: 0, 4089: 11, 4096: 10,  # regproc, regnamespace, regrole (sql.catalog_types)
 }
 
 
