@@ -98,6 +98,26 @@ TYPES = {
 }
 
 COLLATABLE = frozenset({25, 1043, 1042, 19})
+VECTOR_TYPES = frozenset({22, 30})  # int2vector, oidvector: arrays with lower bound 0
+
+
+def type_collation(type_oid: int) -> int:
+    """pg_type.typcollation: "default" for the string types, "C" for name, an array's
+    element's collation for arrays, 0 for the rest."""
+    from borealis.sql import types as T
+    info = T.type_by_oid(type_oid)
+    if info is not None and info.is_array and type_oid not in VECTOR_TYPES:
+        type_oid = info.elem_oid
+    if type_oid == 19:
+        return C_COLLATION_OID
+    return DEFAULT_COLLATION_OID if type_oid in COLLATABLE else 0
+
+
+def type_storage(type_oid: int, typlen: int) -> str:
+    """pg_type.typstorage: numeric is "main", other varlena types "extended"."""
+    if type_oid == 1700:
+        return "m"
+    return "x" if typlen == -1 and type_oid not in VECTOR_TYPES else "p"
 
 
 def role_oid(name: str) -> int:
@@ -426,9 +446,9 @@ def _type_facts(type_oid: int) -> dict:
     if info is None:
         return {}
     return {"attlen": info.typlen, "attbyval": info.byval, "attalign": info.align,
-            "attstorage": "x" if info.typlen == -1 else "p",
+            "attstorage": type_storage(type_oid, info.typlen),
             "attndims": 1 if info.is_array and info.delimiter == "," else 0,
-            "attcollation": DEFAULT_COLLATION_OID if type_oid in COLLATABLE else 0}
+            "attcollation": type_collation(type_oid)}
 
 
 @catalog_table("pg_attribute", 1249, _PG_ATTRIBUTE)
@@ -505,13 +525,14 @@ def _type_rows() -> list[dict]:
             "typbyval": info.byval, "typtype": "p" if info.oid == 705 else "b",
             "typcategory": info.category, "typispreferred": info.preferred,
             "typdelim": info.delimiter if not info.is_array or is_array else ",",
-            "typelem": info.elem_oid, "typarray": info.array_oid,
+            "typelem": info.elem_oid if info.oid != 19 else 18,  # name: a fixed "char" array
+            "typarray": info.array_oid,
             "typinput": io[0], "typoutput": io[1], "typreceive": io[2], "typsend": io[3],
             "typmodin": (elem_typmod + "typmodin") if elem_typmod else "-",
             "typmodout": (elem_typmod + "typmodout") if elem_typmod else "-",
             "typsubscript": "array_subscript_handler" if info.elem_oid else "-",
-            "typalign": info.align, "typstorage": "x" if info.typlen == -1 else "p",
-            "typcollation": DEFAULT_COLLATION_OID if info.oid in COLLATABLE else 0,
+            "typalign": info.align, "typstorage": type_storage(info.oid, info.typlen),
+            "typcollation": type_collation(info.oid),
         })
     for oid, name, array in _PSEUDO:
         if oid in known:
@@ -565,8 +586,8 @@ def _pg_index(v: CatalogView):
                    "indisprimary": index.primary, "indisvalid": index.valid,
                    "indisready": index.valid, "indkey": tuple(attnums),
                    "indcollation": tuple(
-                       C_COLLATION_OID if by_attnum.get(a) is not None
-                       and by_attnum[a].type_oid in COLLATABLE else 0 for a in keys),
+                       type_collation(by_attnum[a].type_oid) if a in by_attnum else 0
+                       for a in keys),
                    "indclass": tuple(0 for _ in keys),
                    "indoption": tuple(index_option(index, i) for i in range(len(keys)))}
 
@@ -611,8 +632,44 @@ def _pg_attrdef(v: CatalogView):
         for col in rel.columns:
             expr = col.default if col.default is not None else col.generated
             if expr is not None and not col.dropped:
+                if col.default is not None:
+                    expr = display_default(expr, col.type_oid)
                 yield {"oid": attrdef_oid(rel, col), "adrelid": rel.oid, "adnum": col.attnum,
                        "adbin": expr}
+
+
+_STRING_TYPES = {25: "text", 1043: "character varying", 1042: "bpchar", 19: "name"}
+_LITERAL_TYPES = frozenset({17, 114, 1082, 1083, 1114, 1184, 1186, 2950, 3802})
+
+
+def display_default(text: str, type_oid: int) -> str:
+    """A column default as pg_get_expr shows it: the stored SQL text, with a literal
+    written the way PostgreSQL deparses the constant it stores ('x' on a text column is
+    'x'::text, TRUE is true, -1 on an integer column is '-1'::integer)."""
+    from pglast import ast, parse_sql
+
+    from borealis.sql import types as T
+    try:
+        (raw,) = parse_sql("SELECT " + text)
+        target = raw.stmt.targetList
+        node = target[0].val if len(target) == 1 else None
+    except Exception:
+        return text
+    if not isinstance(node, ast.A_Const) or node.isnull:
+        return text
+    value = node.val
+    if isinstance(value, ast.Boolean):
+        return "true" if value.boolval else "false"
+    if isinstance(value, ast.String):
+        literal = "'" + value.sval.replace("'", "''") + "'"
+        if type_oid in _STRING_TYPES:
+            return f"{literal}::{_STRING_TYPES[type_oid]}"
+        if type_oid in _LITERAL_TYPES:
+            return f"{literal}::{T.format_type(type_oid, None)}"
+        return text
+    if isinstance(value, ast.Integer) and value.ival < 0 and type_oid in (21, 23, 20):
+        return f"'{value.ival}'::{T.format_type(type_oid, None)}"
+    return text
 
 
 def attrdef_oid(rel: Relation, col: Column) -> int:
@@ -1097,7 +1154,8 @@ def _columns(v: CatalogView):
                 continue
             row = {"table_schema": schema, "table_name": rel.name, "column_name": col.name,
                    "ordinal_position": col.attnum,
-                   "column_default": col.default if col.generated is None else None,
+                   "column_default": display_default(col.default, col.type_oid)
+                   if col.default is not None and col.generated is None else None,
                    "is_nullable": "NO" if col.not_null else "YES",
                    "dtd_identifier": str(col.attnum)}
             row.update(column_type_facts(col.type_oid, col.typmod))

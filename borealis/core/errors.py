@@ -95,6 +95,7 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("DuplicateColumn", "42701", 'column "{name}" specified more than once'),
     ErrorSpec("DuplicateObject", "42710", "{what}"),
     ErrorSpec("AmbiguousColumn", "42702", 'column reference "{name}" is ambiguous'),
+    ErrorSpec("DuplicateAlias", "42712", "{what}"),
     ErrorSpec("GroupingError", "42803", "{what}"),
     ErrorSpec("InvalidTableDefinition", "42P16", "{what}"),
     ErrorSpec("InvalidColumnReference", "42P10", "{what}"),
@@ -234,6 +235,7 @@ UntranslatableCharacter: type[BorealisError]
 CannotCoerce: type[BorealisError]
 DatatypeMismatch: type[BorealisError]
 UndefinedFunction: type[BorealisError]
+DuplicateAlias: type[BorealisError]
 InvalidTimeZoneDisplacement: type[BorealisError]
 InvalidRowCount: type[BorealisError]
 SubstringError: type[BorealisError]

@@ -419,7 +419,7 @@ class Session:
                                  ast.VariableShowStmt, ast.ExplainStmt)):
             return None
         if isinstance(node, ast.VariableShowStmt):
-            return [OutCol(node.name, 25)]
+            return [OutCol(DISPLAY_NAMES.get(node.name.lower(), node.name), 25)]
         if isinstance(node, ast.ExplainStmt):
             return [OutCol("QUERY PLAN", 25)]
         own = self.txn is None
@@ -473,7 +473,7 @@ class Session:
         if isinstance(node, ast.VariableShowStmt):
             value = self.show(node.name) if node.name.lower() != "all" else None
             if describe:
-                yield wb.RowDescription((wb.Column(node.name, 25),))
+                yield wb.RowDescription((wb.Column(DISPLAY_NAMES.get(node.name.lower(), node.name), 25),))
             if value is not None:
                 yield wb.Rows([[value.encode()]])
             yield wb.CommandComplete("SHOW")

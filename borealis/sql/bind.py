@@ -227,6 +227,10 @@ class Binder:
         return self.bind_simple_select(stmt, scope)
 
     def bind_with(self, with_clause: ast.WithClause, scope: Scope) -> None:
+        names = [cte.ctename for cte in with_clause.ctes]
+        for name in names:
+            if names.count(name) > 1:
+                raise errors.DuplicateAlias(f'WITH query name "{name}" specified more than once')
         for cte in with_clause.ctes:
             if with_clause.recursive and _references(cte.ctequery, cte.ctename):
                 node = self.bind_recursive_cte(cte, scope)
@@ -290,7 +294,11 @@ class Binder:
     def bind_simple_select(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
         node = self.bind_from(stmt.fromClause or (), scope)
         if stmt.whereClause is not None:
-            cond = self.condition(stmt.whereClause, scope, "WHERE")
+            windows, self.windows = self.windows, None  # not allowed in WHERE (42P20)
+            try:
+                cond = self.condition(stmt.whereClause, scope, "WHERE")
+            finally:
+                self.windows = windows
             node = Filter(node, cond)
         targets = self.expand_targets(stmt.targetList or (), scope)
         aggs: list[AggCall] = []
@@ -582,17 +590,21 @@ class Binder:
             raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
         name = _func_name(call)
         args = [self.expr(a, scope) for a in call.args or ()]
+        if any(isinstance(n, Col) for a in args for n in walk(a)):
+            raise errors.FeatureNotSupported(  # would need a LATERAL join
+                what="a function in FROM that refers to other FROM items is not supported")
         fn, out_types, args = F.set_returning(self, name, args)
         alias = item.alias.aliasname if item.alias else name
         colnames = item.alias.colnames if item.alias else None
-        cols = [OutCol(name if len(out_types) == 1 else f"col{i + 1}", oid)
+        out_names = F.SRF_COLUMN_NAMES.get(name)  # OUT parameters (jsonb_each: key, value)
+        cols = [OutCol(out_names[i] if out_names else name if len(out_types) == 1 else f"col{i + 1}", oid)
                 for i, oid in enumerate(out_types)]
         if item.ordinality:
             cols.append(OutCol("ordinality", INT8))
             inner = fn
             fn = lambda *vals: [r + (i + 1,) for i, r in enumerate(inner(*vals))]  # noqa: E731
         cols = _rename(cols, colnames)
-        if len(out_types) == 1 and not colnames and item.alias:
+        if len(out_types) == 1 and not colnames and item.alias and not out_names:
             cols[0] = OutCol(alias, cols[0].oid)
         scope.add(RangeEntry(alias, cols))
         return FunctionScan(fn, args, cols)
@@ -680,6 +692,8 @@ class Binder:
             text = v.fval
             if "." not in text and "e" not in text.lower():
                 n = int(text)
+                if -(1 << 31) <= n < (1 << 31):  # -2147483648 arrives as a Float
+                    return Const(INT4, n)
                 if -(1 << 63) <= n < (1 << 63):
                     return Const(INT8, n)
             return Const(NUMERIC, Decimal(text))
@@ -733,8 +747,8 @@ class Binder:
             return self.between(node, kind, scope)
         if kind in (A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_OP_ALL):
             return self.array_quantified(node, name, kind == A_Expr_Kind.AEXPR_OP_ALL, scope)
-        if kind == A_Expr_Kind.AEXPR_SIMILAR:
-            raise errors.FeatureNotSupported(what="SIMILAR TO is not supported")
+        if kind == A_Expr_Kind.AEXPR_SIMILAR:  # rexpr is similar_to_escape(pattern)
+            return self.operator(name, self.expr(node.lexpr, scope), self.expr(node.rexpr, scope))
         raise errors.FeatureNotSupported(what=f"operator kind {kind.name} is not supported")
 
     def operator(self, name: str, left: Expr | None, right: Expr) -> Expr:
@@ -873,7 +887,7 @@ class Binder:
     def window_call(self, node: ast.FuncCall, name: str, scope) -> Expr:
         windows = self.windows
         if windows is None:
-            raise errors.WindowingError(what="window functions are not allowed here")
+            raise errors.WindowingError(what="window functions are not allowed in WHERE")
         spec = node.over
         if spec.name is not None or spec.refname is not None:
             ref = windows.named.get(spec.name or spec.refname)
@@ -961,9 +975,10 @@ class Binder:
                 or node.indirection[0].is_slice:
             raise errors.FeatureNotSupported(what="this subscript form is not supported")
         idx = self.coerce(self.expr(node.indirection[0].uidx, scope), INT4)
+        low = 0 if base.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1  # indkey[0] is the first
 
         def subscript(arr, i):
-            return arr[i - 1] if 1 <= i <= len(arr) else None
+            return arr[i - low] if low <= i < len(arr) + low else None
         return Call(elem, name="subscript", fn=subscript, args=(base, idx))
 
     def e_CollateClause(self, node, scope) -> Expr:
@@ -1121,8 +1136,19 @@ def _column_name(node: ast.Node) -> str:
     if isinstance(node, ast.FuncCall):
         return node.funcname[-1].sval
     if isinstance(node, ast.TypeCast):
-        inner = _column_name(node.arg)
-        return inner if inner != "?column?" else node.typeName.names[-1].sval
+        # PostgreSQL's FigureColname: a cast keeps a "strong" inner name (column,
+        # function, ...) but its type name beats a weak one (another cast, CASE).
+        inner = node.arg
+        while isinstance(inner, ast.TypeCast):
+            inner = inner.arg
+        name = _column_name(inner)
+        weak = name == "?column?" or isinstance(inner, ast.CaseExpr)
+        return node.typeName.names[-1].sval if weak else name
+    if isinstance(node, ast.A_Indirection):
+        names = [i.sval for i in node.indirection if isinstance(i, ast.String)]
+        return names[-1] if names else _column_name(node.arg)
+    if isinstance(node, ast.A_Expr) and node.kind == A_Expr_Kind.AEXPR_NULLIF:
+        return "nullif"
     if isinstance(node, ast.CaseExpr):
         return "case"
     if isinstance(node, ast.CoalesceExpr):

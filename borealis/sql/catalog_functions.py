@@ -477,13 +477,23 @@ def _cardinality(binder: Binder, args: list[Expr]) -> Expr:
     return Call(INT4, name="cardinality", args=(arr,), fn=len)
 
 
-@_register("array_upper", "array_lower", replace=False)
-def _array_bounds(binder: Binder, args: list[Expr]) -> Expr:
-    _arity("array_upper", args, 2)
-    arr = _array_arg(binder, args[0], "array_upper")
-    dim = binder.coerce(args[1], INT4)
-    return Call(INT4, name="array_upper", args=(arr, dim),
-                fn=lambda a, d: (len(a) or None) if d == 1 else None)
+def _array_bound(name: str, upper: bool):
+    def bind(binder: Binder, args: list[Expr]) -> Expr:
+        _arity(name, args, 2)
+        arr = _array_arg(binder, args[0], name)
+        dim = binder.coerce(args[1], INT4)
+        low = 0 if arr.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1  # vectors start at 0
+
+        def bound(a: tuple, d: int) -> int | None:
+            if d != 1 or not a:
+                return None
+            return low + len(a) - 1 if upper else low
+        return Call(INT4, name=name, args=(arr, dim), fn=bound)
+    return bind
+
+
+SCALARS.setdefault("array_upper", _array_bound("array_upper", True))
+SCALARS.setdefault("array_lower", _array_bound("array_lower", False))
 
 
 @_register("quote_ident", replace=False)

@@ -57,6 +57,11 @@ def coerce(expr: Expr, target: int, typmod: int = -1, context: str = "implicit")
     if expr.oid == target and (typmod < 0 or expr.typmod == typmod):
         return expr
     if isinstance(expr, Const) and expr.oid == UNKNOWN:
+        if context == "explicit" and typmod >= 0 and expr.value is not None:
+            # 'abcdef'::varchar(3) truncates (an explicit cast), where an assignment
+            # of the same literal to a varchar(3) column fails with 22001.
+            value = T.cast(literal(expr, target).value, target, target, typmod, explicit=True)
+            return Const(target, value, typmod=typmod)
         return literal(expr, target, typmod)
     if expr.oid == UNKNOWN:
         # An unknown-typed parameter or expression: convert its text at run time.
@@ -64,7 +69,7 @@ def coerce(expr: Expr, target: int, typmod: int = -1, context: str = "implicit")
     if expr.oid != target and not T.can_coerce(expr.oid, target, context):
         if context == "explicit":
             raise errors.CannotCoerce(
-                what=f"cannot cast type {type_name(expr.oid)} to {type_name(target)}")
+                f"cannot cast type {type_name(expr.oid)} to {type_name(target)}")
         raise errors.DatatypeMismatch(
             what=f"column is of type {type_name(target)} but expression is of type "
                  f"{type_name(expr.oid)}",

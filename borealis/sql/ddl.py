@@ -245,6 +245,8 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
         constraints.append(Constraint(iname, "u", cols, index_oid=index_oid))
     _check_constraint_names(constraints, name)
     rel = Relation(oid, schema.oid, name, "r", tuple(columns), pk, tuple(indexes), tuple(constraints))
+    from borealis.sql.dml import RowCodec
+    RowCodec(binder, rel)  # binds CHECK and generated expressions now: 42703 & co. at CREATE
     writer.put_relation(rel)
     return "CREATE TABLE"
 

@@ -24,7 +24,7 @@ from borealis.core.keys import KeyCodec, KeyColumn
 from borealis.sql import coerce as C
 from borealis.sql.bind import Binder, _column_name
 from borealis.sql.expr import Col, Const, Expr
-from borealis.sql.plan import ExecContext, Node, OutCol, Scan
+from borealis.sql.plan import ExecContext, Node, OutCol, Scan, prefetch, subqueries_of
 from borealis.sql.planner import optimize
 from borealis.sql.scope import RangeEntry, Scope
 
@@ -360,6 +360,7 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tupl
     defaults = [(i, e.compile()) for i, e in plan.defaults]
     returning = [e.compile() for e in plan.returning]
     count, out = 0, []
+    written_keys: set[bytes] = set()  # rows this statement inserted or updated
     async for batch in plan.source.batches(ctx):
         for src in batch:
             row: list[Any] = [None] * width
@@ -368,7 +369,7 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tupl
             for pos, f in defaults:
                 row[pos] = f(())
             new = codec.complete(row)
-            written = await _insert_one(plan, ctx, new)
+            written = await _insert_one(plan, ctx, new, written_keys)
             if written is None:
                 continue
             count += 1
@@ -377,25 +378,34 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tupl
     return count, out
 
 
-async def _insert_one(plan: InsertPlan, ctx: ExecContext, row: tuple) -> tuple | None:
+async def _insert_one(plan: InsertPlan, ctx: ExecContext, row: tuple,
+                      written_keys: set[bytes]) -> tuple | None:
     codec = plan.codec
     if plan.on_conflict is None:
         await write_row(ctx, codec, row)
         return row
     existing_key, existing = await _find_conflict(plan, ctx, row)
     if existing is None:
-        await write_row(ctx, codec, row)
+        written_keys.add(await write_row(ctx, codec, row))
         return row
     if plan.on_conflict == "nothing":
         return None
+    if existing_key in written_keys:
+        raise errors.CardinalityViolation(
+            what="ON CONFLICT DO UPDATE command cannot affect row a second time",
+            hint="Ensure that no rows proposed for insertion within the same command have "
+                 "duplicate constrained values.")
     combined = existing + row
     if plan.update_where is not None and plan.update_where.compile()(combined) is not True:
         return None
     updated = list(existing)
+    subs = subqueries_of([e for _, e in plan.update_sets])
+    if subs:
+        await prefetch(subs, ctx, combined)
     for pos, e in plan.update_sets:
         updated[pos] = e.compile()(combined)
     new = codec.complete(updated)
-    await write_row(ctx, codec, new, old_key=existing_key, old_row=existing)
+    written_keys.add(await write_row(ctx, codec, new, old_key=existing_key, old_row=existing))
     return new
 
 
@@ -472,10 +482,13 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
                 raise errors.GeneratedAlways(
                     f'column "{col.name}" can only be updated to DEFAULT',
                     detail=f'Column "{col.name}" is a generated column.')
-            if isinstance(target.val, ast.SetToDefault):
+            val = target.val
+            if isinstance(val, ast.MultiAssignRef) and isinstance(val.source, ast.RowExpr):
+                val = val.source.args[val.colno - 1]  # SET (a, b) = (x, y)
+            if isinstance(val, ast.SetToDefault):
                 e = _default_expr(binder, col)
             else:
-                e = binder.coerce(binder.expr(target.val, scope), col.type_oid, col.typmod, "assignment")
+                e = binder.coerce(binder.expr(val, scope), col.type_oid, col.typmod, "assignment")
             plan.sets.append((rel.position[col.attnum], e))
     if stmt.returningClause is not None:
         _bind_returning(binder, stmt.returningClause, plan, scope)
@@ -489,6 +502,7 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
     sets = [(pos, e.compile()) for pos, e in plan.sets]
     returning = [e.compile() for e in plan.returning]
     rows = await plan.source.all_rows(ctx)  # read fully before writing: no Halloween problem
+    subs = subqueries_of([e for _, e in plan.sets] + list(plan.returning))
     done: set[bytes] = set()
     count, out = 0, []
     for src in rows:
@@ -497,6 +511,8 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
         if key in done:
             continue
         done.add(key)
+        if subs:
+            await prefetch(subs, ctx, src)
         if plan.kind == "delete":
             await delete_row(ctx, codec, key, old)
             count += 1

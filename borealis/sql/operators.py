@@ -11,10 +11,21 @@ storage or use them as key bounds.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable
-from decimal import Decimal, DivisionByZero, InvalidOperation, localcontext
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    localcontext,
+)
 from typing import Any
 
 from borealis.core import errors
@@ -25,6 +36,7 @@ from borealis.sql.expr import Call, Expr
 BOOL, INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8, TEXT = 16, 21, 23, 20, 1700, 700, 701, 25
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL = 1082, 1083, 1114, 1184, 1186
 JSON, JSONB = 114, 3802
+BYTEA, BPCHAR = 17, 1042
 INT_RANGE = {INT2: (-(1 << 15), (1 << 15) - 1, "smallint"),
              INT4: (-(1 << 31), (1 << 31) - 1, "integer"),
              INT8: (-(1 << 63), (1 << 63) - 1, "bigint")}
@@ -42,7 +54,7 @@ def _checked(oid: int, fn: Callable[[int, int], int]) -> Callable[[int, int], in
     def op(a: int, b: int) -> int:
         r = fn(a, b)
         if r < lo or r > hi:
-            raise errors.NumericValueOutOfRange(what=f"{name} out of range")
+            raise errors.NumericValueOutOfRange(f"{name} out of range")
         return r
     return op
 
@@ -78,18 +90,46 @@ def _num_div(a: Decimal, b: Decimal) -> Decimal:
             raise errors.DivisionByZero(what="division by zero") from None
     if not q.is_finite():
         return q
-    # PostgreSQL's select_div_scale: 16 significant digits counted from the quotient's
-    # first base-10000 digit group, and at least the operands' scales.
-    weight = q.adjusted() // 4 if q else 0
-    scale = max(_scale(a), _scale(b), 16 - 4 * weight, 0)
-    scale = min(scale, 1000)
-    return q.quantize(Decimal(1).scaleb(-scale))
+    scale = min(max(_scale(a), _scale(b), _div_scale(a, b), 0), 1000)
+    return q.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+
+
+def _nbase_digit(d: Decimal) -> tuple[int, int]:
+    """(weight, first digit) of `d` in PostgreSQL's base-10000 representation."""
+    if not d:
+        return 0, 0
+    weight = d.adjusted() // 4
+    return weight, int(abs(d).scaleb(-4 * weight))
+
+
+def _div_scale(a: Decimal, b: Decimal) -> int:
+    """PostgreSQL's select_div_scale: 16 significant digits from the estimated weight of
+    the quotient (first base-10000 digits of both operands)."""
+    w1, d1 = _nbase_digit(a)
+    w2, d2 = _nbase_digit(b)
+    qweight = w1 - w2 - (1 if d1 <= d2 else 0)
+    return 16 - qweight * 4
+
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _num_add(a: Decimal, b: Decimal) -> Decimal:
+    return _EXACT.add(a, b)
+
+
+def _num_sub(a: Decimal, b: Decimal) -> Decimal:
+    return _EXACT.subtract(a, b)
+
+
+def _num_mul(a: Decimal, b: Decimal) -> Decimal:
+    return _EXACT.multiply(a, b)  # exact, scale s1 + s2, as PostgreSQL's mul_var
 
 
 def _num_mod(a: Decimal, b: Decimal) -> Decimal:
     if b == 0:
         raise errors.DivisionByZero(what="division by zero")
-    return a % b  # Decimal's remainder takes the dividend's sign, as PostgreSQL's
+    return _EXACT.remainder(a, b)  # the dividend's sign, as PostgreSQL's
 
 
 def _scale(d: Decimal) -> int:
@@ -102,20 +142,47 @@ def _arith(op: str, oid: int) -> Callable[[Any, Any], Any] | None:
         base = {"+": operator.add, "-": operator.sub, "*": operator.mul}.get(op)
         if base is not None:
             return _checked(oid, base)
-        return {"/": _int_div, "%": _int_mod}.get(op)
+        return {"/": _checked(oid, _int_div), "%": _int_mod}.get(op)
     if oid in (FLOAT4, FLOAT8):
-        return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _float_div,
-                "^": operator.pow}.get(op)
+        base = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _float_div,
+                "^": _float_pow}.get(op)
+        return _float_checked(base, oid == FLOAT4) if base is not None else None
     if oid == NUMERIC:
-        return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": _num_div,
+        return {"+": _num_add, "-": _num_sub, "*": _num_mul, "/": _num_div,
                 "%": _num_mod, "^": _num_pow}.get(op)
     return None
 
 
 def _num_pow(a: Decimal, b: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 40
-        return a ** b
+    from borealis.sql.functions import num_power
+    return num_power(a, b)
+
+
+def _float_pow(a: float, b: float) -> float:
+    from borealis.sql.functions import _float_power
+    return _float_power(a, b)
+
+
+def _float_checked(fn: Callable[[float, float], float], single: bool) -> Callable:
+    """Float arithmetic as PostgreSQL checks it: an infinite result from finite operands
+    is 22003, and float4 results are rounded to single precision."""
+    from borealis.sql.types.numbers import to_float32
+
+    def op(a: float, b: float) -> float:
+        try:
+            r = fn(a, b)
+        except OverflowError:
+            raise errors.NumericValueOutOfRange("value out of range: overflow") from None
+        if single:
+            try:
+                r = to_float32(r)
+            except (OverflowError, errors.BorealisError):
+                raise errors.NumericValueOutOfRange("value out of range: overflow") from None
+        if r in (math.inf, -math.inf) and math.isfinite(a) and math.isfinite(b):
+            raise errors.NumericValueOutOfRange("value out of range: overflow")
+        return r
+    return op
+
 
 
 def _like_regex(pattern: str, escape: str = "\\") -> re.Pattern:
@@ -145,12 +212,16 @@ def _like(ignore_case: bool, negate: bool) -> Callable[[str, str], bool]:
     return like
 
 
+class InvalidRegularExpression(errors.BorealisError):
+    sqlstate = "2201B"
+
+
 def _regex(ignore_case: bool, negate: bool) -> Callable[[str, str], bool]:
     def match(value: str, pattern: str) -> bool:
         try:
-            rx = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
+            rx = re.compile(pattern, re.ASCII | (re.IGNORECASE if ignore_case else 0))
         except re.error as exc:
-            raise errors.InvalidParameterValue(what=f"invalid regular expression: {exc}") from None
+            raise InvalidRegularExpression(f"invalid regular expression: {exc}") from None
         return (rx.search(value) is not None) != negate
     return match
 
@@ -179,7 +250,12 @@ def bind_operator(name: str, left: Expr | None, right: Expr) -> Expr:
                 raise
             target, a, b = TEXT, C.coerce(left, TEXT), C.coerce(right, TEXT)
         if T.type_by_oid(target) is not None and target in (JSON,):
-            raise errors.UndefinedFunction(what=f"operator does not exist: json {name} json")
+            raise errors.UndefinedFunction(f"operator does not exist: json {name} json")
+        if target == BPCHAR:  # trailing blanks are insignificant in character(n)
+            return Call(BOOL, name=name, fn=lambda x, y: fn(x.rstrip(" "), y.rstrip(" ")),
+                        args=(a, b))
+        if target in (FLOAT4, FLOAT8, NUMERIC):
+            return Call(BOOL, name=name, fn=_float_compare(fn), args=(a, b), pushdown_op=pushdown)
         return Call(BOOL, name=name, fn=fn, args=(a, b), pushdown_op=pushdown)
     if name in LIKE_OPS:
         a, b = C.coerce(left, TEXT), C.coerce(right, TEXT)
@@ -189,6 +265,13 @@ def bind_operator(name: str, left: Expr | None, right: Expr) -> Expr:
         return Call(BOOL, name=name, fn=_regex(*REGEX_OPS[name]), args=(a, b))
     if name == "||":
         return _concat(left, right)
+    if name == "^@":
+        a, b = C.coerce(left, TEXT), C.coerce(right, TEXT)
+        return Call(BOOL, name=name, fn=lambda x, y: x.startswith(y), args=(a, b))
+    if name in ("@>", "<@", "&&") and (T.element_type(left.oid) or T.element_type(right.oid)):
+        return _array_set_op(name, left, right)
+    if name in _BITWISE:
+        return _bitwise(name, left, right)
     special = _temporal(name, left, right)
     if special is not None:
         return special
@@ -213,12 +296,14 @@ def _numeric_operands(name: str, left: Expr, right: Expr) -> tuple[int, list[Exp
     target = max(ltype, rtype, key=C.NUMERIC_RANK.__getitem__)
     if name == "^" and target in INT_RANGE:
         target = FLOAT8
+    if target == FLOAT4 and ltype != rtype:
+        target = FLOAT8  # float4 with another number: float48pl & co., as PostgreSQL picks
     return target, [C.coerce(left, target), C.coerce(right, target)]
 
 
 def _no_operator(name: str, left: Expr, right: Expr) -> errors.BorealisError:
     return errors.UndefinedFunction(
-        what=f"operator does not exist: {C.type_name(left.oid)} {name} {C.type_name(right.oid)}",
+        f"operator does not exist: {C.type_name(left.oid)} {name} {C.type_name(right.oid)}",
         hint="No operator matches the given name and argument types. "
              "You might need to add explicit type casts.")
 
@@ -234,17 +319,25 @@ def _prefix(name: str, arg: Expr) -> Expr:
             return Call(target, name="-", fn=operator.neg, args=(arg,))
     if name == "+":
         return arg
-    raise errors.UndefinedFunction(what=f"operator does not exist: {name} {C.type_name(arg.oid)}")
+    if name == "@":
+        from borealis.sql.functions import SCALARS
+        return SCALARS["abs"](None, [arg])
+    if name == "~" and arg.oid in INT_RANGE:
+        return Call(arg.oid, name="~", fn=operator.invert, args=(arg,))
+    raise errors.UndefinedFunction(f"operator does not exist: {name} {C.type_name(arg.oid)}")
 
 
 def _concat(left: Expr, right: Expr) -> Expr:
     if left.oid in (JSONB,) and right.oid in (JSONB, C.UNKNOWN):
         from borealis.sql import jsonops
         return jsonops.bind("||", left, right)  # type: ignore[return-value]
+    if BYTEA in (left.oid, right.oid) and {left.oid, right.oid} <= {BYTEA, C.UNKNOWN}:
+        a, b = C.coerce(left, BYTEA), C.coerce(right, BYTEA)
+        return Call(BYTEA, name="||", fn=operator.add, args=(a, b))
     if T.element_type(left.oid) is not None or T.element_type(right.oid) is not None:
         return _array_concat(left, right)
-    ltext = _text_out(left.oid) if left.oid not in (TEXT, C.UNKNOWN) else None
-    rtext = _text_out(right.oid) if right.oid not in (TEXT, C.UNKNOWN) else None
+    ltext = _to_text_cast(left.oid) if left.oid not in (TEXT, C.UNKNOWN) else None
+    rtext = _to_text_cast(right.oid) if right.oid not in (TEXT, C.UNKNOWN) else None
     a = left if ltext else C.coerce(left, TEXT)
     b = right if rtext else C.coerce(right, TEXT)
     lt, rt = ltext or str, rtext or str
@@ -276,3 +369,56 @@ def _temporal(name: str, left: Expr, right: Expr) -> Expr | None:
     """Date/time arithmetic: date ± int, date - date, timestamp ± interval, ..."""
     from borealis.sql import datetime_ops
     return datetime_ops.bind(name, left, right)
+
+
+def _to_text_cast(oid: int) -> Callable[[Any], str]:
+    """A value as `value::text` shows it (anynonarray || text): bool is 'true', char(n)
+    loses its padding."""
+    if oid == BOOL:
+        return lambda v: "true" if v else "false"
+    if oid == BPCHAR:
+        return lambda v: v.rstrip(" ")
+    return _text_out(oid)
+
+
+def _float_compare(fn: Callable[[Any, Any], bool]) -> Callable[[float, float], bool]:
+    """PostgreSQL orders NaN above every other number (float or numeric) and equal to
+    itself."""
+    def compare(x: float, y: float) -> bool:
+        if x != x or y != y:
+            kx = (1, 0.0) if x != x else (0, x)
+            ky = (1, 0.0) if y != y else (0, y)
+            return fn(kx, ky)
+        return fn(x, y)
+    return compare
+
+
+def _array_set_op(name: str, left: Expr, right: Expr) -> Expr:
+    arr = left.oid if T.element_type(left.oid) else right.oid
+    a, b = C.coerce(left, arr), C.coerce(right, arr)
+
+    def contains(x: tuple, y: tuple) -> bool:
+        return all(v is not None and v in x for v in y)
+    fn = {"@>": contains, "<@": lambda x, y: contains(y, x),
+          "&&": lambda x, y: any(v is not None and v in x for v in y)}[name]
+    return Call(BOOL, name=name, fn=fn, args=(a, b))
+
+
+_BITWISE = {"&": operator.and_, "|": operator.or_, "#": operator.xor, "<<": None, ">>": None}
+
+
+def _bitwise(name: str, left: Expr, right: Expr) -> Expr:
+    if name in ("<<", ">>"):
+        target = left.oid if left.oid in INT_RANGE else INT4
+        a, b = C.coerce(left, target), C.coerce(right, INT4)
+        bits = {INT2: 16, INT4: 32, INT8: 64}[target]
+
+        def shift(x: int, n: int) -> int:
+            n %= bits
+            r = ((x << n) if name == "<<" else (x >> n)) & ((1 << bits) - 1)
+            return r - (1 << bits) if r >= 1 << (bits - 1) else r
+        return Call(target, name=name, fn=shift, args=(a, b))
+    target, (a, b) = _numeric_operands(name, left, right)
+    if target not in INT_RANGE:
+        raise _no_operator(name, left, right)
+    return Call(target, name=name, fn=_BITWISE[name], args=(a, b))

@@ -34,6 +34,12 @@ BATCH_ROWS = 512
 SORT_ROWS_MAX = 5_000_000  # beyond this a query fails (53200) instead of exhausting RAM
 
 
+class _InvalidOffset(errors.BorealisError):
+    """PostgreSQL's invalid_row_count_in_result_offset_clause (LIMIT's is 2201W)."""
+
+    sqlstate = "2201X"
+
+
 @dataclass
 class OutCol:
     name: str
@@ -400,7 +406,7 @@ class Limit(Node):
         if count is not None and count < 0:
             raise errors.InvalidRowCount(what="LIMIT must not be negative")
         if offset < 0:
-            raise errors.InvalidRowCount(what="OFFSET must not be negative")
+            raise _InvalidOffset("OFFSET must not be negative")
         if count == 0:
             return
         seen = 0
@@ -457,10 +463,15 @@ def sort_key_fn(keys: list[SortKey]) -> Callable[[tuple], tuple]:
             v = f(row)
             if v is None:
                 out.append((0 if nulls_first else 2, None))
+            elif v != v:  # NaN sorts above every number (float and numeric), as in PostgreSQL
+                out.append((1, _Rev(_NAN_KEY) if desc else _NAN_KEY))
             else:
-                out.append((1, _Rev(v) if desc else v))
+                out.append((1, _Rev((0, v)) if desc else (0, v)))
         return tuple(out)
     return key
+
+
+_NAN_KEY = (1, 0)
 
 
 @dataclass(eq=False)

@@ -335,7 +335,7 @@ def _to_pushdown_static(p: Expr) -> bool:
             return False
         if not isinstance(n, (Call, Col, Const, Param, BoolOp, InList)) and type(n).__name__ != "NullTest":
             return False
-        if isinstance(n, InList) and not all(isinstance(i, Const) for i in n.items):
+        if isinstance(n, InList) and (n.negated or not all(isinstance(i, Const) for i in n.items)):
             return False
     if isinstance(p, Call):
         a, b = p.args

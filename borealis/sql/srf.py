@@ -67,11 +67,13 @@ def set_returning(binder: Any, name: str, args: list[Expr]):
             raise errors.UndefinedFunction("function generate_subscripts(unknown, integer) does not exist")
         rest = [binder.coerce(args[1], INT4)] + [binder.coerce(a, 16) for a in args[2:]]
 
+        low = 0 if arr.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1  # vectors start at 0
+
         def subscripts(values, dim, reverse=False):
             if values is None or dim != 1 or not values:
                 return []
-            idx = range(len(values), 0, -1) if reverse else range(1, len(values) + 1)
-            return [(i,) for i in idx]
+            idx = range(low, low + len(values))
+            return [(i,) for i in (reversed(idx) if reverse else idx)]
         return subscripts, [INT4], [arr, *rest]
     if name == "pg_partition_ancestors":
         if len(args) != 1:

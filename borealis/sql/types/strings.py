@@ -172,7 +172,7 @@ def bytea_in(s: str, typmod: int = -1) -> bytes:
 
 
 def _hex_error(body: str) -> errors.BorealisError:
-    # Reproduce PostgreSQL's diagnosis of the first bad spot.
+    # Reproduce PostgreSQL's diagnosis of the first bad spot (hex_decode: 22023).
     i, n = 0, len(body)
     while i < n:
         c = body[i]
@@ -180,13 +180,13 @@ def _hex_error(body: str) -> errors.BorealisError:
             i += 1
             continue
         if c not in _HEX:
-            return errors.InvalidTextRepresentation(f'invalid hexadecimal digit: "{c}"')
+            return errors.InvalidParameterValue(f'invalid hexadecimal digit: "{c}"')
         if i + 1 >= n:
             break
         if body[i + 1] not in _HEX:
-            return errors.InvalidTextRepresentation(f'invalid hexadecimal digit: "{body[i + 1]}"')
+            return errors.InvalidParameterValue(f'invalid hexadecimal digit: "{body[i + 1]}"')
         i += 2
-    return errors.InvalidTextRepresentation("invalid hexadecimal data: odd number of digits")
+    return errors.InvalidParameterValue("invalid hexadecimal data: odd number of digits")
 
 
 def _bytea_unescape(s: str) -> bytes:

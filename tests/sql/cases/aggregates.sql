@@ -1,0 +1,55 @@
+-- GROUP BY, HAVING and aggregate functions.
+CREATE TABLE s (id int PRIMARY KEY, g text, n int, x numeric(8,2), f float8, b boolean, t text);
+INSERT INTO s VALUES
+  (1, 'a', 1, 1.50, 0.5, true, 'p'), (2, 'a', 2, 2.25, 1.5, true, 'q'), (3, 'a', NULL, NULL, NULL, NULL, NULL),
+  (4, 'b', 10, 10.00, 2.5, false, 'r'), (5, 'b', 20, -3.75, -1.0, true, 's'), (6, 'c', 5, 0.00, 0.0, false, 't'),
+  (7, NULL, 7, 7.77, 7.0, NULL, 'u');
+SELECT count(*), count(n), count(x), count(DISTINCT g), sum(n), avg(n), min(n), max(n) FROM s;
+SELECT sum(x), avg(x), min(x), max(x) FROM s;
+SELECT sum(f), avg(f), min(f), max(f) FROM s;
+SELECT bool_and(b), bool_or(b), every(b) FROM s;
+SELECT min(t), max(t), min(g), max(g) FROM s;
+SELECT g, count(*), sum(n), avg(n), min(x), max(x) FROM s GROUP BY g;
+SELECT g, count(*) FROM s GROUP BY g HAVING count(*) > 1;
+SELECT g, sum(n) FROM s GROUP BY g HAVING sum(n) > 5 ORDER BY g;
+SELECT g, sum(n) AS total FROM s GROUP BY g ORDER BY total DESC NULLS LAST, g;
+SELECT g, bool_and(b), bool_or(b) FROM s GROUP BY g;
+SELECT g, string_agg(t, ',' ORDER BY t) FROM s GROUP BY g;
+SELECT string_agg(t, '-' ORDER BY t DESC) FROM s;
+SELECT g, array_agg(n ORDER BY n) FROM s GROUP BY g;
+SELECT array_agg(t ORDER BY id) FROM s;
+SELECT array_agg(DISTINCT g ORDER BY g) FROM s;
+SELECT count(DISTINCT n), sum(DISTINCT n) FROM s;
+SELECT g, count(DISTINCT b) FROM s GROUP BY g;
+SELECT count(*) FROM s WHERE false;
+SELECT sum(n), avg(n), max(t), bool_and(b), string_agg(t, ','), array_agg(n) FROM s WHERE false;
+SELECT g, count(*) FROM s WHERE false GROUP BY g;
+SELECT n % 2 AS parity, count(*) FROM s GROUP BY n % 2;
+SELECT n % 2 AS parity, count(*) FROM s GROUP BY parity;
+SELECT g, count(*) FROM s GROUP BY 1;
+SELECT upper(g), sum(n) * 2 FROM s GROUP BY upper(g);
+SELECT g IS NULL, count(*) FROM s GROUP BY g IS NULL;
+SELECT count(*) FILTER (WHERE n > 4), sum(n) FILTER (WHERE g = 'a') FROM s;
+SELECT g, n FROM s GROUP BY g, n HAVING n IS NOT NULL;
+SELECT sum(n) FROM s HAVING sum(n) > 1000;
+SELECT 1 FROM s HAVING count(*) > 0;
+SELECT avg(n)::numeric(10,3), sum(n)::float8 / count(n) FROM s;
+SELECT sum(i) FROM generate_series(1, 100) AS i;
+SELECT avg(v) FROM (VALUES (1), (2)) AS t(v);
+SELECT avg(v) FROM (VALUES (1::int8), (2), (4)) AS t(v);
+SELECT sum(v), avg(v) FROM (VALUES (1.5::float4), (2.25)) AS t(v);
+SELECT sum(v) FROM (VALUES (9223372036854775807), (1)) AS t(v);
+SELECT sum(v), pg_typeof(sum(v)) FROM (VALUES (1::int2), (2::int2)) AS t(v);
+SELECT max(d), min(d) FROM (VALUES (date '2024-01-01'), (date '2023-05-06')) AS t(d);
+SELECT sum(i) FROM (VALUES (interval '1 day'), (interval '2 hours')) AS t(i);
+SELECT avg(i) FROM (VALUES (interval '1 day'), (interval '2 hours')) AS t(i);
+-- error 42803
+SELECT g, n FROM s GROUP BY g;
+-- error 42803
+SELECT id FROM s HAVING count(*) > 1;
+-- error 42803
+SELECT count(*) FROM s WHERE count(*) > 1;
+-- error 42803
+SELECT sum(count(*)) FROM s;
+-- error 42883
+SELECT sum(t) FROM s;

@@ -1,0 +1,31 @@
+-- WITH and WITH RECURSIVE.
+CREATE TABLE tree (id int PRIMARY KEY, parent int, label text);
+INSERT INTO tree VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'a1'), (5, 4, 'a1x'), (6, 3, 'b1');
+WITH big AS (SELECT * FROM tree WHERE id > 3) SELECT label FROM big;
+WITH x AS (SELECT 1 AS n), y AS (SELECT n + 1 AS n FROM x) SELECT * FROM x, y;
+WITH c(a, b) AS (VALUES (1, 'one'), (2, 'two')) SELECT b FROM c WHERE a = 2;
+WITH t AS (SELECT parent, count(*) AS kids FROM tree GROUP BY parent) SELECT tree.label, t.kids FROM tree JOIN t ON t.parent = tree.id;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) SELECT sum(i), count(*) FROM n;
+WITH RECURSIVE sub AS (
+    SELECT id, label, 0 AS depth FROM tree WHERE id = 2
+    UNION ALL
+    SELECT t.id, t.label, s.depth + 1 FROM tree t JOIN sub s ON t.parent = s.id
+) SELECT * FROM sub ORDER BY depth, id;
+WITH RECURSIVE path(id, p) AS (
+    SELECT id, label FROM tree WHERE parent IS NULL
+    UNION ALL
+    SELECT t.id, path.p || '/' || t.label FROM tree t JOIN path ON t.parent = path.id
+) SELECT p FROM path ORDER BY p;
+WITH RECURSIVE fib(a, b, n) AS (SELECT 0::int8, 1::int8, 1 UNION ALL SELECT b, a + b, n + 1 FROM fib WHERE n < 50) SELECT max(a) FROM fib;
+WITH RECURSIVE u(x) AS (SELECT 1 UNION SELECT x FROM u) SELECT * FROM u;
+WITH w AS (SELECT * FROM tree) SELECT count(*) FROM w a, w b WHERE a.parent = b.id;
+-- only postgres: WITH attached to INSERT is not implemented yet (refused with 0A000)
+WITH ins AS (SELECT 7 AS id) INSERT INTO tree SELECT id, 6, 'new' FROM ins;
+-- only borealis: the row the WITH ... INSERT above adds on PostgreSQL
+INSERT INTO tree VALUES (7, 6, 'new');
+INSERT INTO tree SELECT id, 6, 'newer' FROM (WITH ins AS (SELECT 8 AS id) SELECT * FROM ins) AS x;
+SELECT * FROM tree WHERE id >= 7;
+-- error 42P01
+WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a;
+-- error 42712
+WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a;

@@ -1,0 +1,67 @@
+-- More DDL: table constraints, indexes, views over views, DSQL-specific forms.
+CREATE TABLE t (a int, b text, c numeric(5,2) DEFAULT 1.5 NOT NULL, PRIMARY KEY (a), UNIQUE (b, c), CHECK (c > 0), CONSTRAINT small CHECK (a < 1000));
+INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y');
+SELECT * FROM t;
+-- error 23505
+INSERT INTO t (a, b) VALUES (3, 'x');
+-- error 23505
+INSERT INTO t (a, b, c) VALUES (2, 'new', 9);
+-- error 23514
+INSERT INTO t (a, b, c) VALUES (3, 'y', -1);
+-- error 23514
+INSERT INTO t (a, b) VALUES (1000, 'z');
+INSERT INTO t (a, b, c) VALUES (3, 'x', 2), (4, NULL, 1.5), (5, NULL, 1.5);
+SELECT a, b, c FROM t WHERE b IS NULL;
+CREATE INDEX t_c ON t (c DESC);
+CREATE UNIQUE INDEX IF NOT EXISTS t_b_only ON t (a, b);
+SELECT a FROM t WHERE c = 1.5;
+DROP INDEX t_c, t_b_only;
+CREATE VIEW v1 AS SELECT a, b FROM t WHERE a > 1;
+CREATE VIEW v2 (x, y) AS SELECT a * 10, upper(b) FROM v1;
+SELECT * FROM v2;
+SELECT v1.a, v2.y FROM v1 JOIN v2 ON v2.x = v1.a * 10;
+-- only postgres: simple views are automatically updatable in PostgreSQL; Borealis refuses writes to views (42809)
+INSERT INTO v1 VALUES (9, 'q');
+-- error 42809
+-- only borealis: see above
+INSERT INTO v1 VALUES (9, 'q');
+-- only postgres: undo the row the view insert added on PostgreSQL
+DELETE FROM t WHERE a = 9;
+DROP VIEW v2;
+DROP VIEW v1;
+ALTER TABLE t ADD COLUMN d date;
+-- error 0A000
+-- only borealis: DSQL's ADD COLUMN takes no DEFAULT, NOT NULL, CHECK or other clause
+ALTER TABLE t ADD COLUMN e int DEFAULT 7;
+ALTER TABLE t ADD COLUMN e int;
+UPDATE t SET e = 7;
+SELECT a, d, e FROM t;
+INSERT INTO t (a, b, d) VALUES (6, 'w', '2024-01-01');
+SELECT a, d, e FROM t WHERE a = 6;
+ALTER TABLE t RENAME COLUMN e TO f;
+-- error 42703
+ALTER TABLE t RENAME COLUMN nope TO f2;
+-- error 42701
+ALTER TABLE t RENAME COLUMN f TO a;
+CREATE SCHEMA other;
+CREATE TABLE other.t (id int PRIMARY KEY);
+INSERT INTO other.t VALUES (1), (2);
+SELECT count(*) FROM other.t, t;
+-- error 2BP01
+DROP SCHEMA other;
+DROP TABLE other.t;
+DROP SCHEMA other;
+-- error 42P01
+CREATE VIEW bad AS SELECT * FROM nosuch;
+-- error 42703
+CREATE TABLE bad (a int PRIMARY KEY, CHECK (zz > 0));
+-- error 42P16
+CREATE TABLE bad2 (a int PRIMARY KEY, b int PRIMARY KEY);
+-- error 42701
+CREATE TABLE bad3 (a int, a text);
+-- error 42704
+CREATE TABLE bad4 (a nosuchtype);
+-- DSQL-specific behaviour (Aurora DSQL refuses these; PostgreSQL accepts them)
+-- error 0A000
+-- only borealis: DSQL refuses temporary tables
+CREATE TEMPORARY TABLE tmp (id int);

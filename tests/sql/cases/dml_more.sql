@@ -1,0 +1,39 @@
+-- More INSERT/UPDATE/DELETE forms and upsert corner cases.
+CREATE TABLE inv (id int PRIMARY KEY, sku text UNIQUE, qty int NOT NULL DEFAULT 1, note text DEFAULT 'n/' || 'a', price numeric(8,2), total numeric GENERATED ALWAYS AS (qty * price) STORED);
+-- error 23502
+INSERT INTO inv DEFAULT VALUES;
+-- error 23502
+INSERT INTO inv (sku) VALUES ('x');
+INSERT INTO inv (id) VALUES (1);
+INSERT INTO inv (id, sku, qty, price) VALUES (2, 'A', 5, 1.25), (3, 'B', 2, 10), (4, 'C', 0, NULL);
+SELECT * FROM inv;
+UPDATE inv SET (qty, note) = (qty + 1, 'bumped') WHERE sku IN ('A', 'B') RETURNING id, qty, note, total;
+UPDATE inv SET price = (SELECT max(price) FROM inv) WHERE price IS NULL RETURNING *;
+UPDATE inv SET qty = DEFAULT, note = DEFAULT WHERE id = 3 RETURNING qty, note;
+INSERT INTO inv (id, sku, qty) VALUES (5, 'A', 9) ON CONFLICT (sku) DO UPDATE SET qty = inv.qty + EXCLUDED.qty RETURNING id, sku, qty;
+INSERT INTO inv (id, sku, qty) VALUES (2, 'Z', 9) ON CONFLICT (id) DO UPDATE SET sku = EXCLUDED.sku || inv.sku RETURNING id, sku;
+INSERT INTO inv (id, sku) VALUES (6, 'Z') ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO inv (id, sku) VALUES (6, 'new') ON CONFLICT (id) DO UPDATE SET note = 'never' WHERE inv.qty > 100 RETURNING *;
+INSERT INTO inv (id, sku) VALUES (6, 'six') ON CONFLICT (id) DO NOTHING;
+SELECT * FROM inv;
+-- error 21000
+INSERT INTO inv (id, sku) VALUES (7, 'd1'), (7, 'd2') ON CONFLICT (id) DO UPDATE SET sku = EXCLUDED.sku;
+-- error 42P10
+INSERT INTO inv (id, sku) VALUES (8, 'q') ON CONFLICT (note) DO NOTHING;
+-- error 428C9
+UPDATE inv SET total = 1;
+-- error 23505
+UPDATE inv SET sku = 'C' WHERE id = 2;
+UPDATE inv SET sku = NULL WHERE id IN (2, 3);
+SELECT id, sku FROM inv WHERE sku IS NULL;
+DELETE FROM inv WHERE id IN (SELECT id FROM inv WHERE qty < 2) RETURNING id;
+DELETE FROM inv WHERE false;
+SELECT count(*) FROM inv;
+DELETE FROM inv;
+SELECT count(*) FROM inv;
+INSERT INTO inv (id, sku, qty, price) SELECT g, 'sku' || g, g % 3 + 1, g * 1.5 FROM generate_series(1, 50) AS g;
+UPDATE inv SET price = price * 2 WHERE id % 10 = 0;
+SELECT sum(total), count(*), min(sku), max(sku) FROM inv;
+SELECT id, total FROM inv WHERE id % 10 = 0;
+DELETE FROM inv WHERE id > 25 RETURNING id;
+SELECT count(*) FROM inv;

@@ -1,0 +1,42 @@
+-- Inner, outer, cross and self joins.
+CREATE TABLE emp (id int PRIMARY KEY, name text, dept_id int, boss int);
+CREATE TABLE dept (id int PRIMARY KEY, title text);
+INSERT INTO emp VALUES (1, 'ann', 10, NULL), (2, 'bob', 10, 1), (3, 'cid', 20, 1), (4, 'dee', NULL, 2), (5, 'eve', 30, 3);
+INSERT INTO dept VALUES (10, 'eng'), (20, 'ops'), (40, 'empty');
+SELECT e.name, d.title FROM emp e JOIN dept d ON e.dept_id = d.id;
+SELECT e.name, d.title FROM emp e INNER JOIN dept d ON d.id = e.dept_id AND d.title <> 'ops';
+SELECT e.name, d.title FROM emp e LEFT JOIN dept d ON e.dept_id = d.id;
+SELECT e.name, d.title FROM emp e LEFT OUTER JOIN dept d ON e.dept_id = d.id WHERE d.id IS NULL;
+SELECT e.name, d.title FROM emp e RIGHT JOIN dept d ON e.dept_id = d.id;
+SELECT e.name, d.title FROM emp e FULL JOIN dept d ON e.dept_id = d.id;
+SELECT e.name, d.title FROM emp e FULL OUTER JOIN dept d ON e.dept_id = d.id WHERE e.id IS NULL OR d.id IS NULL;
+SELECT e.name, d.title FROM emp e CROSS JOIN dept d;
+SELECT count(*) FROM emp, dept;
+SELECT e.name, d.title FROM emp e, dept d WHERE e.dept_id = d.id AND e.id > 1;
+SELECT e.name, b.name AS boss FROM emp e JOIN emp b ON e.boss = b.id;
+SELECT e.name, b.name AS boss FROM emp e LEFT JOIN emp b ON e.boss = b.id ORDER BY e.id;
+SELECT e.name, d.title, b.name FROM emp e JOIN dept d ON e.dept_id = d.id LEFT JOIN emp b ON b.id = e.boss;
+SELECT * FROM emp e JOIN dept d ON e.dept_id = d.id ORDER BY e.id;
+SELECT * FROM emp JOIN dept USING (id);
+CREATE TABLE a (k int, va text);
+CREATE TABLE b (k int, vb text);
+INSERT INTO a VALUES (1, 'a1'), (2, 'a2'), (2, 'a2b'), (NULL, 'anull');
+INSERT INTO b VALUES (2, 'b2'), (3, 'b3'), (NULL, 'bnull');
+SELECT * FROM a JOIN b USING (k);
+SELECT * FROM a LEFT JOIN b USING (k);
+-- only postgres: FULL JOIN USING does not merge the join columns into one COALESCE(a.k, b.k) column yet (SELECT * shows both)
+SELECT * FROM a FULL JOIN b USING (k);
+SELECT a.k, b.k, va, vb FROM a FULL JOIN b USING (k);
+SELECT k, va, vb FROM a NATURAL JOIN b;
+SELECT * FROM a JOIN b ON a.k = b.k OR b.k IS NULL;
+SELECT * FROM a JOIN b ON true;
+SELECT * FROM a LEFT JOIN b ON false;
+SELECT a.va, x.n FROM a CROSS JOIN (VALUES (1), (2)) AS x(n) WHERE a.k = 1;
+SELECT a.va, b.vb FROM a JOIN b ON a.k < b.k;
+SELECT * FROM a LEFT JOIN b ON a.k = b.k WHERE b.vb IS NOT NULL OR a.k = 1;
+SELECT * FROM (a JOIN b ON a.k = b.k) JOIN emp ON emp.id = a.k;
+SELECT d.title, count(e.id) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROUP BY d.title;
+-- error 42702
+SELECT k FROM a JOIN b ON a.k = b.k;
+-- error 42804
+SELECT * FROM a JOIN b ON 1;

@@ -1,0 +1,40 @@
+-- Scalar, IN, EXISTS, correlated and derived-table subqueries.
+CREATE TABLE o (id int PRIMARY KEY, cust text, amount int);
+CREATE TABLE cu (name text PRIMARY KEY, city text);
+INSERT INTO o VALUES (1, 'ann', 10), (2, 'ann', 20), (3, 'bob', 5), (4, 'cid', 40), (5, 'zed', 1), (6, NULL, 3);
+INSERT INTO cu VALUES ('ann', 'oslo'), ('bob', 'rome'), ('cid', 'oslo'), ('dee', 'lima');
+SELECT (SELECT max(amount) FROM o) AS top;
+SELECT id, amount, (SELECT sum(amount) FROM o) AS total FROM o;
+SELECT name, (SELECT count(*) FROM o WHERE o.cust = cu.name) AS orders FROM cu;
+SELECT name, (SELECT sum(amount) FROM o WHERE o.cust = cu.name) AS spent FROM cu;
+SELECT * FROM o WHERE cust IN (SELECT name FROM cu WHERE city = 'oslo');
+SELECT * FROM o WHERE cust NOT IN (SELECT name FROM cu WHERE city = 'oslo');
+SELECT * FROM o WHERE cust NOT IN (SELECT cust FROM o WHERE id = 6);
+SELECT * FROM cu WHERE EXISTS (SELECT 1 FROM o WHERE o.cust = cu.name);
+SELECT * FROM cu WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.cust = cu.name);
+SELECT * FROM o WHERE amount > (SELECT avg(amount) FROM o);
+SELECT * FROM o o1 WHERE amount = (SELECT max(amount) FROM o o2 WHERE o2.cust = o1.cust);
+SELECT * FROM o WHERE amount > ALL (SELECT amount FROM o WHERE cust = 'ann');
+SELECT * FROM o WHERE amount < ANY (SELECT amount FROM o WHERE cust = 'ann');
+SELECT * FROM o WHERE amount = SOME (SELECT amount FROM o WHERE cust = 'bob');
+SELECT c, n FROM (SELECT cust AS c, count(*) AS n FROM o GROUP BY cust) AS x WHERE n > 1;
+SELECT * FROM (SELECT * FROM o ORDER BY amount DESC LIMIT 2) AS top ORDER BY id;
+SELECT (SELECT city FROM cu WHERE name = 'nobody');
+SELECT EXISTS (SELECT 1 FROM o WHERE amount > 30), EXISTS (SELECT 1 FROM o WHERE amount > 300);
+SELECT 5 IN (SELECT amount FROM o), 6 IN (SELECT amount FROM o), NULL::int IN (SELECT amount FROM o);
+SELECT cu.name, t.total FROM cu JOIN (SELECT cust, sum(amount) AS total FROM o GROUP BY cust) t ON t.cust = cu.name;
+SELECT name FROM cu WHERE city = (SELECT city FROM cu WHERE name = 'bob');
+-- only postgres: row-valued IN (subquery) is not implemented (42601 subquery has too many columns)
+SELECT id FROM o WHERE (cust, amount) IN (SELECT cust, max(amount) FROM o GROUP BY cust);
+SELECT id FROM o o1 WHERE EXISTS (SELECT 1 FROM o o2 WHERE o2.cust = o1.cust GROUP BY o2.cust HAVING max(o2.amount) = o1.amount);
+SELECT id, (SELECT name FROM cu WHERE name = o.cust) IS NULL AS orphan FROM o;
+SELECT id FROM o WHERE EXISTS (SELECT 1 FROM cu WHERE cu.name = o.cust AND cu.city = 'rome') OR amount > 30;
+UPDATE o SET amount = amount + 1 WHERE cust IN (SELECT name FROM cu WHERE city = 'oslo');
+DELETE FROM o WHERE NOT EXISTS (SELECT 1 FROM cu WHERE cu.name = o.cust);
+SELECT * FROM o;
+-- error 21000
+SELECT (SELECT amount FROM o);
+-- error 42601
+SELECT (SELECT 1, 2);
+-- only borealis: PostgreSQL 16 (which Borealis follows) allows a subquery in FROM without an alias; the PostgreSQL 15 reference says 42601
+SELECT * FROM (SELECT 1);

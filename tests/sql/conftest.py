@@ -1,0 +1,180 @@
+"""Servers for the differential SQL cases: a throw-away PostgreSQL 15 (the reference) and a
+throw-away Borealis (embedded cluster + wire server), both reached with psycopg.
+
+PostgreSQL: `scripts/ensure_postgres.sh` installs the server binaries when they are
+missing (once per machine); then a cluster is initialised in a temporary directory
+(`initdb -A trust`, C locale, UTC, fsync off) and started on a free port on 127.0.0.1 —
+as an unprivileged user when the tests run as root, since PostgreSQL refuses root. Set
+`BOREALIS_REFERENCE_DSN` to use an already running PostgreSQL instead.
+
+Borealis: an `EmbeddedCluster` and its frontend run on their own event loop in a
+background thread, listening on port 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+START_TIMEOUT_S = 60.0
+CALL_TIMEOUT_S = 60.0
+BOREALIS_SHARDS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _unprivileged_user() -> str | None:
+    """The user to run PostgreSQL as, or None to run it as ourselves (not root)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise RuntimeError("running as root and no unprivileged user (postgres, nobody) exists")
+
+
+class ReferencePostgres:
+    """A PostgreSQL 15 cluster in a temporary directory, for one test session."""
+
+    def __init__(self) -> None:
+        self.user = _unprivileged_user()
+        self.tmp = Path(tempfile.mkdtemp(prefix="borealis-pg-"))
+        self.data = self.tmp / "data"
+        self.port = _free_port()
+        self.started = False
+
+    def _run(self, *argv: str) -> None:
+        cmd = list(argv)
+        if self.user is not None:
+            cmd = ["runuser", "-u", self.user, "--", *cmd]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=START_TIMEOUT_S,
+                              cwd=self.tmp)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                               f"{done.stdout}\n{done.stderr}")
+
+    def start(self) -> None:
+        if self.user is not None:
+            info = pwd.getpwnam(self.user)
+            os.chown(self.tmp, info.pw_uid, info.pw_gid)
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "--locale=C", "--encoding=UTF8", "--no-sync")
+        options = " ".join([
+            f"-p {self.port}", "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.tmp}", "-c fsync=off",
+            "-c synchronous_commit=off", "-c full_page_writes=off", "-c timezone=UTC",
+            "-c datestyle='ISO, MDY'", "-c shared_buffers=32MB", "-c max_connections=20",
+        ])
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.tmp / "log"),
+                  "-o", options, "-w", "-t", str(int(START_TIMEOUT_S)), "start")
+        self.started = True
+
+    def stop(self) -> None:
+        try:
+            if self.started:
+                self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                          "-w", "stop")
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def dsn(self) -> str:
+        return (f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres "
+                "sslmode=disable connect_timeout=10")
+
+
+class BorealisThread:
+    """An embedded Borealis cluster and its wire server on a background event loop."""
+
+    def __init__(self) -> None:
+        self.tmp = tempfile.mkdtemp(prefix="borealis-sql-")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="borealis",
+                                       daemon=True)
+        self.cluster = None
+        self.server = None
+
+    def call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(CALL_TIMEOUT_S)
+
+    async def _start(self) -> None:
+        from borealis.cli import _start_frontend
+        from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
+
+        self.cluster = EmbeddedCluster(EmbeddedConfig(self.tmp, shards=BOREALIS_SHARDS,
+                                                      codec_roundtrip=False))
+        await self.cluster.start()
+        self.server = await _start_frontend(self.cluster,
+                                            argparse.Namespace(host="127.0.0.1", port=0))
+
+    async def _stop(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+        if self.cluster is not None:
+            await self.cluster.stop()
+
+    def start(self) -> None:
+        self.thread.start()
+        self.call(self._start())
+
+    def stop(self) -> None:
+        try:
+            if self.thread.is_alive():
+                self.call(self._stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(CALL_TIMEOUT_S)
+            if not self.thread.is_alive():
+                self.loop.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def dsn(self) -> str:
+        return (f"host=127.0.0.1 port={self.server.port} user=admin dbname=postgres "
+                "sslmode=disable connect_timeout=10")
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    given = os.environ.get("BOREALIS_REFERENCE_DSN")
+    if given:
+        yield given
+        return
+    script = ROOT / "scripts" / "ensure_postgres.sh"
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"{script} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    server = ReferencePostgres()
+    try:
+        server.start()
+        yield server.dsn()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def borealis_dsn() -> Iterator[str]:
+    server = BorealisThread()
+    try:
+        server.start()
+        yield server.dsn()
+    finally:
+        server.stop()
