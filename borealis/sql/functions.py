@@ -13,7 +13,6 @@ return lists of row tuples (generate_series, unnest).
 from __future__ import annotations
 
 import math
-import random as _random_module  # noqa: F401  (documented: random() uses the session's PRNG)
 import uuid
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal

@@ -578,17 +578,29 @@ class NestedLoopJoin(Node):
                         break
                     matched_right.add(ri)
                     out.append(row)
-                if self.kind == "semi" and hit or self.kind == "anti" and not hit:
-                    out.append(lrow)
-                elif not hit and self.kind in ("left", "full"):
-                    out.append(lrow + (None,) * rwidth)
+                _finish_left_row(self.kind, lrow, hit, rwidth, out)
             ctx.stat(self).rows += len(out)
             if out:
                 yield out
-        if self.kind in ("right", "full"):
-            rest = [(None,) * lwidth + r for i, r in enumerate(right_rows) if i not in matched_right]
-            if rest:
-                yield rest
+        rest = _unmatched_right(self.kind, right_rows, matched_right, lwidth)
+        if rest:
+            yield rest
+
+
+def _finish_left_row(kind: str, lrow: tuple, hit: bool, rwidth: int, out: list) -> None:
+    """What a join emits for a left row beyond its matches: the row itself for
+    semi/anti, or the row padded with NULLs when an outer join found no match."""
+    if kind == "semi" and hit or kind == "anti" and not hit:
+        out.append(lrow)
+    elif not hit and kind in ("left", "full"):
+        out.append(lrow + (None,) * rwidth)
+
+
+def _unmatched_right(kind: str, right_rows: list, matched: set[int], lwidth: int) -> list:
+    """Right/full joins: the right rows no left row matched, padded with NULLs."""
+    if kind not in ("right", "full"):
+        return []
+    return [(None,) * lwidth + r for i, r in enumerate(right_rows) if i not in matched]
 
 
 @dataclass(eq=False)
@@ -638,17 +650,13 @@ class HashJoin(Node):
                             break
                         matched_right.add(ri)
                         out.append(row)
-                if kind == "semi" and hit or kind == "anti" and not hit:
-                    out.append(lrow)
-                elif not hit and kind in ("left", "full"):
-                    out.append(lrow + (None,) * rwidth)
+                _finish_left_row(kind, lrow, hit, rwidth, out)
             ctx.stat(self).rows += len(out)
             if out:
                 yield out
-        if kind in ("right", "full"):
-            rest = [(None,) * lwidth + r for i, r in enumerate(right_rows) if i not in matched_right]
-            if rest:
-                yield rest
+        rest = _unmatched_right(kind, right_rows, matched_right, lwidth)
+        if rest:
+            yield rest
 
 
 # -- aggregation --------------------------------------------------------------------

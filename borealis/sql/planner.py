@@ -108,10 +108,8 @@ def _filter(node: Filter) -> Node:
     return node
 
 
-def _push_into_hash_join(node: Filter, join: HashJoin, parts: list[Expr]) -> Node:
-    """WHERE conjuncts over one side of an inner hash join (the join was already chosen
-    from its ON condition) filter that side before the join."""
-    width = len(join.left.columns)
+def _split_sides(parts: list[Expr], width: int) -> tuple[list[Expr], list[Expr], list[Expr]]:
+    """Conjuncts over the left input only, the right only (re-based), and the rest."""
     left, right, rest = [], [], []
     for p in parts:
         cols = _columns(p)
@@ -123,6 +121,13 @@ def _push_into_hash_join(node: Filter, join: HashJoin, parts: list[Expr]) -> Nod
             right.append(_shift(p, -width))
         else:
             rest.append(p)
+    return left, right, rest
+
+
+def _push_into_hash_join(node: Filter, join: HashJoin, parts: list[Expr]) -> Node:
+    """WHERE conjuncts over one side of an inner hash join (the join was already chosen
+    from its ON condition) filter that side before the join."""
+    left, right, rest = _split_sides(parts, len(join.left.columns))
     if not left and not right:
         return node
     if left:
@@ -133,18 +138,7 @@ def _push_into_hash_join(node: Filter, join: HashJoin, parts: list[Expr]) -> Nod
 
 
 def _push_into_join(join: NestedLoopJoin, parts: list[Expr]) -> Node:
-    width = len(join.left.columns)
-    left, right, rest = [], [], []
-    for p in parts:
-        cols = _columns(p)
-        if _has_subquery(p) or not cols:
-            rest.append(p)
-        elif max(cols) < width:
-            left.append(p)
-        elif min(cols) >= width:
-            right.append(_shift(p, -width))
-        else:
-            rest.append(p)
+    left, right, rest = _split_sides(parts, len(join.left.columns))
     if left:
         join.left = _filter(Filter(join.left, conjoin(left)))
     if right:
