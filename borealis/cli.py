@@ -57,7 +57,9 @@ async def _start_frontend(cluster: EmbeddedCluster, args: argparse.Namespace):
     ensure_certificates(cert_dir)
     context = server_ssl_context(certificate_paths(cert_dir))
     from borealis.catalog.virtual import VirtualCatalog
-    backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog())
+    from borealis.core.limits import Compat
+    compat = Compat(getattr(args, "compat", Compat.DSQL.value))
+    backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog(), compat=compat)
     server = Server(backend, StaticAuthenticator(method=AuthMethod.TRUST),
                     ServerConfig(host=args.host, port=args.port, ssl_context=context))
     await server.start()
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     start.add_argument("--port", type=int, default=5432)
     start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--log-level", default="WARNING")
+    start.add_argument("--compat", choices=["dsql", "relaxed"], default="dsql",
+                       help="dsql: Aurora DSQL's rules and limits (default); relaxed: "
+                            "PostgreSQL-like, DSQL-only restrictions lifted")
     sim = sub.add_parser("sim", help="run simulation seeds")
     sim.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)

@@ -31,6 +31,7 @@ from borealis.catalog.model import CatalogSnapshot
 from borealis.catalog.store import CatalogCache, CatalogWriter
 from borealis.catalog.virtual import CatalogNames
 from borealis.core import errors
+from borealis.core.limits import Compat
 from borealis.qp.copy import CopyIn, copy_options
 from borealis.qp.txn import Transaction, TxnClient
 from borealis.sql import types as T
@@ -120,10 +121,11 @@ class Portal:
 class QpBackend:
     """The SQL engine as the wire sees it: sessions over one cluster's transaction core."""
 
-    def __init__(self, client_factory, *, virtual=None) -> None:
+    def __init__(self, client_factory, *, virtual=None, compat: Compat = Compat.DSQL) -> None:
         self._client_factory = client_factory
         self.catalog = CatalogCache()
         self.virtual = virtual
+        self.compat = compat  # DSQL's rules and limits, or relaxed (core/limits.py)
 
     async def open_session(self, info: wb.SessionInfo) -> Session:
         if info.database not in ("postgres", info.user):
@@ -137,6 +139,7 @@ class Session:
         self.client = client
         self.info = info
         self.user = info.user
+        self.compat = backend.compat
         self.process_id = info.process_id
         self.random = client.rt.random
         self.settings = dict(DEFAULT_SETTINGS)

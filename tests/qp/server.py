@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 START_TIMEOUT_S = 60
@@ -23,8 +24,10 @@ def free_port() -> int:
 class BorealisProcess:
     """`borealis start` on a free port over `data_dir`; `dsn` connects to it."""
 
-    def __init__(self, data_dir: Path, *, shards: int = 3, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, *, shards: int = 3, port: int | None = None,
+                 args: Sequence[str] = ("--compat", "relaxed")) -> None:
         self.data_dir = data_dir
+        self.args = list(args)  # extra `borealis start` options
         self.shards = shards
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
@@ -38,7 +41,7 @@ class BorealisProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "borealis.cli", "start", "--data-dir", str(self.data_dir),
-             "--shards", str(self.shards), "--port", str(self.port)],
+             "--shards", str(self.shards), "--port", str(self.port), *self.args],
             stdout=subprocess.PIPE, stderr=log, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         log.close()
         deadline = time.monotonic() + START_TIMEOUT_S

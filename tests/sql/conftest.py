@@ -124,7 +124,8 @@ class BorealisThread:
                                                       codec_roundtrip=False))
         await self.cluster.start()
         self.server = await _start_frontend(self.cluster,
-                                            argparse.Namespace(host="127.0.0.1", port=0))
+                                            argparse.Namespace(host="127.0.0.1", port=0,
+                                                               compat="relaxed"))
 
     async def _stop(self) -> None:
         if self.server is not None:
