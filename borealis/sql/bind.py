@@ -82,6 +82,7 @@ from borealis.sql.plan import (
 from borealis.sql.scope import RangeEntry, Scope
 
 BOOL, INT4, INT8, NUMERIC, TEXT, UNKNOWN = 16, 23, 20, 1700, 25, 705
+RECORD = 2249  # an internal row value (never a result column type)
 
 
 @dataclass
@@ -215,8 +216,10 @@ class Binder:
         finally:
             self.windows = saved
 
-    def _bind_select(self, stmt: ast.SelectStmt, parent: Scope | None) -> BoundQuery:
+    def _bind_select(self, stmt: ast.SelectStmt, parent: Scope | None,
+                     keep_unknown: bool = False) -> BoundQuery:
         scope = Scope(parent)
+        scope.keep_unknown = keep_unknown
         if stmt.withClause is not None:
             self.bind_with(stmt.withClause, scope)
         if stmt.op != SetOperation.SETOP_NONE:
@@ -263,8 +266,8 @@ class Binder:
         return Project(node, exprs, want)
 
     def bind_setop(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
-        left = self.bind_query(stmt.larg, scope)
-        right = self.bind_query(stmt.rarg, scope)
+        left = self._bind_branch(stmt.larg, scope)
+        right = self._bind_branch(stmt.rarg, scope)
         if len(left.columns) != len(right.columns):
             raise errors.SyntaxError(what="each UNION query must have the same number of columns")
         kind = {SetOperation.SETOP_UNION: "union", SetOperation.SETOP_INTERSECT: "intersect",
@@ -277,6 +280,21 @@ class Binder:
         rnode = self.cast_columns(right.node, right.columns, cols)
         node = SetOp(kind, bool(stmt.all), lnode, rnode, cols)
         return self.finish(node, cols, stmt, scope, None)
+
+    def _bind_branch(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
+        """A set operation's input. Like PostgreSQL, an untyped literal in a branch's
+        select list (`SELECT NULL UNION SELECT 1`) stays unknown, so the set operation
+        resolves it together with the other branches instead of it becoming text."""
+        simple = stmt.op == SetOperation.SETOP_NONE and not stmt.valuesLists \
+            and not stmt.sortClause and stmt.distinctClause is None
+        if not simple:
+            return self.bind_query(stmt, scope)
+        saved = self.windows
+        self.windows = WindowSet(stmt.windowClause)
+        try:
+            return self._bind_select(stmt, scope, keep_unknown=True)
+        finally:
+            self.windows = saved
 
     def bind_values(self, lists, scope: Scope) -> Values:
         rows = [[self.expr(e, scope) for e in row] for row in lists]
@@ -333,7 +351,8 @@ class Binder:
         return self.finish_projected(node, exprs, cols, stmt, scope, input_scope=scope)
 
     def out_col(self, expr: Expr, name: str, scope: Scope | None) -> OutCol:
-        oid = expr.oid if expr.oid != UNKNOWN else TEXT
+        keep = scope is not None and scope.keep_unknown
+        oid = expr.oid if expr.oid != UNKNOWN or keep else TEXT
         if isinstance(expr, Col) and scope is not None:
             try:
                 base = scope.out_col(expr.index)
@@ -345,28 +364,38 @@ class Binder:
     def finish_projected(self, node: Node, exprs: list[Expr], cols: list[OutCol],
                          stmt: ast.SelectStmt, scope: Scope, input_scope: Scope | None) -> BoundQuery:
         """Project, with ORDER BY keys not in the select list carried as extra columns."""
-        exprs = [self.coerce(e, TEXT) if e.oid == UNKNOWN else e for e in exprs]
+        if not scope.keep_unknown:
+            exprs = [self.coerce(e, TEXT) if e.oid == UNKNOWN else e for e in exprs]
         sort_keys: list[SortKey] = []
         extra: list[Expr] = []
+        plain_distinct = stmt.distinctClause is not None and len(stmt.distinctClause) == 1 \
+            and stmt.distinctClause[0] is None
+
+        def target_of(node: ast.Node) -> int:
+            """An output column, or a junk column carried for ORDER BY / DISTINCT ON."""
+            target = self.order_target(node, exprs + extra, cols, input_scope)
+            if target is not None:
+                return target
+            extra_expr = self.bind_in(node, input_scope) if input_scope else None
+            if extra_expr is None:
+                raise errors.UndefinedColumn(name=_column_name(node))
+            if plain_distinct:
+                raise errors.InvalidColumnReference(
+                    what="for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+            extra.append(extra_expr)
+            return len(exprs) + len(extra) - 1
+
         for sb in stmt.sortClause or ():
-            target = self.order_target(sb.node, exprs, cols, input_scope)
-            if target is None:
-                extra_expr = self.bind_in(sb.node, input_scope) if input_scope else None
-                if extra_expr is None:
-                    raise errors.UndefinedColumn(name=_column_name(sb.node))
-                if stmt.distinctClause is not None:
-                    raise errors.InvalidColumnReference(
-                        what="for SELECT DISTINCT, ORDER BY expressions must appear in select list")
-                extra.append(extra_expr)
-                target = len(exprs) + len(extra) - 1
-            sort_keys.append(self.sort_key(sb, target, exprs + extra))
+            sort_keys.append(self.sort_key(sb, target_of(sb.node), exprs + extra))
+        distinct_on = [] if stmt.distinctClause is None or plain_distinct \
+            else [target_of(e) for e in stmt.distinctClause]
         all_exprs = exprs + extra
         out_cols = cols + [OutCol("?junk?", e.oid) for e in extra]
         if self.windows is not None and self.windows.calls:
             node = Window(node, self.windows.calls)
             self.windows = None  # the outer ORDER/LIMIT of a set operation has none
         node = Project(node, all_exprs, out_cols)
-        node = self.apply_distinct(node, stmt, out_cols, len(exprs), sort_keys)
+        node = self.apply_distinct(node, stmt, out_cols, len(exprs), sort_keys, distinct_on)
         if sort_keys:
             node = Sort(node, sort_keys)
         node = self.apply_limit(node, stmt, scope)
@@ -425,20 +454,28 @@ class Binder:
         return SortKey(Col(e.oid, index), desc, nulls)
 
     def apply_distinct(self, node: Node, stmt: ast.SelectStmt, cols: list[OutCol],
-                       visible: int, sort_keys: list[SortKey]) -> Node:
+                       visible: int, sort_keys: list[SortKey], distinct_on: list[int]) -> Node:
         if stmt.distinctClause is None:
             return node
-        if len(stmt.distinctClause) == 1 and stmt.distinctClause[0] is None:
+        if not distinct_on:
             return Distinct(node, [Col(c.oid, i) for i, c in enumerate(cols[:visible])])
-        # DISTINCT ON (exprs): sort by them first (then ORDER BY), keep the first row.
-        on = []
-        for e in stmt.distinctClause:
-            target = self.order_target(e, [Col(c.oid, i) for i, c in enumerate(cols)], cols, None)
-            if target is None:
-                raise errors.FeatureNotSupported(
-                    what="DISTINCT ON expressions must appear in the select list")
-            on.append(Col(cols[target].oid, target))
-        keys = list(sort_keys) or [SortKey(c) for c in on]
+        # DISTINCT ON (exprs): the leading ORDER BY keys must be DISTINCT ON expressions
+        # (42P10 otherwise); the ones ORDER BY does not name are sorted on after them.
+        wanted = set(distinct_on)
+        seen: set[int] = set()
+        lead = 0
+        for key in sort_keys:
+            if seen == wanted:
+                break
+            index = key.expr.index  # type: ignore[attr-defined]
+            if index not in wanted:
+                raise errors.InvalidColumnReference(
+                    what="SELECT DISTINCT ON expressions must match initial ORDER BY expressions")
+            seen.add(index)
+            lead += 1
+        missing = [SortKey(Col(cols[i].oid, i)) for i in dict.fromkeys(distinct_on) if i not in seen]
+        keys = list(sort_keys[:lead]) + missing + list(sort_keys[lead:])
+        on = [Col(cols[i].oid, i) for i in distinct_on]
         return Distinct(Sort(node, keys), on)
 
     def apply_limit(self, node: Node, stmt: ast.SelectStmt, scope: Scope) -> Node:
@@ -538,8 +575,11 @@ class Binder:
             own = Scope(scope.parent)
             own.ctes = scope.ctes
             node = self.bind_join(item, own)
+            shift = scope.width  # keep the entries' relative positions (USING aliases)
             for entry in own.entries:
-                scope.add(entry)
+                entry.offset += shift
+                scope.entries.append(entry)
+            scope.width += own.width
             return node
         if isinstance(item, ast.RangeFunction):
             return self.bind_range_function(item, scope)
@@ -610,6 +650,7 @@ class Binder:
         return FunctionScan(fn, args, cols)
 
     def bind_join(self, j: ast.JoinExpr, scope: Scope) -> Node:
+        first = len(scope.entries)
         left = self.bind_from_item(j.larg, scope)
         left_entries = len(scope.entries)
         right = self.bind_from_item(j.rarg, scope)
@@ -621,36 +662,71 @@ class Binder:
         cond: Expr | None = None
         using = [s.sval for s in j.usingClause] if j.usingClause else []
         if j.isNatural:
-            lnames = {c.name for e in scope.entries[:left_entries] for c in e.columns}
+            lnames = {c.name for e in scope.entries[first:left_entries] for c in e.columns
+                      if c.name not in e.hidden}
             using = [c.name for e in scope.entries[left_entries:] for c in e.columns
-                     if c.name in lnames]
-        if using:
-            cond = self.using_condition(using, scope, left_entries, kind)
-        elif j.quals is not None:
-            cond = self.condition(j.quals, scope, "JOIN/ON")
+                     if c.name in lnames and c.name not in e.hidden]
         if j.alias is not None:
             raise errors.FeatureNotSupported(what="aliases on JOIN are not supported")
+        if using:
+            return self.using_join(using, scope, first, left_entries, kind, left, right)
+        if j.quals is not None:
+            cond = self.condition(j.quals, scope, "JOIN/ON")
         return NestedLoopJoin(left, right, kind, cond, cols)
 
-    def using_condition(self, names: list[str], scope: Scope, split: int, kind: str) -> Expr:
-        parts = []
-        hidden_right = set()
+    def using_join(self, names: list[str], scope: Scope, first: int, split: int, kind: str,
+                   left: Node, right: Node) -> Node:
+        """`JOIN ... USING (k)` / NATURAL JOIN. As in PostgreSQL, each `k` becomes one
+        merged column, listed first by `*` and the only one an unqualified `k` names:
+        the left side's column for inner and left joins, the right side's for right
+        joins, and COALESCE of both for full joins (computed by a Project over the
+        join). Both sides' own columns stay reachable qualified (`a.k`, `b.k`)."""
+        if len(set(names)) != len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise errors.DuplicateColumn(f'column name "{dup}" appears more than once in USING clause')
+        base = scope.entries[first].offset  # this join's rows start here
+        parts, merged, computed = [], [], []
         for name in names:
-            lhit = [(e, i) for e in scope.entries[:split] for i, c in enumerate(e.columns) if c.name == name]
-            rhit = [(e, i) for e in scope.entries[split:] for i, c in enumerate(e.columns) if c.name == name]
+            lhit = [(e, i) for e in scope.entries[first:split] for i, c in enumerate(e.columns)
+                    if c.name == name and c.name not in e.hidden]
+            rhit = [(e, i) for e in scope.entries[split:] for i, c in enumerate(e.columns)
+                    if c.name == name and c.name not in e.hidden]
             if len(lhit) != 1 or len(rhit) != 1:
+                side = "left" if len(lhit) != 1 else "right"
+                if len(lhit) > 1 or len(rhit) > 1:
+                    raise errors.AmbiguousColumn(
+                        f'common column name "{name}" appears more than once in {side} table')
                 raise errors.UndefinedColumn(
-                    f'column "{name}" specified in USING clause does not exist in '
-                    f'{"left" if len(lhit) != 1 else "right"} table')
+                    f'column "{name}" specified in USING clause does not exist in {side} table')
             (le, li), (re_, ri) = lhit[0], rhit[0]
             lc, rc = le.columns[li], re_.columns[ri]
-            parts.append(O.bind_operator("=", Col(lc.oid, le.offset + li), Col(rc.oid, re_.offset + ri)))
-            hidden_right.add((id(re_), name))
-        for e in scope.entries[split:]:
-            names_here = {n for (eid, n) in hidden_right if eid == id(e)}
-            if names_here and kind != "right" and kind != "full":
-                e.hidden = e.hidden | frozenset(names_here)
-        return parts[0] if len(parts) == 1 else BoolOp(BOOL, op="and", args=tuple(parts))
+            lcol, rcol = Col(lc.oid, le.offset + li), Col(rc.oid, re_.offset + ri)
+            parts.append(O.bind_operator("=", lcol, rcol))
+            le.hidden = le.hidden | {name}
+            re_.hidden = re_.hidden | {name}
+            if kind == "full":
+                target, (a, b) = self.unify([Col(lc.oid, lcol.index - base),
+                                             Col(rc.oid, rcol.index - base)], "JOIN/USING")
+                computed.append(Coalesce(target, args=(a, b)))
+                merged.append(RangeEntry("", [OutCol(name, target)]))
+            else:
+                keep, col = (re_, rc) if kind == "right" else (le, lc)
+                offset = re_.offset + ri if kind == "right" else le.offset + li
+                merged.append(RangeEntry("", [OutCol(col.name, col.oid, col.typmod,
+                                                    col.table_oid, col.attnum)],
+                                         offset=offset, relation_oid=keep.relation_oid))
+        cond = parts[0] if len(parts) == 1 else BoolOp(BOOL, op="and", args=tuple(parts))
+        node: Node = NestedLoopJoin(left, right, kind, cond, left.columns + right.columns)
+        if computed:
+            width = len(node.columns)
+            for k, entry in enumerate(merged):
+                entry.offset = scope.width + k
+            scope.width += len(computed)
+            node = Project(node, [Col(c.oid, i, typmod=c.typmod) for i, c in enumerate(node.columns)]
+                           + computed, node.columns + [m.columns[0] for m in merged])
+            assert len(node.columns) == width + len(computed)
+        scope.entries[first:first] = merged  # `*` lists the merged columns first
+        return node
 
     # -- expressions ----------------------------------------------------------------
 
@@ -722,6 +798,10 @@ class Binder:
     def e_A_Expr(self, node: ast.A_Expr, scope) -> Expr:
         kind = node.kind
         name = node.name[-1].sval if node.name else ""
+        if kind == A_Expr_Kind.AEXPR_OP and (isinstance(node.lexpr, ast.RowExpr)
+                                             or isinstance(node.rexpr, ast.RowExpr)):
+            return self.row_compare(name, self._row_items(node.lexpr, scope),
+                                    self._row_items(node.rexpr, scope))
         if kind == A_Expr_Kind.AEXPR_OP:
             left = self.expr(node.lexpr, scope) if node.lexpr is not None else None
             right = self.expr(node.rexpr, scope)
@@ -767,7 +847,44 @@ class Binder:
             right = self.settle_param(right, TEXT) or right
         return left, right
 
+    def _row_items(self, node, scope) -> list[Expr]:
+        """The fields of a row constructor `(a, b)` / `ROW(a, b)`; 42601 for anything else."""
+        if not isinstance(node, ast.RowExpr):
+            raise errors.SyntaxError(what="row comparison needs row constructors on both sides")
+        return [self.expr(a, scope) for a in node.args or ()]
+
+    def row_compare(self, name: str, left: list[Expr], right: list[Expr]) -> Expr:
+        """`(a1, a2) op (b1, b2)` as PostgreSQL defines it, by composing pair comparisons:
+        `=` is the AND of the pairs, `<>` their OR, and an ordering operator is
+        lexicographic — `a1 < b1 OR (a1 = b1 AND (a2, …) < (b2, …))` — which gives the
+        same NULL results as PostgreSQL's row comparison under three-valued logic."""
+        if len(left) != len(right):
+            raise errors.SyntaxError(what="unequal number of entries in row expressions")
+        if not left:
+            raise errors.FeatureNotSupported(what="cannot compare rows of zero length")
+        pairs = [self._settle_pair(a, b) for a, b in zip(left, right)]
+        if name in ("=", "<>"):
+            tests = tuple(O.bind_operator(name, a, b) for a, b in pairs)
+            return tests[0] if len(tests) == 1 else BoolOp(BOOL, op="and" if name == "=" else "or",
+                                                          args=tests)
+        if name not in ("<", "<=", ">", ">="):
+            raise errors.FeatureNotSupported(
+                what=f"could not determine interpretation of row comparison operator {name}")
+        strict = name[0]
+        a, b = pairs[-1]
+        result = O.bind_operator(name, a, b)
+        for a, b in reversed(pairs[:-1]):
+            equal = BoolOp(BOOL, op="and", args=(O.bind_operator("=", a, b), result))
+            result = BoolOp(BOOL, op="or", args=(O.bind_operator(strict, a, b), equal))
+        return result
+
     def in_list(self, node: ast.A_Expr, name: str, scope) -> Expr:
+        if isinstance(node.lexpr, ast.RowExpr):  # (a, b) IN ((1, 2), (3, 4))
+            left_items = self._row_items(node.lexpr, scope)
+            tests = tuple(self.row_compare("=", left_items, self._row_items(item, scope))
+                          for item in node.rexpr)
+            found = tests[0] if len(tests) == 1 else BoolOp(BOOL, op="or", args=tests)
+            return BoolOp(BOOL, op="not", args=(found,)) if name == "<>" else found
         left = self.expr(node.lexpr, scope)
         items = [self.expr(e, scope) for e in node.rexpr]
         for i, it in enumerate(items):
@@ -939,24 +1056,57 @@ class Binder:
                     what=f"arrays of {C.type_name(q.columns[0].oid)} are not supported")
             return Subquery(array_oid, kind="array", plan=plan)
         if t in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
+            name = node.operName[-1].sval if node.operName else "="
+            kind = "all" if t == SubLinkType.ALL_SUBLINK else "in"
+            if isinstance(node.testexpr, ast.RowExpr):  # (a, b) IN (SELECT x, y ...)
+                return self.row_quantified(node, name, kind, q, plan, scope)
             if len(q.columns) != 1:
                 raise errors.SyntaxError(what="subquery has too many columns")
-            test = self.expr(node.testexpr, scope)
-            name = node.operName[-1].sval if node.operName else "="
-            sub_oid = q.columns[0].oid
-            test = self.coerce(test, sub_oid) if test.oid == UNKNOWN else test
-            cmp = O.bind_operator(name, Col(test.oid, 0), Col(sub_oid, 1))
-            if cmp.args[0].oid != test.oid:  # type: ignore[attr-defined]
-                test = self.coerce(test, cmp.args[0].oid)  # type: ignore[attr-defined]
-            if cmp.args[1].oid != sub_oid:  # type: ignore[attr-defined]
-                conv = cmp.args[1].compile()  # type: ignore[attr-defined]
-                fn0 = cmp.fn  # type: ignore[attr-defined]
-                op = lambda a, b: fn0(a, conv((None, b)))  # noqa: E731
-            else:
-                op = cmp.fn  # type: ignore[attr-defined]
-            kind = "all" if t == SubLinkType.ALL_SUBLINK else "in"
+            test, op = self._quantified_pair(self.expr(node.testexpr, scope), q.columns[0].oid, name)
             return Subquery(BOOL, kind=kind, plan=plan, test=test, op=op)
         raise errors.FeatureNotSupported(what="this kind of subquery is not supported")
+
+    def _quantified_pair(self, test: Expr, sub_oid: int, name: str):
+        """The left operand (coerced) and a two-argument comparison against a subquery
+        column of type `sub_oid` (the column's value converted where the operator needs)."""
+        test = self.coerce(test, sub_oid) if test.oid == UNKNOWN else test
+        cmp = O.bind_operator(name, Col(test.oid, 0), Col(sub_oid, 1))
+        if cmp.args[0].oid != test.oid:  # type: ignore[attr-defined]
+            test = self.coerce(test, cmp.args[0].oid)  # type: ignore[attr-defined]
+        if cmp.args[1].oid != sub_oid:  # type: ignore[attr-defined]
+            conv = cmp.args[1].compile()  # type: ignore[attr-defined]
+            fn0 = cmp.fn  # type: ignore[attr-defined]
+            return test, lambda a, b: fn0(a, conv((None, b)))
+        return test, cmp.fn  # type: ignore[attr-defined]
+
+    def row_quantified(self, node: ast.SubLink, name: str, kind: str, q: BoundQuery,
+                       plan: SubPlan, scope) -> Expr:
+        """`(a, b) IN / = ANY / <> ALL (subquery)`: each subquery row compared as a row
+        (`=`: every pair equal; `<>`: some pair different), NULLs as PostgreSQL."""
+        items = self._row_items(node.testexpr, scope)
+        if len(items) != len(q.columns):
+            raise errors.SyntaxError(what="subquery has too many columns" if len(q.columns) > len(items)
+                                     else "subquery has too few columns")
+        if name not in ("=", "<>"):
+            raise errors.FeatureNotSupported(
+                what=f"could not determine interpretation of row comparison operator {name}")
+        tests, ops = [], []
+        for item, col in zip(items, q.columns):
+            test, op = self._quantified_pair(item, col.oid, "=")
+            tests.append(test)
+            ops.append(op)
+        equal_sense = name == "="
+
+        def row_op(left: tuple, right: tuple):
+            unknown = False
+            for op, a, b in zip(ops, left, right):
+                if a is None or b is None:
+                    unknown = True
+                elif not op(a, b):
+                    return not equal_sense
+            return None if unknown else equal_sense
+        test = Call(RECORD, name="row", fn=lambda *v: v, args=tuple(tests), strict=False)
+        return Subquery(BOOL, kind=kind, plan=plan, test=test, op=row_op, width=len(items))
 
     def e_A_ArrayExpr(self, node: ast.A_ArrayExpr, scope) -> Expr:
         items = [self.expr(e, scope) for e in node.elements or ()]

@@ -209,8 +209,10 @@ def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
         rel.refuse_write()  # a system catalog (catalog.virtual)
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot insert into view "{rel.name}"')
+    ctes = None  # WITH: the CTEs are visible to the source query and its subqueries
     if stmt.withClause is not None:
-        raise errors.FeatureNotSupported(what="WITH in INSERT is not supported")
+        ctes = Scope()
+        binder.bind_with(stmt.withClause, ctes)
     live = rel.live_columns
     if stmt.cols:
         names = [c.name for c in stmt.cols]
@@ -235,7 +237,7 @@ def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
             raise errors.GeneratedAlways(
                 f'cannot insert a non-DEFAULT value into column "{c.name}"',
                 detail=f'Column "{c.name}" is a generated column.')
-    source = _insert_source(binder, stmt, cols)
+    source = _insert_source(binder, stmt, cols, ctes)
     targeted = set(positions)
     defaults = []
     for i, c in enumerate(rel.columns):
@@ -269,7 +271,7 @@ def _default_expr(binder: Binder, col) -> Expr:
     return binder.coerce(binder.expr(node, None), col.type_oid, col.typmod, "assignment")
 
 
-def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols) -> Node:
+def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | None) -> Node:
     from borealis.sql.plan import Project, Values
     select = stmt.selectStmt
     if select is None:  # DEFAULT VALUES
@@ -287,11 +289,11 @@ def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols) -> Node:
                 if isinstance(item, ast.SetToDefault):
                     row.append(_default_expr(binder, col))
                 else:
-                    e = binder.expr(item, None)
+                    e = binder.expr(item, ctes)
                     row.append(binder.coerce(e, col.type_oid, col.typmod, "assignment"))
             rows.append(row)
         return Values(rows, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
-    q = binder.bind_query(select)
+    q = binder.bind_query(select, ctes)
     if len(q.columns) > len(cols):
         raise errors.SyntaxError(what="INSERT has more expressions than target columns")
     exprs = [binder.coerce(Col(qc.oid, i, typmod=qc.typmod), col.type_oid, col.typmod, "assignment")
@@ -452,9 +454,9 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
         rel.refuse_write()  # a system catalog (catalog.virtual)
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot {"update" if is_update else "delete from"} view "{rel.name}"')
-    if stmt.withClause is not None:
-        raise errors.FeatureNotSupported(what="WITH in UPDATE/DELETE is not supported")
     scope = Scope()
+    if stmt.withClause is not None:
+        binder.bind_with(stmt.withClause, scope)
     alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name
     cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
     key_col = OutCol(KEY_COLUMN, 17)

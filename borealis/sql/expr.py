@@ -307,6 +307,7 @@ class Subquery(Expr):
     test: Expr | None = None  # for in/any/all: the left operand
     op: Callable[[Any, Any], Any] | None = None  # comparison for any/all/in
     negated: bool = False
+    width: int = 1  # in/any/all over rows: `test` is a tuple and `op` compares whole rows
     runner: Any = None  # set by the executor: callable(outer_row) -> list of rows
 
     @property
@@ -316,7 +317,7 @@ class Subquery(Expr):
     def compile(self) -> Fn:
         holder = self
         test = self.test.compile() if self.test is not None else None
-        kind, op, negated = self.kind, self.op, self.negated
+        kind, op, negated, width = self.kind, self.op, self.negated, self.width
 
         def evaluate(row: Row) -> Any:
             rows = holder.runner(row)
@@ -330,7 +331,10 @@ class Subquery(Expr):
                         what="more than one row returned by a subquery used as an expression")
                 return rows[0][0] if rows else None
             v = test(row)  # type: ignore[misc]
-            result = _quantified(v, rows, op, kind == "all")
+            if width > 1:
+                result = _quantified_rows(v, rows, op, kind == "all")
+            else:
+                result = _quantified(v, rows, op, kind == "all")
             return result if result is None or not negated else not result
         return evaluate
 
@@ -350,6 +354,20 @@ def _quantified(v: Any, rows: list, op, every: bool) -> Any:
     if saw_null:
         return None
     return every
+
+
+def _quantified_rows(v: tuple, rows: list, op, every: bool) -> Any:
+    """ANY/ALL where `op(v, row)` is a row comparison returning True, False or None."""
+    saw_null = False
+    for r in rows:
+        hit = op(v, r)
+        if hit is None:
+            saw_null = True
+        elif hit and not every:
+            return True
+        elif not hit and every:
+            return False
+    return None if saw_null else every
 
 
 def walk(expr: Expr):

@@ -45,6 +45,7 @@ class Scope:
         self.correlated = False  # set when an inner level referenced this one
         self.width = 0
         self.ctes: dict[str, object] = {}
+        self.keep_unknown = False  # a set operation's branch: untyped outputs stay unknown
 
     def add(self, entry: RangeEntry) -> RangeEntry:
         entry.offset = self.width

@@ -19,10 +19,11 @@ WITH RECURSIVE path(id, p) AS (
 WITH RECURSIVE fib(a, b, n) AS (SELECT 0::int8, 1::int8, 1 UNION ALL SELECT b, a + b, n + 1 FROM fib WHERE n < 50) SELECT max(a) FROM fib;
 WITH RECURSIVE u(x) AS (SELECT 1 UNION SELECT x FROM u) SELECT * FROM u;
 WITH w AS (SELECT * FROM tree) SELECT count(*) FROM w a, w b WHERE a.parent = b.id;
--- only postgres: WITH attached to INSERT is not implemented yet (refused with 0A000)
 WITH ins AS (SELECT 7 AS id) INSERT INTO tree SELECT id, 6, 'new' FROM ins;
--- only borealis: the row the WITH ... INSERT above adds on PostgreSQL
-INSERT INTO tree VALUES (7, 6, 'new');
+WITH v AS (SELECT 9 AS id) INSERT INTO tree VALUES ((SELECT id FROM v), 6, 'nine') RETURNING *;
+WITH gone AS (SELECT id FROM tree WHERE label = 'nine') DELETE FROM tree WHERE id IN (SELECT id FROM gone) RETURNING id;
+WITH lbl AS (SELECT 'renamed' AS l) UPDATE tree SET label = lbl.l FROM lbl WHERE tree.id = 7 RETURNING tree.id, tree.label;
+WITH lbl AS (SELECT 'new' AS l) UPDATE tree SET label = (SELECT l FROM lbl) WHERE id = 7;
 INSERT INTO tree SELECT id, 6, 'newer' FROM (WITH ins AS (SELECT 8 AS id) SELECT * FROM ins) AS x;
 SELECT * FROM tree WHERE id >= 7;
 -- error 42P01

@@ -24,8 +24,19 @@ INSERT INTO a VALUES (1, 'a1'), (2, 'a2'), (2, 'a2b'), (NULL, 'anull');
 INSERT INTO b VALUES (2, 'b2'), (3, 'b3'), (NULL, 'bnull');
 SELECT * FROM a JOIN b USING (k);
 SELECT * FROM a LEFT JOIN b USING (k);
--- only postgres: FULL JOIN USING does not merge the join columns into one COALESCE(a.k, b.k) column yet (SELECT * shows both)
 SELECT * FROM a FULL JOIN b USING (k);
+SELECT * FROM a RIGHT JOIN b USING (k);
+SELECT k, a.k AS ak, b.k AS bk FROM a FULL JOIN b USING (k) WHERE k IS NOT NULL;
+SELECT k FROM a FULL JOIN b USING (k) ORDER BY k NULLS FIRST;
+SELECT * FROM b JOIN a USING (k);
+SELECT * FROM a NATURAL FULL JOIN b;
+SELECT count(*) FROM a JOIN b USING (k) JOIN a AS a2 USING (k);
+SELECT * FROM a JOIN (b FULL JOIN a AS a3 USING (k)) USING (k);
+SELECT * FROM a, b FULL JOIN a AS a4 USING (k) WHERE a.k = 1;
+-- error 42703
+SELECT * FROM a JOIN b USING (nope);
+-- error 42701
+SELECT * FROM a JOIN b USING (k, k);
 SELECT a.k, b.k, va, vb FROM a FULL JOIN b USING (k);
 SELECT k, va, vb FROM a NATURAL JOIN b;
 SELECT * FROM a JOIN b ON a.k = b.k OR b.k IS NULL;

@@ -27,6 +27,13 @@ SELECT region FROM sale UNION ALL SELECT 'x' ORDER BY 1 NULLS FIRST LIMIT 3;
 SELECT DISTINCT region FROM sale ORDER BY amount;
 -- error 42803
 SELECT region, amount FROM sale GROUP BY region;
--- only postgres: DISTINCT ON an expression missing from the select list is refused (0A000)
 SELECT DISTINCT ON (rep) region FROM sale ORDER BY rep, region;
+SELECT DISTINCT ON (rep, region) amount FROM sale ORDER BY region, rep, amount DESC;
+SELECT DISTINCT ON (lower(rep)) rep, amount FROM sale ORDER BY lower(rep), amount;
+SELECT DISTINCT ON (1) rep, amount FROM sale ORDER BY 1, 2 DESC;
+SELECT DISTINCT ON (rep) amount FROM sale ORDER BY rep, amount DESC LIMIT 2;
+-- error 42P10
+SELECT DISTINCT ON (rep) region FROM sale ORDER BY region, rep;
+-- error 42P10
+SELECT DISTINCT region FROM sale ORDER BY rep;
 SELECT DISTINCT ON (rep) rep, region FROM sale ORDER BY rep, region;

@@ -24,8 +24,20 @@ SELECT EXISTS (SELECT 1 FROM o WHERE amount > 30), EXISTS (SELECT 1 FROM o WHERE
 SELECT 5 IN (SELECT amount FROM o), 6 IN (SELECT amount FROM o), NULL::int IN (SELECT amount FROM o);
 SELECT cu.name, t.total FROM cu JOIN (SELECT cust, sum(amount) AS total FROM o GROUP BY cust) t ON t.cust = cu.name;
 SELECT name FROM cu WHERE city = (SELECT city FROM cu WHERE name = 'bob');
--- only postgres: row-valued IN (subquery) is not implemented (42601 subquery has too many columns)
 SELECT id FROM o WHERE (cust, amount) IN (SELECT cust, max(amount) FROM o GROUP BY cust);
+SELECT id FROM o WHERE (cust, amount) NOT IN (SELECT cust, max(amount) FROM o GROUP BY cust);
+SELECT id FROM o WHERE (cust, amount) <> ALL (SELECT cust, min(amount) FROM o GROUP BY cust);
+SELECT (1, 2) IN (SELECT 1, NULL::int), (1, 2) IN (SELECT 2, NULL::int), (1, NULL::int) NOT IN (SELECT 1, 3);
+SELECT id FROM o WHERE (cust, amount) IN (('ann', 10), ('bob', 5)) ORDER BY id;
+SELECT id FROM o WHERE (cust, amount) NOT IN (('ann', 10), ('bob', 5)) ORDER BY id;
+SELECT (1, 2) = (1, 2), (1, 2) <> (1, 3), (1, NULL::int) = (1, 2), (1, NULL::int) = (2, 2), ROW(1, 2) = ROW(1, 2);
+SELECT (1, 2) < (1, 3), (1, 2) < (1, 2), (1, 2) <= (1, 2), (2, 0) > (1, 9), (1, NULL::int) < (2, 0), (1, NULL::int) < (1, 5), (NULL::int, 1) >= (0, 0);
+SELECT (1, 'b', 3) >= (1, 'a', 9), (1, 'a', 3) > (1, 'a', 3), ('x', 1) < ('y', 0);
+SELECT id, amount FROM o WHERE (amount, id) > (10, 2) ORDER BY amount, id;
+-- error 42601
+SELECT (1, 2) = (1, 2, 3);
+-- error 42601
+SELECT 1 FROM o WHERE (id, amount) IN (SELECT id FROM o);
 SELECT id FROM o o1 WHERE EXISTS (SELECT 1 FROM o o2 WHERE o2.cust = o1.cust GROUP BY o2.cust HAVING max(o2.amount) = o1.amount);
 SELECT id, (SELECT name FROM cu WHERE name = o.cust) IS NULL AS orphan FROM o;
 SELECT id FROM o WHERE EXISTS (SELECT 1 FROM cu WHERE cu.name = o.cust AND cu.city = 'rome') OR amount > 30;
