@@ -24,7 +24,7 @@ from borealis.core.keys import KeyCodec, KeyColumn
 from borealis.sql import coerce as C
 from borealis.sql.bind import Binder, _column_name
 from borealis.sql.expr import Col, Const, Expr
-from borealis.sql.plan import ExecContext, Node, OutCol, Scan, prefetch, subqueries_of
+from borealis.sql.plan import ExecContext, Node, OutCol, Scan, arm, evaluate, subqueries_of
 from borealis.sql.planner import optimize
 from borealis.sql.scope import RangeEntry, Scope
 
@@ -361,6 +361,8 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tupl
     width = len(plan.relation.columns)
     defaults = [(i, e.compile()) for i, e in plan.defaults]
     returning = [e.compile() for e in plan.returning]
+    subs = subqueries_of(list(plan.returning))
+    arm(subs, ctx)
     count, out = 0, []
     written_keys: set[bytes] = set()  # rows this statement inserted or updated
     async for batch in plan.source.batches(ctx):
@@ -376,7 +378,8 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tupl
                 continue
             count += 1
             if returning:
-                out.append(tuple(f(written) for f in returning))
+                out.append(await evaluate(lambda r: tuple(f(r) for f in returning), written,
+                                          len(subs)))
     return count, out
 
 
@@ -398,14 +401,19 @@ async def _insert_one(plan: InsertPlan, ctx: ExecContext, row: tuple,
             hint="Ensure that no rows proposed for insertion within the same command have "
                  "duplicate constrained values.")
     combined = existing + row
-    if plan.update_where is not None and plan.update_where.compile()(combined) is not True:
+    exprs = [e for _, e in plan.update_sets]
+    if plan.update_where is not None:
+        exprs.append(plan.update_where)
+    subs = subqueries_of(exprs)
+    arm(subs, ctx)
+    if plan.update_where is not None and \
+            await evaluate(plan.update_where.compile(), combined, len(subs)) is not True:
         return None
     updated = list(existing)
-    subs = subqueries_of([e for _, e in plan.update_sets])
-    if subs:
-        await prefetch(subs, ctx, combined)
-    for pos, e in plan.update_sets:
-        updated[pos] = e.compile()(combined)
+    fns = [(pos, e.compile()) for pos, e in plan.update_sets]
+    values = await evaluate(lambda r: [f(r) for _, f in fns], combined, len(subs))
+    for (pos, _), v in zip(fns, values):
+        updated[pos] = v
     new = codec.complete(updated)
     written_keys.add(await write_row(ctx, codec, new, old_key=existing_key, old_row=existing))
     return new
@@ -505,6 +513,7 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
     returning = [e.compile() for e in plan.returning]
     rows = await plan.source.all_rows(ctx)  # read fully before writing: no Halloween problem
     subs = subqueries_of([e for _, e in plan.sets] + list(plan.returning))
+    arm(subs, ctx)
     done: set[bytes] = set()
     count, out = 0, []
     for src in rows:
@@ -513,22 +522,22 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
         if key in done:
             continue
         done.add(key)
-        if subs:
-            await prefetch(subs, ctx, src)
         if plan.kind == "delete":
             await delete_row(ctx, codec, key, old)
             count += 1
             if returning:
-                out.append(tuple(f(src) for f in returning))
+                out.append(await evaluate(lambda r: tuple(f(r) for f in returning), src, len(subs)))
             continue
         new = list(old)
-        for pos, f in sets:
-            new[pos] = f(src)
+        values = await evaluate(lambda r: [f(r) for _pos, f in sets], src, len(subs))
+        for (pos, _f), v in zip(sets, values):
+            new[pos] = v
         new_row = codec.complete(new)
         await write_row(ctx, codec, new_row, old_key=key, old_row=old)
         count += 1
         if returning:
-            out.append(tuple(f(new_row + tuple(src[width:])) for f in returning))
+            out.append(await evaluate(lambda r: tuple(f(r) for f in returning),
+                                      new_row + tuple(src[width:]), len(subs)))
     return count, out
 
 

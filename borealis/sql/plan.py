@@ -19,7 +19,6 @@ and attribute number (RowDescription needs them).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,28 +91,60 @@ def subqueries_of(exprs: list[Expr]) -> list[Subquery]:
     return [n for e in exprs if e is not None for n in walk(e) if isinstance(n, Subquery)]
 
 
-async def prefetch(subs: list[Subquery], ctx: ExecContext, outer_row: tuple) -> None:
-    """Run the subqueries an expression needs for `outer_row` before evaluating it.
+class NeedRows(BaseException):
+    """Raised inside a synchronous expression when a subquery's rows are not fetched
+    yet for the row being evaluated; `evaluate` catches it, awaits the fetch and runs
+    the expression again. A BaseException, so no `except Exception` inside an
+    expression (a cast, a function) can swallow it."""
 
-    Expressions are synchronous closures; storage reads are not. So a row's
-    subqueries are computed first (uncorrelated ones once per execution) and the
-    closures read the results. Unlike PostgreSQL this evaluates a subquery even in a
-    CASE branch that is not taken.
-    """
+    def __init__(self, runner: _LazyRunner, row: tuple) -> None:
+        super().__init__()
+        self.runner = runner
+        self.row = row
+
+
+class _LazyRunner:
+    """A subquery's rows for one execution, fetched the first time an expression
+    actually needs them — so, like PostgreSQL, a subquery in a CASE branch that is not
+    taken never runs. Uncorrelated subqueries run at most once per execution;
+    correlated ones once per outer row."""
+
+    __slots__ = ("plan", "ctx", "rows", "row")
+
+    def __init__(self, plan: SubPlan, ctx: ExecContext) -> None:
+        self.plan = plan
+        self.ctx = ctx
+        self.rows: list | None = None
+        self.row: tuple | None = None
+
+    def __call__(self, row: tuple) -> list:
+        if self.rows is not None and (not self.plan.correlated or self.row is row):
+            return self.rows
+        raise NeedRows(self, row)
+
+    async def fetch(self, row: tuple) -> None:
+        self.plan.outer.row = row
+        self.rows = await self.plan.node.all_rows(self.ctx)
+        self.row = row
+
+
+def arm(subs: list[Subquery], ctx: ExecContext) -> None:
+    """Attach this execution's lazy runners to the subqueries of a node's expressions."""
     for sq in subs:
-        plan = sq.plan
-        if not plan.correlated and getattr(sq, "_rows", None) is not None \
-                and getattr(sq, "_ctx", None) is ctx:
-            continue
-        plan.outer.row = outer_row
-        rows = await plan.node.all_rows(ctx)
-        sq._rows = rows  # type: ignore[attr-defined]
-        sq._ctx = ctx  # type: ignore[attr-defined]
-        sq.runner = functools.partial(_cached, rows)
+        sq.runner = _LazyRunner(sq.plan, ctx)
 
 
-def _cached(rows: list, outer_row: tuple) -> list:
-    return rows
+async def evaluate(fn, row: tuple, limit: int) -> Any:
+    """`fn(row)` for expressions containing subqueries (armed with `arm`): each time the
+    evaluation reaches a subquery whose rows are missing, fetch them and start over.
+    Every round fetches a different subquery for this row, so `limit` (the number of
+    subqueries, plus one) bounds the rounds."""
+    for _ in range(limit + 1):
+        try:
+            return fn(row)
+        except NeedRows as need:
+            await need.runner.fetch(need.row)
+    raise errors.InternalError(what="subquery evaluation did not settle")
 
 
 @dataclass
@@ -139,11 +170,14 @@ class Values(Node):
 
     async def batches(self, ctx):
         subs = subqueries_of([e for r in self.rows for e in r])
+        arm(subs, ctx)
         out = []
         for row in self.rows:
+            fns = [e.compile() for e in row]
             if subs:
-                await prefetch(subs, ctx, ())
-            out.append(tuple(e.compile()(()) for e in row))
+                out.append(await evaluate(lambda r, fns=fns: tuple(f(r) for f in fns), (), len(subs)))
+            else:
+                out.append(tuple(f(()) for f in fns))
         ctx.stat(self).rows += len(out)
         yield out
 
@@ -347,11 +381,8 @@ class Filter(Node):
         stat = ctx.stat(self)
         async for batch in self.child.batches(ctx):
             if subs:
-                out = []
-                for row in batch:
-                    await prefetch(subs, ctx, row)
-                    if f(row) is True:
-                        out.append(row)
+                arm(subs, ctx)
+                out = [row for row in batch if await evaluate(f, row, len(subs)) is True]
             else:
                 out = [row for row in batch if f(row) is True]
             stat.rows += len(out)
@@ -372,13 +403,14 @@ class Project(Node):
     async def batches(self, ctx):
         fns = [e.compile() for e in self.exprs]
         subs = subqueries_of(self.exprs)
+
+        def whole(row):
+            return tuple(f(row) for f in fns)
         stat = ctx.stat(self)
         async for batch in self.child.batches(ctx):
             if subs:
-                out = []
-                for row in batch:
-                    await prefetch(subs, ctx, row)
-                    out.append(tuple(f(row) for f in fns))
+                arm(subs, ctx)
+                out = [await evaluate(whole, row, len(subs)) for row in batch]
             else:
                 out = [tuple(f(row) for f in fns) for row in batch]
             stat.rows += len(out)
@@ -559,6 +591,7 @@ class NestedLoopJoin(Node):
             return  # nothing can match: the left input need not be read
         f = self.cond.compile() if self.cond is not None else None
         subs = subqueries_of([self.cond]) if self.cond is not None else []
+        arm(subs, ctx)
         rwidth = len(self.right.columns)
         lwidth = len(self.left.columns)
         matched_right = set()
@@ -568,11 +601,9 @@ class NestedLoopJoin(Node):
                 hit = False
                 for ri, rrow in enumerate(right_rows):
                     row = lrow + rrow
-                    if f is not None:
-                        if subs:
-                            await prefetch(subs, ctx, row)
-                        if f(row) is not True:
-                            continue
+                    if f is not None and \
+                            (await evaluate(f, row, len(subs)) if subs else f(row)) is not True:
+                        continue
                     hit = True
                     if self.kind in ("semi", "anti"):
                         break

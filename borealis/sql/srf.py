@@ -23,7 +23,7 @@ from borealis.core import errors
 from borealis.sql import functions as F
 from borealis.sql import types as T
 from borealis.sql.expr import Col, Expr
-from borealis.sql.plan import Node, OutCol, prefetch, subqueries_of
+from borealis.sql.plan import Node, OutCol, arm, evaluate, subqueries_of
 from borealis.sql.scope import RangeEntry, Scope
 
 INT4, REGCLASS, UNKNOWN = 23, 2205, 705
@@ -100,12 +100,14 @@ class ProjectSet(Node):
         plans = [(fn, [a.compile() for a in args]) for fn, args in self.calls]
         subs = subqueries_of([a for _, args in self.calls for a in args])
         stat = ctx.stat(self)
+        arm(subs, ctx)
+
+        def call_all(row):
+            return [fn(*[a(row) for a in arg_fns]) for fn, arg_fns in plans]
         async for batch in self.child.batches(ctx):
             out = []
             for row in batch:
-                if subs:
-                    await prefetch(subs, ctx, row)
-                results = [fn(*[a(row) for a in arg_fns]) for fn, arg_fns in plans]
+                results = await evaluate(call_all, row, len(subs)) if subs else call_all(row)
                 n = max((len(r) for r in results), default=0)
                 for k in range(n):
                     out.append(row + tuple(r[k][0] if k < len(r) else None for r in results))

@@ -50,3 +50,9 @@ SELECT (SELECT amount FROM o);
 SELECT (SELECT 1, 2);
 -- only borealis: PostgreSQL 16 (which Borealis follows) allows a subquery in FROM without an alias; the PostgreSQL 15 reference says 42601
 SELECT * FROM (SELECT 1);
+-- A subquery is evaluated only when the expression reaches it (CASE, COALESCE, AND).
+SELECT id, CASE WHEN id > 100 THEN (SELECT 1 / min(amount - amount) FROM o) ELSE 0 END FROM o ORDER BY id;
+SELECT COALESCE(1, (SELECT 1 / min(amount - amount) FROM o));
+SELECT id, CASE WHEN amount > 30 THEN (SELECT count(*) FROM o o2 WHERE o2.amount < o.amount) END FROM o ORDER BY id;
+-- error 22012
+SELECT id, CASE WHEN id > 1 THEN (SELECT 1 / min(amount - amount) FROM o) ELSE 0 END FROM o ORDER BY id;
