@@ -63,6 +63,7 @@ from borealis.sql.plan import (
     Distinct,
     Filter,
     FunctionScan,
+    LateralJoin,
     Limit,
     NestedLoopJoin,
     Node,
@@ -79,7 +80,7 @@ from borealis.sql.plan import (
     WindowCall,
     WorkTable,
 )
-from borealis.sql.scope import RangeEntry, Scope
+from borealis.sql.scope import OuterCol, RangeEntry, Scope
 
 BOOL, INT4, INT8, NUMERIC, TEXT, UNKNOWN = 16, 23, 20, 1700, 25, 705
 RECORD = 2249  # an internal row value (never a result column type)
@@ -549,6 +550,11 @@ class Binder:
         node: Node | None = None
         for item in items:
             right = self.bind_from_item(item, scope)
+            if isinstance(right, _Lateral):
+                left = node if node is not None else Values([[]], [])
+                node = LateralJoin(left, right.node, scope.outer, "inner", None,
+                                   left.columns + right.node.columns)
+                continue
             node = right if node is None else NestedLoopJoin(
                 node, right, "inner", None, node.columns + right.columns)
         if node is None:
@@ -559,13 +565,14 @@ class Binder:
         if isinstance(item, ast.RangeVar):
             return self.bind_range_var(item, scope)
         if isinstance(item, ast.RangeSubselect):
-            if item.lateral:
-                raise errors.FeatureNotSupported(what="LATERAL subqueries are not supported")
-            q = self.bind_query(item.subquery, scope.parent)
+            # LATERAL: the subquery sees the FROM items before it, as outer columns of
+            # this level (bound with this scope as parent); it then runs per left row.
+            q = self.bind_query(item.subquery, scope if item.lateral else scope.parent)
             alias = item.alias.aliasname if item.alias else "unnamed_subquery"
             cols = _rename(q.columns, item.alias.colnames if item.alias else None)
             scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
-            return _with_columns(q.node, cols)
+            node = _with_columns(q.node, cols)
+            return _Lateral(node) if item.lateral and _refers_to(node, scope.outer) else node
         if isinstance(item, ast.JoinExpr):
             if not scope.entries:
                 return self.bind_join(item, scope)
@@ -623,16 +630,17 @@ class Binder:
         return _with_columns(q.node, cols)
 
     def bind_range_function(self, item: ast.RangeFunction, scope: Scope) -> Node:
-        if item.lateral or len(item.functions) != 1:
+        if len(item.functions) != 1:
             raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
         call = item.functions[0][0]
         if not isinstance(call, ast.FuncCall):
             raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
         name = _func_name(call)
-        args = [self.expr(a, scope) for a in call.args or ()]
-        if any(isinstance(n, Col) for a in args for n in walk(a)):
-            raise errors.FeatureNotSupported(  # would need a LATERAL join
-                what="a function in FROM that refers to other FROM items is not supported")
+        # Arguments may name earlier FROM items (always LATERAL for functions): bound
+        # one level down, such references become outer columns of this level.
+        args = [self.expr(a, Scope(scope)) for a in call.args or ()]
+        lateral = any(isinstance(n, OuterCol) and n.outer is scope.outer
+                      for a in args for n in walk(a))
         fn, out_types, args = F.set_returning(self, name, args)
         alias = item.alias.aliasname if item.alias else name
         colnames = item.alias.colnames if item.alias else None
@@ -647,7 +655,8 @@ class Binder:
         if len(out_types) == 1 and not colnames and item.alias and not out_names:
             cols[0] = OutCol(alias, cols[0].oid)
         scope.add(RangeEntry(alias, cols))
-        return FunctionScan(fn, args, cols)
+        node = FunctionScan(fn, args, cols)
+        return _Lateral(node) if lateral else node
 
     def bind_join(self, j: ast.JoinExpr, scope: Scope) -> Node:
         first = len(scope.entries)
@@ -658,7 +667,7 @@ class Binder:
                 JoinType.JOIN_RIGHT: "right", JoinType.JOIN_FULL: "full"}.get(j.jointype)
         if kind is None:
             raise errors.FeatureNotSupported(what="this join type is not supported")
-        cols = left.columns + right.columns
+        cols = left.columns + (right.node if isinstance(right, _Lateral) else right).columns
         cond: Expr | None = None
         using = [s.sval for s in j.usingClause] if j.usingClause else []
         if j.isNatural:
@@ -668,6 +677,18 @@ class Binder:
                      if c.name in lnames and c.name not in e.hidden]
         if j.alias is not None:
             raise errors.FeatureNotSupported(what="aliases on JOIN are not supported")
+        if isinstance(left, _Lateral):  # nothing before it to refer to
+            left = left.node
+            cols = left.columns + (right.node if isinstance(right, _Lateral) else right).columns
+        if isinstance(right, _Lateral):
+            if kind not in ("inner", "left"):
+                raise errors.InvalidColumnReference(
+                    what="The combining JOIN type must be INNER or LEFT for a LATERAL reference.")
+            if using:
+                raise errors.FeatureNotSupported(what="JOIN LATERAL ... USING is not supported")
+            if j.quals is not None:
+                cond = self.condition(j.quals, scope, "JOIN/ON")
+            return LateralJoin(left, right.node, scope.outer, kind, cond, cols)
         if using:
             return self.using_join(using, scope, first, left_entries, kind, left, right)
         if j.quals is not None:
@@ -1139,6 +1160,48 @@ class Binder:
 
     def e_RowExpr(self, node, scope) -> Expr:
         raise errors.FeatureNotSupported(what="row constructors are not supported")
+
+
+@dataclass
+class _Lateral:
+    """A FROM item that refers to earlier FROM items: joined by a LateralJoin."""
+
+    node: Node
+
+    @property
+    def columns(self) -> list[OutCol]:
+        return self.node.columns
+
+
+def _refers_to(node: Node, outer: Any, depth: int = 0) -> bool:
+    """Whether any expression in plan `node` (or its subqueries) reads `outer`."""
+    if depth > 64:
+        return True  # absurdly deep: treat as lateral, which is always correct
+    from borealis.sql.planner import _subqueries
+    values = list(vars(node).values())
+    for e in _exprs_in(values):
+        for n in walk(e):
+            if isinstance(n, OuterCol) and n.outer is outer:
+                return True
+    for sq in _subqueries(values):
+        if sq.plan is not None and _refers_to(sq.plan.node, outer, depth + 1):
+            return True
+    return any(_refers_to(c, outer, depth + 1) for c in _child_nodes(node))
+
+
+def _exprs_in(values, depth: int = 0):
+    for v in values:
+        if isinstance(v, Expr):
+            yield v
+        elif isinstance(v, list | tuple) and depth < 3:
+            yield from _exprs_in(v, depth + 1)
+        elif type(v).__name__ in ("AggCall", "SortKey", "WindowCall") and depth < 3:
+            yield from _exprs_in(vars(v).values(), depth + 1)
+
+
+def _child_nodes(node: Node) -> list[Node]:
+    out = [getattr(node, a, None) for a in ("child", "left", "right", "base", "step", "cte")]
+    return [c for c in out if isinstance(c, Node)]
 
 
 class GroupedScope(Scope):

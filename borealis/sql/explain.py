@@ -12,6 +12,7 @@ from borealis.sql.plan import (
     FunctionScan,
     HashJoin,
     Limit,
+    LateralJoin,
     NestedLoopJoin,
     Node,
     Project,
@@ -88,9 +89,10 @@ def _describe(node: Node) -> tuple[str, list[str]]:
     names = {Filter: "Filter", Limit: "Limit", Sort: "Sort", Distinct: "Unique",
              Aggregate: "HashAggregate", Values: "Values Scan", FunctionScan: "Function Scan",
              SetOp: "SetOp", CteScan: "CTE Scan", RecursiveUnion: "Recursive Union",
-             NestedLoopJoin: "Nested Loop", HashJoin: "Hash Join", Project: "Result"}
+             NestedLoopJoin: "Nested Loop", HashJoin: "Hash Join", Project: "Result",
+             LateralJoin: "Nested Loop (lateral)"}
     head = names.get(type(node), type(node).__name__)
-    if isinstance(node, (NestedLoopJoin, HashJoin)) and node.kind != "inner":
-        head = f"{head} {node.kind.capitalize()} Join" if isinstance(node, NestedLoopJoin) else \
+    if isinstance(node, (NestedLoopJoin, HashJoin, LateralJoin)) and node.kind != "inner":
+        head = f"{head} {node.kind.capitalize()} Join" if not isinstance(node, HashJoin) else \
             f"Hash {node.kind.capitalize()} Join"
     return head, []

@@ -574,6 +574,53 @@ def _hashable(value: Any) -> Any:
 # -- joins --------------------------------------------------------------------------
 
 @dataclass(eq=False)
+class LateralJoin(Node):
+    """`left, LATERAL right` / `left [LEFT] JOIN LATERAL right ON cond`: `right` refers to
+    columns of `left` (through `outer`, as a correlated subquery does), so it runs once
+    per left row. A set-returning function in FROM whose arguments name earlier FROM
+    items is such a join too (PostgreSQL's implicit LATERAL)."""
+
+    left: Node
+    right: Node
+    outer: OuterRow  # the left row as `right` sees it
+    kind: str  # inner or left
+    cond: Expr | None
+    columns: list[OutCol]
+
+    @property
+    def children(self):
+        return (self.left, self.right)
+
+    async def batches(self, ctx):
+        f = self.cond.compile() if self.cond is not None else None
+        subs = subqueries_of([self.cond]) if self.cond is not None else []
+        arm(subs, ctx)
+        pad = (None,) * len(self.right.columns)
+        stat = ctx.stat(self)
+        async for batch in self.left.batches(ctx):
+            out: list[tuple] = []
+            for lrow in batch:
+                self.outer.row = lrow
+                hit = False
+                for rrow in await self.right.all_rows(ctx):
+                    row = lrow + rrow
+                    if f is not None and \
+                            (await evaluate(f, row, len(subs)) if subs else f(row)) is not True:
+                        continue
+                    hit = True
+                    out.append(row)
+                if not hit and self.kind == "left":
+                    out.append(lrow + pad)
+                if len(out) >= BATCH_ROWS:
+                    stat.rows += len(out)
+                    yield out
+                    out = []
+            if out:
+                stat.rows += len(out)
+                yield out
+
+
+@dataclass(eq=False)
 class NestedLoopJoin(Node):
     left: Node
     right: Node

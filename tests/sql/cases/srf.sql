@@ -23,10 +23,19 @@ CREATE TABLE t (id int PRIMARY KEY, n int);
 INSERT INTO t SELECT g, g * g FROM generate_series(1, 20) AS g;
 SELECT count(*), sum(n) FROM t;
 SELECT t.id FROM t JOIN generate_series(5, 7) AS g ON g = t.id;
--- only postgres: a FROM-clause function referring to an earlier FROM item is an implicit LATERAL join, not implemented (0A000)
 SELECT t.id, g FROM t, generate_series(1, t.id) AS g WHERE t.id <= 3;
--- error 0A000
--- only borealis: refused cleanly instead of computing wrong rows
-SELECT t.id, g FROM t, generate_series(1, t.id) AS g WHERE t.id <= 3;
+SELECT t.id, g FROM t CROSS JOIN LATERAL generate_series(t.id, t.id + 1) AS g WHERE t.id < 3;
+SELECT t.id, x.total FROM t, LATERAL (SELECT sum(n) AS total FROM t AS u WHERE u.id <= t.id) AS x WHERE t.id <= 4;
+SELECT t.id, x.n FROM t LEFT JOIN LATERAL (SELECT u.n FROM t AS u WHERE u.id = t.id + 18) AS x ON true WHERE t.id <= 4;
+SELECT t.id, x.n FROM t JOIN LATERAL (SELECT u.n FROM t AS u WHERE u.id > t.id ORDER BY u.id LIMIT 2) AS x ON x.n % 2 = 0 WHERE t.id <= 3;
+SELECT t.id, x.* FROM t, LATERAL (SELECT t.n * 2 AS dbl, t.id + 100 AS shifted) AS x WHERE t.id IN (2, 5);
+SELECT a.id, b.id, c.v FROM t AS a, t AS b, LATERAL (SELECT a.n + b.n AS v) AS c WHERE a.id = 1 AND b.id < 3;
+SELECT * FROM LATERAL (SELECT 1 AS one) AS x;
+SELECT t.id, e.value FROM t, jsonb_array_elements(jsonb_build_array(t.id, t.n)) AS e WHERE t.id <= 2;
+SELECT t.id, u.x FROM t, unnest(ARRAY[t.id, -t.id]) WITH ORDINALITY AS u(x, i) WHERE t.id <= 2 ORDER BY t.id, u.i;
+-- error 42P10
+SELECT * FROM t RIGHT JOIN LATERAL (SELECT t.id) AS x ON true;
+-- error 42P01
+SELECT * FROM (SELECT t.id) AS x, t;
 -- error 22023
 SELECT * FROM generate_series(1, 5, 0);
