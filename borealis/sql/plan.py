@@ -65,6 +65,14 @@ class ExecContext:
         self.stats: dict[int, Stats] = {}
         self.cte_results: dict[int, list[tuple]] = {}
 
+    def check(self) -> None:
+        """Raise QueryCanceled (57014) if the client asked to cancel. Called by the
+        nodes that loop over their input (scans per page, joins per left batch), so
+        a cancel interrupts long statements, not only between result batches."""
+        check = getattr(self.session, "_check_cancel", None)
+        if check is not None:
+            check()
+
     def stat(self, node: Node) -> Stats:
         s = self.stats.get(id(node))
         if s is None:
@@ -206,6 +214,21 @@ class Scan(Node):
     width: int = 0
     index: Any = None  # a secondary index: `range_lo` is an equality prefix of its key
     emit_key: bool = False  # append each row's storage key (UPDATE/DELETE need it)
+    lock: str | None = None  # "lock" (FOR UPDATE) / "check" (FOR KEY SHARE): see `_report`
+
+    @property
+    def _with_key(self) -> bool:
+        return self.emit_key or self.lock is not None
+
+    def _report(self, ctx, rows: list[tuple]) -> list[tuple]:
+        """A locking clause: the keys of the rows this scan returns (after its own filters)
+        go to the transaction's lock set (FOR UPDATE) or check set (FOR KEY SHARE)."""
+        if self.lock is None:
+            return rows
+        mark = ctx.txn.lock if self.lock == "lock" else ctx.txn.check
+        for r in rows:
+            mark(r[-1])
+        return rows if self.emit_key else [r[:-1] for r in rows]
 
     async def batches(self, ctx):
         stat = ctx.stat(self)
@@ -220,7 +243,7 @@ class Scan(Node):
             if not keys:
                 return
             raw = await ctx.txn.get_many(keys)
-            if self.emit_key:
+            if self._with_key:
                 rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
             else:
                 rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
@@ -231,11 +254,11 @@ class Scan(Node):
             if residual is not None:
                 rows = [r for r in rows if residual(r) is True]
             stat.rows += len(rows)
-            yield rows
+            yield self._report(ctx, rows)
             return
         if self.index is not None:
             async for rows in self._index_batches(ctx, pushdown, residual, width, pad):
-                yield rows
+                yield self._report(ctx, rows)
             return
         start, end = self._bounds()
         if start is None:
@@ -244,20 +267,21 @@ class Scan(Node):
         while True:
             lo = start if after is None else after
             want = BATCH_ROWS if not self.limit else min(BATCH_ROWS, self.limit - stat.rows)
+            ctx.check()
             page = await ctx.txn.scan(lo, end, limit=want, reverse=self.reverse,
                                       filter=pushdown, projection=None)
             if pushdown is not None:
                 rows = [_pad(v, width, pad) for _, v in page]
             else:
                 rows = [_pad(values.loads(v), width, pad) for _, v in page]
-            if self.emit_key:
+            if self._with_key:
                 rows = [r + (k,) for r, (k, _) in zip(rows, page)]
             stat.scanned += len(page)
             if residual is not None:
                 rows = [r for r in rows if residual(r) is True]
             stat.rows += len(rows)
             if rows:
-                yield rows
+                yield self._report(ctx, rows)
             if len(page) < want or (self.limit and stat.rows >= self.limit):
                 return
             last = page[-1][0]
@@ -283,10 +307,11 @@ class Scan(Node):
         end = prefix_end(start)
         keep = compile_filter(pushdown) if pushdown is not None else None
         while True:
+            ctx.check()
             page = await ctx.txn.scan(start, end, limit=BATCH_ROWS)
             row_keys = [v for _, v in page]
             raw = await ctx.txn.get_many(row_keys) if page else []
-            rows = [_pad(values.loads(v), width, pad) + ((k,) if self.emit_key else ())
+            rows = [_pad(values.loads(v), width, pad) + ((k,) if self._with_key else ())
                     for k, v in zip(row_keys, raw) if v is not None]
             stat.scanned += len(rows)
             if keep is not None:
@@ -598,6 +623,7 @@ class LateralJoin(Node):
         pad = (None,) * len(self.right.columns)
         stat = ctx.stat(self)
         async for batch in self.left.batches(ctx):
+            ctx.check()
             out: list[tuple] = []
             for lrow in batch:
                 self.outer.row = lrow
@@ -643,6 +669,7 @@ class NestedLoopJoin(Node):
         lwidth = len(self.left.columns)
         matched_right = set()
         async for batch in self.left.batches(ctx):
+            ctx.check()
             out = []
             for lrow in batch:
                 hit = False

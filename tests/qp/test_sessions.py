@@ -107,3 +107,30 @@ def test_data_and_schema_survive_sigkill(tmp_path):
             assert conn.execute("select id from kept where v = 'v7'").fetchone() == (7,)
     finally:
         proc.stop()
+
+
+def test_cancel_interrupts_a_long_join(server):
+    """A cancel reaches a statement busy inside the executor (a join that would run for
+    hours), not only between result batches; the session stays usable."""
+    import threading
+
+    with connect(server, autocommit=True) as conn:
+        failures: list[Exception] = []
+
+        def run():
+            try:
+                conn.execute("select count(*) from generate_series(1, 100000) a, "
+                             "generate_series(1, 100000) b where a + b < 0")
+            except psycopg.Error as exc:
+                failures.append(exc)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        for _ in range(600):  # a cancel that lands before the statement starts is lost
+            conn.cancel_safe(timeout=10)
+            worker.join(0.5)
+            if not worker.is_alive():
+                break
+        assert not worker.is_alive()
+        assert len(failures) == 1 and isinstance(failures[0], pgerr.QueryCanceled)
+        assert conn.execute("select 1").fetchone() == (1,)
