@@ -526,114 +526,103 @@ def _roman(n: int) -> str:
     return out
 
 
+def _num(v: int, width: int, fm: bool) -> str:
+    """A zero-padded number field; FM (fill mode) drops the padding."""
+    if fm:
+        return str(v)
+    return f"{v:0{width}d}" if v >= 0 else "-" + f"{-v:0{width}d}"
+
+
+def _tdiv(a: int, b: int) -> int:
+    """C's truncating division (interval fields keep their sign)."""
+    return abs(a) // b * (1 if a >= 0 else -1)
+
+
+def _tmod(a: int, b: int) -> int:
+    return a - _tdiv(a, b) * b
+
+
 def _dt_field(pat: str, fm: bool, ts: datetime.datetime, usec_of_day: int, is_tz: bool,
               iv: Interval | None) -> str:
-    def num(v: int, width: int) -> str:
-        if fm:
-            return str(v)
-        return f"{v:0{width}d}" if v >= 0 else "-" + f"{-v:0{width}d}"
-
-    def pad(word: str, width: int = 9) -> str:
-        return word if fm else word.ljust(width)
-    def tdiv(a: int, b: int) -> int:  # C's truncating division
-        return abs(a) // b * (1 if a >= 0 else -1)
-
-    def tmod(a: int, b: int) -> int:
-        return a - tdiv(a, b) * b
-    hour = tdiv(usec_of_day, 3600 * USEC)
+    """The text of one to_char pattern: time-of-day fields first, then the calendar
+    fields of an interval (its months and days) or of a date."""
     up = pat.upper()
+    text = _time_field(up, pat, fm, usec_of_day, is_tz)
+    if text is not None:
+        return text
+    if iv is not None:
+        return _interval_field(up, fm, iv)
+    return _calendar_field(up, pat, fm, ts.date())
+
+
+def _time_field(up: str, pat: str, fm: bool, usec_of_day: int, is_tz: bool) -> str | None:
+    hour = _tdiv(usec_of_day, 3600 * USEC)
     if up == "HH24":
-        return num(hour, 2)
+        return _num(hour, 2, fm)
     if up in ("HH12", "HH"):
-        h12 = tmod(hour, 12) or 12
-        return num(h12, 2)
+        return _num(_tmod(hour, 12) or 12, 2, fm)
     if up == "MI":
-        return num(tmod(tdiv(usec_of_day, 60 * USEC), 60), 2)
+        return _num(_tmod(_tdiv(usec_of_day, 60 * USEC), 60), 2, fm)
     if up == "SS":
-        return num(tmod(tdiv(usec_of_day, USEC), 60), 2)
+        return _num(_tmod(_tdiv(usec_of_day, USEC), 60), 2, fm)
     if up in ("SSSS", "SSSSS"):
-        return str(tdiv(usec_of_day, USEC))
+        return str(_tdiv(usec_of_day, USEC))
     if up == "MS":
-        return num(tdiv(tmod(usec_of_day, USEC), 1000), 3)
+        return _num(_tdiv(_tmod(usec_of_day, USEC), 1000), 3, fm)
     if up == "US":
-        return num(tmod(usec_of_day, USEC), 6)
+        return _num(_tmod(usec_of_day, USEC), 6, fm)
     if up.startswith("FF"):
-        digits = int(up[2])
-        return f"{usec_of_day % USEC:06d}"[:digits]
+        return f"{usec_of_day % USEC:06d}"[:int(up[2])]
     if up in ("AM", "PM"):
-        return _case("PM" if tmod(hour, 24) >= 12 else "AM", pat)
+        return _case("PM" if _tmod(hour, 24) >= 12 else "AM", pat)
     if up in ("A.M.", "P.M."):
-        return _case("P.M." if tmod(hour, 24) >= 12 else "A.M.", pat)
-    if up == "TZ":
-        return _case("UTC", pat) if is_tz else ""
-    if up == "OF":
-        return "+00" if is_tz else ""
-    if up == "TZH":
-        return "+00" if is_tz else ""
-    if up == "TZM":
-        return "00" if is_tz else ""
-    if iv is not None:  # interval: the calendar fields come from months/days
-        years, months = divmod(iv.months, 12) if iv.months >= 0 else (-(-iv.months // 12), -(-iv.months % 12))
-        table = {"YYYY": num(years, 4), "YYY": num(years % 1000, 3), "YY": num(years % 100, 2),
-                 "Y": str(years % 10), "MM": num(months, 2), "DD": num(iv.days, 2),
-                 "DDD": num(iv.days, 3), "D": str(iv.days)}
-        if up in table:
-            return table[up]
-        return ""
-    d = ts.date()
+        return _case("P.M." if _tmod(hour, 24) >= 12 else "A.M.", pat)
+    zone = {"TZ": _case("UTC", pat), "OF": "+00", "TZH": "+00", "TZM": "00"}.get(up)
+    if zone is not None:
+        return zone if is_tz else ""
+    return None
+
+
+def _interval_field(up: str, fm: bool, iv: Interval) -> str:
+    if iv.months >= 0:
+        years, months = divmod(iv.months, 12)
+    else:
+        years, months = -(-iv.months // 12), -(-iv.months % 12)
+    table = {"YYYY": (years, 4), "YYY": (years % 1000, 3), "YY": (years % 100, 2),
+             "MM": (months, 2), "DD": (iv.days, 2), "DDD": (iv.days, 3)}
+    if up in table:
+        return _num(*table[up], fm)
+    return {"Y": str(years % 10), "D": str(iv.days)}.get(up, "")
+
+
+def _calendar_field(up: str, pat: str, fm: bool, d: datetime.date) -> str:
     year = d.year
     iso_year, iso_week, iso_day = d.isocalendar()
-    if up == "YYYY":
-        return num(year, 4)
-    if up == "Y,YYY":
-        return f"{year // 1000},{year % 1000:03d}"
-    if up == "YYY":
-        return num(year % 1000, 3)
-    if up == "YY":
-        return num(year % 100, 2)
-    if up == "Y":
-        return str(year % 10)
-    if up == "IYYY":
-        return num(iso_year, 4)
-    if up == "IYY":
-        return num(iso_year % 1000, 3)
-    if up == "IY":
-        return num(iso_year % 100, 2)
-    if up == "I":
-        return str(iso_year % 10)
-    if up == "MONTH":
-        return pad(_case(_MONTH_NAMES[d.month - 1], pat))
+    yday = d.timetuple().tm_yday
+    dow = (d.weekday() + 1) % 7
+    numbers = {
+        "YYYY": (year, 4), "YYY": (year % 1000, 3), "YY": (year % 100, 2),
+        "IYYY": (iso_year, 4), "IYY": (iso_year % 1000, 3), "IY": (iso_year % 100, 2),
+        "MM": (d.month, 2), "DDD": (yday, 3), "IDDD": ((iso_week - 1) * 7 + iso_day, 3),
+        "DD": (d.day, 2), "WW": ((yday - 1) // 7 + 1, 2), "IW": (iso_week, 2),
+        "CC": ((year + 99) // 100, 2),
+    }
+    if up in numbers:
+        return _num(*numbers[up], fm)
+    digits = {
+        "Y,YYY": f"{year // 1000},{year % 1000:03d}", "Y": str(year % 10),
+        "I": str(iso_year % 10), "D": str(dow + 1), "ID": str(iso_day),
+        "W": str((d.day - 1) // 7 + 1), "J": str(_julian(d)), "Q": str((d.month - 1) // 3 + 1),
+    }
+    if up in digits:
+        return digits[up]
+    if up in ("MONTH", "DAY"):
+        word = _case(_MONTH_NAMES[d.month - 1] if up == "MONTH" else _DAY_NAMES[dow], pat)
+        return word if fm else word.ljust(9)
     if up == "MON":
         return _case(_MONTH_NAMES[d.month - 1][:3], pat)
-    if up == "MM":
-        return num(d.month, 2)
-    dow = (d.weekday() + 1) % 7
-    if up == "DAY":
-        return pad(_case(_DAY_NAMES[dow], pat))
     if up == "DY":
         return _case(_DAY_NAMES[dow][:3], pat)
-    if up == "DDD":
-        return num(d.timetuple().tm_yday, 3)
-    if up == "IDDD":
-        return num((iso_week - 1) * 7 + iso_day, 3)
-    if up == "DD":
-        return num(d.day, 2)
-    if up == "D":
-        return str(dow + 1)
-    if up == "ID":
-        return str(iso_day)
-    if up == "WW":
-        return num((d.timetuple().tm_yday - 1) // 7 + 1, 2)
-    if up == "W":
-        return str((d.day - 1) // 7 + 1)
-    if up == "IW":
-        return num(iso_week, 2)
-    if up == "CC":
-        return num((year + 99) // 100, 2)
-    if up == "J":
-        return str(_julian(d))
-    if up == "Q":
-        return str((d.month - 1) // 3 + 1)
     if up == "RM":
         roman = _roman(d.month)
         return _case(roman if fm else roman.ljust(4), pat)
@@ -696,15 +685,53 @@ def _parse_error(what: str) -> errors.BorealisError:
 
 def parse_formatted(text: str, fmt: str) -> tuple[datetime.datetime, bool]:
     """to_date/to_timestamp input: (wall-clock value, whether a time was given)."""
-    year, month, day, hour, minute, sec, usec = 1, 1, 1, 0, 0, 0, 0
-    pm: bool | None = None
-    doy: int | None = None
-    i = j = 0
-    n, m = len(fmt), len(text)
-    saw_time = False
+    return _FormattedInput(text, fmt).parse()
 
-    def take_digits(limit: int) -> int:
-        nonlocal j
+
+class _FormattedInput:
+    """One to_date/to_timestamp parse: walks `fmt`, consuming `text` field by field."""
+
+    def __init__(self, text: str, fmt: str) -> None:
+        self.text, self.fmt = text, fmt
+        self.j = 0  # position in text
+        self.year, self.month, self.day = 1, 1, 1
+        self.hour = self.minute = self.sec = self.usec = 0
+        self.pm: bool | None = None
+        self.doy: int | None = None
+        self.saw_time = False
+
+    def parse(self) -> tuple[datetime.datetime, bool]:
+        fmt, n = self.fmt, len(self.fmt)
+        i = 0
+        while i < n:
+            if fmt.startswith(("FM", "fm"), i):
+                i += 2
+                continue
+            if fmt[i] == '"':  # quoted literal text: skip as many characters
+                k = fmt.find('"', i + 1)
+                k = n if k < 0 else k
+                self.j += k - i - 1
+                i = k + 1
+                continue
+            pat = next((p for p in _PATTERNS if fmt[i:i + len(p)].upper() == p.upper()), "")
+            if not pat:
+                self._skip_separator(fmt[i])
+                i += 1
+                continue
+            i += len(pat)
+            self._field(pat.upper(), pat, last=i >= n)
+        return self._value()
+
+    def _skip_separator(self, ch: str) -> None:
+        text, j = self.text, self.j
+        if ch == " " or (j < len(text) and not text[j].isalnum()):
+            self.j += 1 if j < len(text) and not text[j].isalnum() else 0
+        elif j < len(text):
+            self.j += 1
+
+    def _digits(self, limit: int) -> int:
+        text, m = self.text, len(self.text)
+        j = self.j
         while j < m and text[j] == " ":
             j += 1
         start = j
@@ -713,87 +740,75 @@ def parse_formatted(text: str, fmt: str) -> tuple[datetime.datetime, bool]:
         while j < m and text[j].isdigit() and j - start < limit:
             j += 1
         if start == j:
-            raise _parse_error(f'invalid value "{text[start:start + 5]}" for "{fmt}"')
+            raise _parse_error(f'invalid value "{text[start:start + 5]}" for "{self.fmt}"')
+        self.j = j
         return int(text[start:j])
-    while i < n:
-        if fmt.startswith(("FM", "fm"), i):
-            i += 2
-            continue
-        if fmt[i] == '"':
-            k = fmt.find('"', i + 1)
-            k = n if k < 0 else k
-            j += k - i - 1
-            i = k + 1
-            continue
-        for pat in _PATTERNS:
-            if fmt[i:i + len(pat)].upper() == pat.upper():
-                break
-        else:
-            pat = ""
-        if not pat:
-            if fmt[i] == " " or (j < m and not text[j].isalnum()):
-                j += 1 if j < m and not text[j].isalnum() else 0
-            elif j < m:
-                j += 1
-            i += 1
-            continue
-        up = pat.upper()
-        i += len(pat)
+
+    def _field(self, up: str, pat: str, last: bool) -> None:
         if up in ("YYYY", "IYYY"):
-            year = take_digits(8 if i >= n else 4)
+            self.year = self._digits(8 if last else 4)
         elif up in ("YYY", "YY", "Y"):
-            v = take_digits(len(up))
-            year = v + (2000 if v < 70 else 1900) if up == "YY" else v
+            v = self._digits(len(up))
+            self.year = v + (2000 if v < 70 else 1900) if up == "YY" else v
         elif up == "MM":
-            month = take_digits(2)
-        elif up in ("DD",):
-            day = take_digits(2)
+            self.month = self._digits(2)
+        elif up == "DD":
+            self.day = self._digits(2)
         elif up == "DDD":
-            doy = take_digits(3)
-        elif up in ("HH24",) or up in ("HH", "HH12"):
-            hour = take_digits(2)
-            saw_time = True
+            self.doy = self._digits(3)
+        elif up in ("HH24", "HH", "HH12"):
+            self.hour = self._digits(2)
+            self.saw_time = True
         elif up == "MI":
-            minute = take_digits(2)
+            self.minute = self._digits(2)
         elif up == "SS":
-            sec = take_digits(2)
+            self.sec = self._digits(2)
         elif up == "MS":
-            usec = take_digits(3) * 1000
+            self.usec = self._digits(3) * 1000
         elif up == "US":
-            usec = take_digits(6)
+            self.usec = self._digits(6)
         elif up in ("AM", "PM", "A.M.", "P.M."):
-            word = text[j:j + len(up)].upper()
-            pm = word.startswith("P")
-            j += len(up)
+            self.pm = self.text[self.j:self.j + len(up)].upper().startswith("P")
+            self.j += len(up)
         elif up in ("MONTH", "MON"):
-            rest = text[j:].lower()
-            for k, name in enumerate(_MONTH_NAMES):
-                if up == "MONTH" and rest.startswith(name.lower()):
-                    month, j = k + 1, j + len(name)
-                    break
-                if rest.startswith(name[:3].lower()):
-                    month, j = k + 1, j + 3
-                    break
-            else:
-                raise _parse_error(f'invalid value "{text[j:j + 3]}" for "{pat}"')
+            self._month_name(up, pat)
         elif up in ("DAY", "DY"):
-            rest = text[j:].lower()
-            for name in _DAY_NAMES:
-                if up == "DAY" and rest.startswith(name.lower()):
-                    j += len(name)
-                    break
-                if rest.startswith(name[:3].lower()):
-                    j += 3
-                    break
+            self._day_name(up)
         else:
-            take_digits(4)
-    if pm is not None and hour <= 12:
-        hour = hour % 12 + (12 if pm else 0)
-    try:
-        if doy is not None:
-            base = datetime.datetime(year, 1, 1) + datetime.timedelta(days=doy - 1)
-            return base.replace(hour=hour, minute=minute, second=sec, microsecond=usec), saw_time
-        return datetime.datetime(year, month, day, hour, minute, sec, usec), saw_time
-    except ValueError:
-        raise errors.DatetimeFieldOverflow(
-            f'date/time field value out of range: "{text}"') from None
+            self._digits(4)
+
+    def _month_name(self, up: str, pat: str) -> None:
+        rest = self.text[self.j:].lower()
+        for k, name in enumerate(_MONTH_NAMES):
+            if up == "MONTH" and rest.startswith(name.lower()):
+                self.month, self.j = k + 1, self.j + len(name)
+                return
+            if rest.startswith(name[:3].lower()):
+                self.month, self.j = k + 1, self.j + 3
+                return
+        raise _parse_error(f'invalid value "{self.text[self.j:self.j + 3]}" for "{pat}"')
+
+    def _day_name(self, up: str) -> None:
+        rest = self.text[self.j:].lower()
+        for name in _DAY_NAMES:
+            if up == "DAY" and rest.startswith(name.lower()):
+                self.j += len(name)
+                return
+            if rest.startswith(name[:3].lower()):
+                self.j += 3
+                return
+
+    def _value(self) -> tuple[datetime.datetime, bool]:
+        hour = self.hour
+        if self.pm is not None and hour <= 12:
+            hour = hour % 12 + (12 if self.pm else 0)
+        try:
+            if self.doy is not None:
+                base = datetime.datetime(self.year, 1, 1) + datetime.timedelta(days=self.doy - 1)
+                return base.replace(hour=hour, minute=self.minute, second=self.sec,
+                                    microsecond=self.usec), self.saw_time
+            return datetime.datetime(self.year, self.month, self.day, hour, self.minute,
+                                     self.sec, self.usec), self.saw_time
+        except ValueError:
+            raise errors.DatetimeFieldOverflow(
+                f'date/time field value out of range: "{self.text}"') from None
