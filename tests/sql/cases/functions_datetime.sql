@@ -28,3 +28,13 @@ SELECT date_trunc('fortnight', timestamp '2024-01-01');
 SELECT extract(fortnight FROM date '2024-01-01');
 -- error 22008
 SELECT make_date(2024, 2, 30);
+-- to_date / to_timestamp input formats
+SELECT to_date('2024-03-05', 'YYYY-MM-DD'), to_date('05 Mar 2024', 'DD Mon YYYY'), to_date('March 5, 2024', 'Month DD, YYYY');
+SELECT to_date('2024 065', 'YYYY DDD'), to_date('24-03-05', 'YY-MM-DD'), to_date('Tue 05 Mar 2024', 'Dy DD Mon YYYY');
+SELECT to_timestamp('2024-03-05 14:07:09', 'YYYY-MM-DD HH24:MI:SS')::timestamp;
+SELECT to_timestamp('05/03/2024 02:07:09 PM', 'DD/MM/YYYY HH12:MI:SS PM')::timestamp, to_timestamp('2024-03-05 14:07:09.123', 'YYYY-MM-DD HH24:MI:SS.MS')::timestamp;
+SELECT to_timestamp('2024-03-05 12:00:00 AM', 'YYYY-MM-DD HH12:MI:SS AM')::timestamp, to_timestamp('20240305', 'YYYYMMDD')::timestamp;
+-- error 22008
+SELECT to_date('2024-02-30', 'YYYY-MM-DD');
+-- error 22007
+SELECT to_date('2024-Foo-01', 'YYYY-Mon-DD');
