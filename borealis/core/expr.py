@@ -84,9 +84,9 @@ def _cmp(expr: Expr, depth: int) -> Callable[[Row], Any]:
     return cmp
 
 
-def _and(expr: Expr, depth: int) -> Callable[[Row], Any]:
-    parts = [compile_expr(e, depth) for e in expr[1:]]
-
+def conjunction(parts: list[Callable[[Row], Any]]) -> Callable[[Row], Any]:
+    """SQL AND over compiled operands: FALSE wins, else NULL if any is NULL, else TRUE.
+    Shared with the QP's compiled expressions (sql/expr.py BoolOp)."""
     def conj(row: Row) -> Any:
         result: Any = True
         for part in parts:
@@ -100,9 +100,8 @@ def _and(expr: Expr, depth: int) -> Callable[[Row], Any]:
     return conj
 
 
-def _or(expr: Expr, depth: int) -> Callable[[Row], Any]:
-    parts = [compile_expr(e, depth) for e in expr[1:]]
-
+def disjunction(parts: list[Callable[[Row], Any]]) -> Callable[[Row], Any]:
+    """SQL OR over compiled operands: TRUE wins, else NULL if any is NULL, else FALSE."""
     def disj(row: Row) -> Any:
         result: Any = False
         for part in parts:
@@ -116,14 +115,25 @@ def _or(expr: Expr, depth: int) -> Callable[[Row], Any]:
     return disj
 
 
-def _not(expr: Expr, depth: int) -> Callable[[Row], Any]:
-    inner = compile_expr(expr[1], depth)
-
+def negation(inner: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """SQL NOT: NULL stays NULL."""
     def neg(row: Row) -> Any:
         v = inner(row)
         return None if v is None else not v
 
     return neg
+
+
+def _and(expr: Expr, depth: int) -> Callable[[Row], Any]:
+    return conjunction([compile_expr(e, depth) for e in expr[1:]])
+
+
+def _or(expr: Expr, depth: int) -> Callable[[Row], Any]:
+    return disjunction([compile_expr(e, depth) for e in expr[1:]])
+
+
+def _not(expr: Expr, depth: int) -> Callable[[Row], Any]:
+    return negation(compile_expr(expr[1], depth))
 
 
 def _isnull(expr: Expr, depth: int) -> Callable[[Row], Any]:

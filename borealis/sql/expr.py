@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from borealis.core import errors
+from borealis.core.expr import conjunction, disjunction, negation
 
 Row = Sequence[Any]
 Fn = Callable[[Row], Any]
@@ -164,24 +165,8 @@ class BoolOp(Expr):
     def compile(self) -> Fn:
         parts = [a.compile() for a in self.args]
         if self.op == "not":
-            (a,) = parts
-
-            def neg(row: Row) -> Any:
-                v = a(row)
-                return None if v is None else not v
-            return neg
-        stop, other = (False, True) if self.op == "and" else (True, False)
-
-        def combine(row: Row) -> Any:
-            result: Any = other
-            for p in parts:
-                v = p(row)
-                if v is stop:
-                    return stop
-                if v is None:
-                    result = None
-            return result
-        return combine
+            return negation(parts[0])
+        return conjunction(parts) if self.op == "and" else disjunction(parts)
 
     def to_pushdown(self) -> tuple | None:
         parts = [a.to_pushdown() for a in self.args]
