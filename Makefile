@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# Extra `borealis start` options: make run ARGS="--compat relaxed --auth trust"
 run: $(STAMP)
-	$(PY) -m borealis.cli start --port $(PORT) --data-dir $(DATA) --shards $(SHARDS)
+	$(PY) -m borealis.cli start --port $(PORT) --data-dir $(DATA) --shards $(SHARDS) $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check borealis tests

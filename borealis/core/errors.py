@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from borealis.core import limits
+
 
 class BorealisError(Exception):
     """An error with a PostgreSQL SQLSTATE. Subclasses come from `ERRORS`."""
@@ -75,11 +77,32 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("TransactionRowLimit", "54000", "transaction row limit exceeded"),
     ErrorSpec("TransactionSizeLimit", "54000", "transaction size limit 10mb exceeded"),
     ErrorSpec("TransactionAgeLimit", "54000", "transaction age limit of 300s exceeded"),
+    ErrorSpec("TableColumnLimit", "54011", f"tables can have at most {limits.MAX_TABLE_COLUMNS} columns"),
+    ErrorSpec("IndexKeyColumnLimit", "54011",
+              f"more than {limits.MAX_KEY_COLUMNS} column keys in an index are not supported"),
+    ErrorSpec("IndexLimit", "54000", f"more than {limits.MAX_INDEXES_PER_TABLE} indexes per table are not allowed"),
+    ErrorSpec("SchemaLimit", "54000", f"more than {limits.MAX_SCHEMAS} schemas not allowed"),
+    ErrorSpec("TableLimit", "54000", f"creating more than {limits.MAX_TABLES} tables not allowed"),
+    ErrorSpec("ViewLimit", "54000", f"creating more than {limits.MAX_VIEWS} views not allowed"),
+    ErrorSpec("ViewDefinitionTooLarge", "54000", "view definition too large"),
+    # DSQL's transaction and session rules (0A000, DSQL wording where it is known).
+    ErrorSpec("DdlDmlMixed", "0A000", "ddl and dml are not supported in the same transaction"),
+    ErrorSpec("MultipleDdl", "0A000", "multiple ddl statements are not supported in a transaction"),
+    ErrorSpec("SettingNotSupported", "0A000", 'setting configuration parameter "{name}" not supported'),
+    ErrorSpec("FunctionNotSupported", "0A000", "function {name} not supported"),
     # Class 25 — invalid transaction state.
     ErrorSpec("TransactionClosed", "25P02", "current transaction is aborted, commands ignored until end of transaction block"),
     ErrorSpec("ReadOnlyTransaction", "25006", "cannot execute {what} in a read-only transaction"),
     # Class 08 / XX — protocol and internal.
     ErrorSpec("ProtocolViolation", "08P01", "{what}"),
+    # Class 28 — IAM token authentication (DSQL wording, dsql-behaviour.md §4.4, §5). The
+    # connectors' tests see asyncpg's ProtocolViolationError for an unknown role only
+    # because sslmode=prefer retries in plain text and meets "SSL is mandatory" (08P01).
+    ErrorSpec("IamAuthenticationFailed", "28P01", 'IAM authentication failed for user "{user}"'),
+    ErrorSpec("IamNotAuthorized", "28000", 'IAM authentication failed for user "{user}"'),
+    ErrorSpec("IamExpiresTooLong", "28P01", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"),
+    ErrorSpec("IamWrongAction", "28000", "Wrong user to action mapping. user: {user}, action: {action}"),
+    ErrorSpec("IamRoleNotFound", "28000", "Role {role} does not exist"),
     ErrorSpec("InternalError", "XX000", "{what}"),
     ErrorSpec("DataCorrupted", "XX001", "{what}"),
     # SQL: syntax, names, features, constraints (PostgreSQL wording).
@@ -104,6 +127,10 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("UniqueViolation", "23505", 'duplicate key value violates unique constraint "{name}"'),
     ErrorSpec("NotNullViolation", "23502", 'null value in column "{column}" of relation "{table}" violates not-null constraint'),
     ErrorSpec("CheckViolation", "23514", 'new row for relation "{table}" violates check constraint "{name}"'),
+    # Foreign keys (PostgreSQL's wording; sql/fk.py).
+    ErrorSpec("ForeignKeyViolation", "23503", "{what}"),
+    ErrorSpec("InvalidForeignKey", "42830", "{what}"),
+    ErrorSpec("ValidateConstraintAsyncRequired", "0A000", "unsupported mode. please use ALTER TABLE ASYNC ... VALIDATE CONSTRAINT."),
     ErrorSpec("CardinalityViolation", "21000", "{what}"),
     ErrorSpec("InvalidParameterValue", "22023", "{what}"),
     ErrorSpec("ActiveSqlTransaction", "25001", "{what}"),
@@ -118,6 +145,10 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("SubstringError", "22011", "{what}"),
     ErrorSpec("GeneratedAlways", "428C9", "{what}"),
     ErrorSpec("WindowingError", "42P20", "{what}"),
+    ErrorSpec("NullValueNotAllowed", "22004", "{what}"),
+    ErrorSpec("InvalidPrecedingOrFollowingSize", "22013", "{what}"),
+    ErrorSpec("InvalidArgumentForNtile", "22014", "{what}"),
+    ErrorSpec("InvalidArgumentForNthValue", "22016", "{what}"),
     ErrorSpec("ProgramLimitExceeded", "54000", "{what}"),
     ErrorSpec("BadCopyFileFormat", "22P04", "{what}"),
     ErrorSpec("InvalidCatalogName", "3D000", "{what}"),
@@ -127,6 +158,12 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("UnsupportedObject", "0A000", "{what}"),
     ErrorSpec("TooManyColumns", "54011", "{what}"),
     ErrorSpec("InvalidArgumentForFunction", "2201F", "{what}"),
+    # CREATE INDEX and async jobs (DSQL wording, dsql-behaviour.md §2.3, §4.3).
+    ErrorSpec("IndexAsyncRequired", "0A000", "unsupported mode. please use CREATE INDEX ASYNC."),
+    ErrorSpec("IndexUsingNotSupported", "0A000", "USING not supported for CREATE INDEX"),
+    ErrorSpec("IndexSortOrderNotSupported", "0A000", "specifying sort order not supported for index keys"),
+    ErrorSpec("IndexConcurrentlyNotSupported", "0A000", "CONCURRENTLY not supported for CREATE INDEX"),
+    ErrorSpec("JobWaitTimeout", "57014", "canceling statement: job {job_id} did not finish within {seconds} s"),
     # Data exceptions and type errors (types and casts; PostgreSQL wording).
     ErrorSpec("InvalidTextRepresentation", "22P02", 'invalid input syntax for type {type}: "{value}"'),
     ErrorSpec("InvalidBinaryRepresentation", "22P03", "{what}"),
@@ -142,6 +179,14 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("DatatypeMismatch", "42804", "{what}"),
     ErrorSpec("UndefinedFunction", "42883", "function {signature} does not exist"),
     ErrorSpec("InvalidTimeZoneDisplacement", "22009", 'time zone displacement out of range: "{value}"'),
+    # Sequences and identity columns (PostgreSQL's wording; DSQL's for its CACHE and type rules).
+    ErrorSpec("SequenceCacheRequired", "0A000", "CREATE SEQUENCE is not supported without an explicit cache size. please define CACHE greater than or equal to 65536 or equal to 1"),
+    ErrorSpec("SequenceCacheInvalid", "22023", "CACHE ({cache}) must be greater than or equal to 65536 or equal to 1"),
+    ErrorSpec("SequenceTypeNotBigint", "22023", "sequence type must be bigint"),
+    ErrorSpec("IdentityTypeNotBigint", "0A000", "datatype {type} not supported, identity column type must be bigint"),
+    ErrorSpec("SequenceLimitReached", "2200H", 'nextval: reached {which} value of sequence "{name}" ({value})'),
+    ErrorSpec("SequenceValueOutOfBounds", "22003", 'setval: value {value} is out of bounds for sequence "{name}" ({low}..{high})'),
+    ErrorSpec("ObjectNotInPrerequisiteState", "55000", "{what}"),
 )
 
 
@@ -190,6 +235,11 @@ TransactionAgeLimit: type[BorealisError]
 TransactionClosed: type[BorealisError]
 ReadOnlyTransaction: type[BorealisError]
 ProtocolViolation: type[BorealisError]
+IamAuthenticationFailed: type[BorealisError]
+IamNotAuthorized: type[BorealisError]
+IamExpiresTooLong: type[BorealisError]
+IamWrongAction: type[BorealisError]
+IamRoleNotFound: type[BorealisError]
 InternalError: type[BorealisError]
 DataCorrupted: type[BorealisError]
 SyntaxError: type[BorealisError]
@@ -212,6 +262,9 @@ DependentObjectsStillExist: type[BorealisError]
 UniqueViolation: type[BorealisError]
 NotNullViolation: type[BorealisError]
 CheckViolation: type[BorealisError]
+ForeignKeyViolation: type[BorealisError]
+InvalidForeignKey: type[BorealisError]
+ValidateConstraintAsyncRequired: type[BorealisError]
 CardinalityViolation: type[BorealisError]
 InvalidParameterValue: type[BorealisError]
 ActiveSqlTransaction: type[BorealisError]
@@ -237,6 +290,13 @@ DatatypeMismatch: type[BorealisError]
 UndefinedFunction: type[BorealisError]
 DuplicateAlias: type[BorealisError]
 InvalidTimeZoneDisplacement: type[BorealisError]
+SequenceCacheRequired: type[BorealisError]
+SequenceCacheInvalid: type[BorealisError]
+SequenceTypeNotBigint: type[BorealisError]
+IdentityTypeNotBigint: type[BorealisError]
+SequenceLimitReached: type[BorealisError]
+SequenceValueOutOfBounds: type[BorealisError]
+ObjectNotInPrerequisiteState: type[BorealisError]
 InvalidRowCount: type[BorealisError]
 SubstringError: type[BorealisError]
 InvalidArgumentForFunction: type[BorealisError]
@@ -248,5 +308,25 @@ ReservedName: type[BorealisError]
 UnsupportedObject: type[BorealisError]
 TooManyColumns: type[BorealisError]
 WindowingError: type[BorealisError]
+NullValueNotAllowed: type[BorealisError]
+InvalidPrecedingOrFollowingSize: type[BorealisError]
+InvalidArgumentForNtile: type[BorealisError]
+InvalidArgumentForNthValue: type[BorealisError]
 ProgramLimitExceeded: type[BorealisError]
 BadCopyFileFormat: type[BorealisError]
+TableColumnLimit: type[BorealisError]
+IndexKeyColumnLimit: type[BorealisError]
+IndexLimit: type[BorealisError]
+SchemaLimit: type[BorealisError]
+TableLimit: type[BorealisError]
+ViewLimit: type[BorealisError]
+ViewDefinitionTooLarge: type[BorealisError]
+DdlDmlMixed: type[BorealisError]
+MultipleDdl: type[BorealisError]
+SettingNotSupported: type[BorealisError]
+FunctionNotSupported: type[BorealisError]
+IndexAsyncRequired: type[BorealisError]
+IndexUsingNotSupported: type[BorealisError]
+IndexSortOrderNotSupported: type[BorealisError]
+IndexConcurrentlyNotSupported: type[BorealisError]
+JobWaitTimeout: type[BorealisError]

@@ -6,6 +6,8 @@
     startup.py   StartupMessage parameters, `options`, client_encoding
     auth.py      Authenticator interface (trust, cleartext password, SCRAM)
     scram.py     SCRAM-SHA-256 server side and PostgreSQL-format stored secrets
+    sigv4.py     Aurora DSQL auth tokens: SigV4 presigned URLs parsed, verified, signed
+    iam.py       IAM token authentication (access keys file, RoleDirectory, DSQL's rules)
     tls.py       local CA + server certificate, SSLContext with ALPN `postgresql`
     backend.py   the interface to the SQL engine (Backend → Session), no wire knowledge
     errors.py    errors only the wire raises

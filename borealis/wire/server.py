@@ -11,6 +11,9 @@ bytes. Per connection:
           ─▶ end (Terminate, FATAL, client gone, server closing) ─▶ protocol.close()
              which calls Session.terminate() exactly once
 
+With `tls_required` (Aurora DSQL's behaviour) a client that starts up in plain text is
+refused with FATAL 08P01 "SSL is mandatory"; both ways into TLS stay open.
+
 Bounds: `connections_max` sessions; up to `connections_overflow_max` more are accepted
 only to be told FATAL 53300 (after their startup packet, so the client sees a proper
 error even over TLS); beyond that a connection is closed at once. The whole startup
@@ -63,12 +66,18 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 5432  # 0 picks a free port (see `Server.port`)
     ssl_context: ssl.SSLContext | None = None
+    # DSQL's rule: a StartupMessage that did not come over TLS (SSLRequest or direct
+    # TLS) gets FATAL 08P01 "SSL is mandatory …". Needs `ssl_context`.
     tls_required: bool = False
     connections_max: int = CONNECTIONS_MAX
     connections_overflow_max: int = CONNECTIONS_OVERFLOW_MAX
     startup_timeout_s: float = STARTUP_TIMEOUT_S
     read_buffer_bytes_max: int = READ_BUFFER_BYTES_MAX
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+
+    def __post_init__(self) -> None:
+        if self.tls_required and self.ssl_context is None:
+            raise ValueError("tls_required needs an ssl_context")
 
 
 class _Connection(asyncio.Protocol):

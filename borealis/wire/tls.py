@@ -5,7 +5,10 @@ certificate signed by it, so clients can use `sslmode=verify-full` with
 `sslrootcert=<directory>/ca.crt` (or `SSL_CERT_FILE`). Later starts reuse them; the
 server certificate (never the CA, which clients may have been told to trust) is
 re-issued when the requested names change or it is about to expire. The names default
-to localhost; a deployment adds its endpoint names (e.g. ``*.dsql.us-east-1.on.aws``).
+to localhost; `server_names(region)` adds what DSQL clients connect to,
+``*.dsql.<region>.on.aws`` (put ``<cluster id>.dsql.<region>.on.aws`` in /etc/hosts and
+the unmodified connectors verify the certificate with `sslmode=verify-full`), plus any
+endpoint names the operator gives.
 
 Both ways into TLS that libpq knows end here: the SSLRequest upgrade, and direct TLS
 (libpq 17+ `sslnegotiation=direct`) where the very first byte is a TLS handshake record
@@ -52,6 +55,17 @@ def certificate_paths(directory: str | os.PathLike[str]) -> CertificatePaths:
         server_cert=root / "server.crt",
         server_key=root / "server.key",
     )
+
+
+def dsql_endpoint_pattern(region: str) -> str:
+    """The wildcard covering every cluster endpoint of `region`."""
+    return f"*.dsql.{region}.on.aws"
+
+
+def server_names(region: str, extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """Localhost, the region's DSQL endpoint wildcard, then `extra`, without repeats."""
+    names = [*DEFAULT_SERVER_NAMES, dsql_endpoint_pattern(region), *extra]
+    return tuple(dict.fromkeys(name.lower() for name in names))
 
 
 def ensure_certificates(

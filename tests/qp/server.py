@@ -22,10 +22,15 @@ def free_port() -> int:
 
 
 class BorealisProcess:
-    """`borealis start` on a free port over `data_dir`; `dsn` connects to it."""
+    """`borealis start` on a free port over `data_dir`; `dsn` connects to it.
+
+    The default options (relaxed compat, trust authentication, optional TLS) suit the
+    SQL tests; pass `args=()` for DSQL's defaults (IAM tokens, mandatory TLS), with the
+    CA at `ca_cert` and the access keys at `credentials`.
+    """
 
     def __init__(self, data_dir: Path, *, shards: int = 3, port: int | None = None,
-                 args: Sequence[str] = ("--compat", "relaxed")) -> None:
+                 args: Sequence[str] = ("--compat", "relaxed", "--auth", "trust")) -> None:
         self.data_dir = data_dir
         self.args = list(args)  # extra `borealis start` options
         self.shards = shards
@@ -36,6 +41,14 @@ class BorealisProcess:
     @property
     def dsn(self) -> str:
         return f"host=127.0.0.1 port={self.port} user=admin dbname=postgres sslmode=disable"
+
+    @property
+    def ca_cert(self) -> Path:
+        return self.data_dir / "tls" / "ca.crt"
+
+    @property
+    def credentials(self) -> Path:
+        return self.data_dir / "iam" / "credentials.json"
 
     def start(self) -> BorealisProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process

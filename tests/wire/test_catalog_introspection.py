@@ -30,6 +30,7 @@ from wire_support import ServerThread
 
 from borealis.catalog.virtual import VirtualCatalog
 from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
+from borealis.core.limits import Compat
 from borealis.qp.session import QpBackend
 from borealis.wire.auth import AuthMethod, StaticAuthenticator
 
@@ -57,7 +58,7 @@ SCHEMA = [
 def server(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("catalog-cluster"))
     cluster = EmbeddedCluster(EmbeddedConfig(data_dir, shards=2))
-    backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog())
+    backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog(), compat=Compat.RELAXED)
     with ServerThread(backend, StaticAuthenticator(method=AuthMethod.TRUST)) as srv:
         srv.call(cluster.start())
         try:
@@ -329,7 +330,7 @@ def test_information_schema(server):
     with connect(server) as conn:
         tables = conn.execute(
             "SELECT table_schema, table_name, table_type FROM information_schema.tables "
-            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'sys') ORDER BY 1, 2"
         ).fetchall()
         assert tables == [("app", "orders", "BASE TABLE"),
                           ("public", "big_spenders", "VIEW"),
@@ -352,7 +353,7 @@ def test_information_schema(server):
         assert conn.execute(keys, ["orders"]).fetchall() == [("PRIMARY KEY", "order_id", 1)]
         schemata = [r[0] for r in conn.execute(
             "SELECT schema_name FROM information_schema.schemata ORDER BY 1")]
-        assert schemata == ["app", "information_schema", "pg_catalog", "public"]
+        assert schemata == ["app", "information_schema", "pg_catalog", "public", "sys"]
         (view,) = conn.execute(
             "SELECT view_definition FROM information_schema.views "
             "WHERE table_name = 'big_spenders'").fetchone()
