@@ -117,6 +117,9 @@ class Adjudicator:
         self._deciding: dict[bytes, _Deciding] = {}
         self._early_votes: dict[bytes, dict[int, Vote]] = {}
         self._promised: dict[bytes, _Promised] = {}
+        # Aborts announced before their Prepare arrived (the leader refused at once):
+        # a late Prepare for one of these is refused instead of promising its keys.
+        self._aborted_early: dict[bytes, None] = {}
         self._progress = asyncio.Event()  # set when a record becomes durable or the floor moves
         self.commits = 0
         self.aborts = 0
@@ -296,6 +299,10 @@ class Adjudicator:
         keys = self._owned_keys(req.writes, req.locks)
         reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id)
         if reason:
+            if req.participants:
+                # The participants may already have promised their keys on Prepare: tell
+                # them now, or the keys stay blocked (OC000 for everyone) until the deadline.
+                self._broadcast_outcome(req, False, 0)
             raise self._refuse(reason)
         if req.participants:
             return await self._commit_distributed(req, keys)
@@ -379,6 +386,9 @@ class Adjudicator:
         if promised is not None:
             self.rt.send(adjudicator_address(req.leader), promised.vote)
             return
+        if req.txn_id in self._aborted_early:  # the leader already gave up on it
+            self.rt.send(adjudicator_address(req.leader), Vote(req.txn_id, self.index, False, 0, "data"))
+            return
         keys = [k for k in req.keys if self.map.owned_by_adjudicator(self.index, k)]
         reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id)
         if reason:
@@ -406,6 +416,10 @@ class Adjudicator:
 
     async def _on_outcome(self, msg: Outcome) -> None:
         if msg.txn_id not in self._promised:
+            if not msg.committed:
+                self._aborted_early[msg.txn_id] = None
+                if len(self._aborted_early) > 10_000:  # bound: forget the oldest
+                    del self._aborted_early[next(iter(self._aborted_early))]
             return
         self._settle(msg.txn_id, msg.committed, msg.t_commit)
         ts = self._next_ts()

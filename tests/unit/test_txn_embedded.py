@@ -340,6 +340,31 @@ def test_multi_shard_conflict_writes_nothing_anywhere(tmp_path):
     run(tmp_path, body)
 
 
+def test_leader_refusal_releases_participant_promises(tmp_path):
+    """The leader (lowest adjudicator) refuses on its own keys while the participants
+    have already promised theirs on Prepare: it must tell them, or their keys stay
+    blocked (OC000 for every other writer) until the commit deadline has passed."""
+    async def body(cluster, client):
+        big = client.begin()
+        for prefix in (S0, S1, S2):
+            big.put(prefix + b"y", b"big")
+        await commit_rows(client, {S0 + b"y": b"winner"})  # the leader's key
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(errors.OccConflict):
+            await big.commit()
+        for _ in range(10_000):
+            if all(big.txn_id not in a._promised for a in cluster.adjudicators):
+                break
+            await asyncio.sleep(0.001)
+        released = loop.time() - started
+        assert all(big.txn_id not in a._promised for a in cluster.adjudicators)
+        assert released < client.config.commit_timeout_ns / 1e9  # not by the deadline
+        await commit_rows(client, {S1 + b"y": b"after", S2 + b"y": b"after"})
+
+    run(tmp_path, body)
+
+
 # ----------------------------------------------------------------- lifecycle
 
 
