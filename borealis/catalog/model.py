@@ -19,6 +19,14 @@ Data layout of a table (index-organized, DESIGN.md §3):
 `relation_prefix` starts with a byte spread over 1..255 by the oid, so the tables and
 indexes of a database fall into different key ranges (adjudicators, storage shards)
 instead of all sharing the first range; 0x00 is reserved for system keys.
+
+A sequence is a relation of kind "S" whose descriptor carries its options
+(`SequenceOptions`: type, start, increment, bounds, cache, cycle, owner column). Its
+*state* is not in the descriptor: it is one ordinary key, `sequence_state_key(oid)` (the
+sequence's own relation prefix), holding the row `(last_value, log_cnt, is_called)` as
+PostgreSQL's sequence relation does. So `nextval` writes that key (in an autonomous
+transaction, `qp.sequences`) and never the catalog version, and `SELECT * FROM seq`
+reads it like a one-row table.
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ class Column:
     identity: str = ""  # "", "a" (ALWAYS) or "d" (BY DEFAULT)
     comment: str | None = None
     dropped: bool = False
+    identity_sequence: int = 0  # oid of the identity column's sequence
+    default_sequences: tuple[int, ...] = ()  # sequences `default` calls (nextval(oid))
 
 
 @dataclass(frozen=True)
@@ -68,19 +78,62 @@ class Index:
     include: tuple[int, ...] = ()
     descending: tuple[bool, ...] = ()
     nulls_not_distinct: bool = False
-    valid: bool = True
+    valid: bool = True  # false while an async build runs, and after it failed
     comment: str | None = None
+    job_id: str = ""  # the CREATE INDEX ASYNC job that builds it ("" when built at once)
 
 
 @dataclass(frozen=True)
 class Constraint:
     name: str
     kind: str  # "p" primary key, "u" unique, "c" check, "f" foreign key
-    columns: tuple[int, ...] = ()
+    columns: tuple[int, ...] = ()  # for "f": the referencing (child) columns
     expr: str | None = None  # CHECK expression text
-    index_oid: int = 0
-    validated: bool = True
+    index_oid: int = 0  # for "f": the referenced table's unique index (pg_constraint.conindid)
+    validated: bool = True  # false after ADD CONSTRAINT ... NOT VALID, until VALIDATE
     comment: str | None = None
+    # Foreign keys (kind "f"; `sql.fk` enforces them). Actions use pg_constraint's
+    # letters: "a" NO ACTION, "r" RESTRICT, "c" CASCADE, "n" SET NULL, "d" SET DEFAULT.
+    ref_relation: int = 0  # the referenced (parent) table (confrelid)
+    ref_columns: tuple[int, ...] = ()  # its columns, paired with `columns` (confkey)
+    on_update: str = "a"
+    on_delete: str = "a"
+    match: str = "s"  # "s" MATCH SIMPLE, "f" MATCH FULL
+    delete_set_columns: tuple[int, ...] = ()  # ON DELETE SET NULL/DEFAULT (cols); () = all
+    deferrable: bool = False
+    deferred: bool = False  # INITIALLY DEFERRED
+
+
+INT2_OID, INT4_OID, INT8_OID = 21, 23, 20
+SEQUENCE_TYPE_BOUNDS = {INT2_OID: (-(1 << 15), (1 << 15) - 1), INT4_OID: (-(1 << 31), (1 << 31) - 1),
+                        INT8_OID: (-(1 << 63), (1 << 63) - 1)}
+
+
+@dataclass(frozen=True)
+class SequenceOptions:
+    """A sequence's definition (pg_sequence); its current value is separate state."""
+
+    type_oid: int = INT8_OID  # smallint, integer or bigint
+    start: int = 1
+    increment: int = 1
+    min_value: int = 1
+    max_value: int = (1 << 63) - 1
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[int, int] = (0, 0)  # (table oid, attnum), (0, 0) when not owned
+    identity: bool = False  # an identity column's sequence (owned with dependency "i")
+
+
+def sequence_columns() -> tuple[Column, ...]:
+    """The columns a sequence reads as (PostgreSQL's): its state row."""
+    return (Column(1, "last_value", INT8_OID, not_null=True),
+            Column(2, "log_cnt", INT8_OID, not_null=True),
+            Column(3, "is_called", 16, not_null=True))
+
+
+def sequence_state_key(oid: int) -> bytes:
+    """Where a sequence's state row `(last_value, log_cnt, is_called)` lives."""
+    return relation_prefix(oid)
 
 
 @dataclass(frozen=True)
@@ -88,7 +141,7 @@ class Relation:
     oid: int
     schema_oid: int
     name: str
-    kind: str  # "r" table, "v" view
+    kind: str  # "r" table, "v" view, "S" sequence
     columns: tuple[Column, ...] = ()
     primary_key: tuple[int, ...] = ()  # attnums; empty → hidden row id
     indexes: tuple[Index, ...] = ()
@@ -96,6 +149,7 @@ class Relation:
     view_sql: str | None = None
     comment: str | None = None
     owner: str = "admin"
+    sequence: SequenceOptions | None = None  # set for kind "S"
 
     @cached_property
     def live_columns(self) -> tuple[Column, ...]:
@@ -121,6 +175,11 @@ class Relation:
     def prefix(self) -> bytes:
         return relation_prefix(self.oid)
 
+    @cached_property
+    def foreign_keys(self) -> tuple[Constraint, ...]:
+        """This table's foreign-key constraints (it is their child)."""
+        return tuple(c for c in self.constraints if c.kind == "f")
+
     def with_changes(self, **changes) -> Relation:
         return replace(self, **changes)
 
@@ -131,6 +190,33 @@ class Schema:
     name: str
     owner: str = "admin"
     comment: str | None = None
+
+
+# Async job states (sys.jobs.status) and kinds (sys.jobs.job_type), as DSQL names them.
+JOB_SUBMITTED, JOB_PROCESSING, JOB_FAILED, JOB_COMPLETED = "submitted", "processing", "failed", "completed"
+JOB_FINISHED = frozenset({JOB_FAILED, JOB_COMPLETED})
+JOB_INDEX_BUILD = "INDEX_BUILD"
+JOB_VALIDATE_CONSTRAINT = "VALIDATE_CONSTRAINT"
+PG_CLASS_OID = 1259  # sys.jobs.class_id of a job on a relation or index
+
+
+@dataclass(frozen=True)
+class Job:
+    """One asynchronous job (sys.jobs). It lives in the keyspace beside the catalog
+    (`catalog.store`), but is not part of a catalog snapshot: its status changes
+    without bumping the catalog version, so it is read live, at the reader's τ_start."""
+
+    job_id: str  # 26 lowercase base32 characters, like DSQL's
+    job_type: str
+    status: str
+    object_id: int  # the index being built
+    object_name: str  # "schema.index"
+    relation_oid: int  # the table it indexes
+    start_time: int  # ns since the epoch
+    update_time: int | None = None  # ns; None until the job first changes state
+    details: str | None = None  # why it failed
+    class_id: int = PG_CLASS_OID
+    constraint_name: str = ""  # VALIDATE_CONSTRAINT: the constraint of `relation_oid`
 
 
 def key_type(type_oid: int) -> int:
@@ -144,6 +230,16 @@ class CatalogSnapshot:
     schemas: tuple[Schema, ...] = ()
     relations: tuple[Relation, ...] = ()
     _by_name: dict = field(default_factory=dict, compare=False, repr=False)
+    # Roles, ACLs and default ACLs (`catalog.roles` records); `auth` indexes them.
+    roles: tuple = field(default=(), compare=False, repr=False)
+    acls: tuple = field(default=(), compare=False, repr=False)
+    default_acls: tuple = field(default=(), compare=False, repr=False)
+
+    @cached_property
+    def auth(self):
+        """This snapshot's `catalog.roles.RoleIndex` (roles, memberships, privileges)."""
+        from borealis.catalog.roles import RoleIndex
+        return RoleIndex(self.roles, self.acls, self.default_acls)
 
     def __post_init__(self) -> None:
         by_name = self._by_name
@@ -153,6 +249,14 @@ class CatalogSnapshot:
             by_name[("rel", r.schema_oid, r.name)] = r
             for index in r.indexes:
                 by_name[("index", r.schema_oid, index.name)] = (r, index)
+            if r.sequence is not None and r.sequence.owned_by[0]:
+                by_name.setdefault(("owned", r.sequence.owned_by[0]), []).append(r)
+            for c in r.columns:
+                for seq in c.default_sequences:
+                    if not c.dropped:
+                        by_name.setdefault(("seq-users", seq), []).append((r, c))
+            for con in r.foreign_keys:
+                by_name.setdefault(("referenced-by", con.ref_relation), []).append((r, con))
 
     def schema(self, name: str) -> Schema | None:
         return self._by_name.get(("schema", name))
@@ -178,3 +282,17 @@ class CatalogSnapshot:
     def name_taken(self, schema_oid: int, name: str) -> bool:
         return (("rel", schema_oid, name) in self._by_name
                 or ("index", schema_oid, name) in self._by_name)
+
+    def owned_sequences(self, table_oid: int, attnum: int | None = None) -> list[Relation]:
+        """The sequences owned by a table (or one of its columns): serial and identity
+        sequences, and those given OWNED BY; they are dropped with it."""
+        return [r for r in self._by_name.get(("owned", table_oid), ())
+                if attnum is None or r.sequence.owned_by[1] == attnum]
+
+    def referencing(self, table_oid: int) -> list[tuple[Relation, Constraint]]:
+        """The foreign keys that reference a table: (child table, constraint)."""
+        return self._by_name.get(("referenced-by", table_oid), [])
+
+    def sequence_users(self, seq_oid: int) -> list[tuple[Relation, Column]]:
+        """The columns whose default calls a sequence (they depend on it)."""
+        return list(self._by_name.get(("seq-users", seq_oid), ()))

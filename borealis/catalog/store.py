@@ -4,9 +4,20 @@ Keys (all under the system prefix 0x00, never used by user data):
 
     0x00 0x01 catalog-version        the cluster-wide catalog version (an int)
     0x00 0x02 's' <oid:4>            a schema descriptor
-    0x00 0x02 'r' <oid:4>            a relation descriptor (table or view, with its
-                                     columns, indexes and constraints)
+    0x00 0x02 'r' <oid:4>            a relation descriptor (table, view or sequence,
+                                     with its columns, indexes and constraints, or its
+                                     sequence options)
+    0x00 0x02 'a' <oid:4>            a role (`catalog.roles.Role`: LOGIN, members, IAM
+                                     mappings)
+    0x00 0x02 'g' <oid:4>            the ACL of the schema or relation with that oid
+    0x00 0x02 'd' <oid:4>            an ALTER DEFAULT PRIVILEGES record
     0x00 0x03 next-oid               the next object id to hand out
+    0x00 0x06 'j' <job id>           an async job (sys.jobs): not part of the catalog
+                                     snapshot, and writing it bumps no version
+    0x00 0x06 'p' <job id>           how far an index build's backfill has got
+
+A sequence's current value is not a descriptor: it is an ordinary key
+(`model.sequence_state_key`), written by `nextval` without touching the version key.
 
 DDL is an ordinary transaction: it reads the catalog at τ_start, writes new
 descriptors, and bumps the version key. Two concurrent DDLs both write the version key,
@@ -30,16 +41,32 @@ from borealis.catalog.model import (
     Column,
     Constraint,
     Index,
+    Job,
     Relation,
     Schema,
+    SequenceOptions,
 )
+from borealis.catalog.roles import (
+    RECORD_TYPES,
+    DefaultAcl,
+    ObjectAcl,
+    Role,
+    decode_record,
+    default_acl,
+    relation_kind,
+)
+from borealis.catalog.roles import grant as acl_grant
 from borealis.core import values
+from borealis.core.keys import prefix_end
 from borealis.core.keyspace import CATALOG_VERSION_KEY
 from borealis.qp.txn import Transaction
 
 DESCRIPTOR_PREFIX = b"\x00\x02"
 DESCRIPTOR_END = b"\x00\x03"
 NEXT_OID_KEY = b"\x00\x03next-oid"
+JOB_PREFIX = b"\x00\x06j"
+JOB_PROGRESS_PREFIX = b"\x00\x06p"
+JOBS_LISTED_MAX = 100_000  # a bound on one listing; retention keeps far fewer
 _OID = struct.Struct(">I")
 
 CACHE_SNAPSHOTS_MAX = 8
@@ -57,10 +84,16 @@ def _decode(raw: bytes) -> Schema | Relation:
     kind, fields = values.loads(raw)
     if kind == "Schema":
         return Schema(**fields)
+    if kind in RECORD_TYPES:  # roles, ACLs, default ACLs (catalog.roles)
+        return decode_record(kind, fields)
     fields = dict(fields)
     fields["columns"] = tuple(Column(**c) for c in fields["columns"])
     fields["indexes"] = tuple(Index(**i) for i in fields["indexes"])
     fields["constraints"] = tuple(Constraint(**c) for c in fields["constraints"])
+    if fields.get("sequence") is not None:
+        seq = dict(fields["sequence"])
+        seq["owned_by"] = tuple(seq["owned_by"])
+        fields["sequence"] = SequenceOptions(**seq)
     return Relation(**fields)
 
 
@@ -79,10 +112,15 @@ async def load_snapshot(txn: Transaction, version: int) -> CatalogSnapshot:
         return bootstrap_snapshot()
     rows = await txn.scan(DESCRIPTOR_PREFIX, DESCRIPTOR_END)
     schemas, relations = [], []
+    auth: dict[type, list] = {Role: [], ObjectAcl: [], DefaultAcl: []}
     for _, raw in rows:
         obj = _decode(raw)
+        if type(obj) in auth:
+            auth[type(obj)].append(obj)
+            continue
         (schemas if isinstance(obj, Schema) else relations).append(obj)
-    return CatalogSnapshot(version, tuple(schemas), tuple(relations))
+    return CatalogSnapshot(version, tuple(schemas), tuple(relations), roles=tuple(auth[Role]),
+                           acls=tuple(auth[ObjectAcl]), default_acls=tuple(auth[DefaultAcl]))
 
 
 class CatalogCache:
@@ -94,6 +132,10 @@ class CatalogCache:
     async def snapshot(self, txn: Transaction) -> CatalogSnapshot:
         txn.check(CATALOG_VERSION_KEY)
         version = await read_version(txn)
+        if CATALOG_VERSION_KEY in txn.writes:
+            # This transaction's own DDL, not committed: it may still roll back, and
+            # another DDL would then commit a different catalog under the same number.
+            return await load_snapshot(txn, version)
         snap = self._snapshots.get(version)
         if snap is None:
             snap = await load_snapshot(txn, version)
@@ -111,6 +153,7 @@ class CatalogWriter:
         self.snapshot = snapshot
         self._next_oid: int | None = None
         self._bumped = False
+        self.owner: str | None = None  # the role creating objects (None: keep "admin")
 
     async def allocate_oid(self) -> int:
         if self._next_oid is None:
@@ -131,21 +174,137 @@ class CatalogWriter:
                     self.txn.put(_key(b"s", schema.oid), _encode(schema))
 
     def put_schema(self, schema: Schema) -> None:
+        existing = self.snapshot.schema_by_oid(schema.oid)
+        schema = self._owned(schema, existing)
         self._bump()
         self.txn.put(_key(b"s", schema.oid), _encode(schema))
+        if existing is None:
+            self._default_privileges(schema.oid, schema.owner, 0, "n", "schema")
 
     def drop_schema(self, schema: Schema) -> None:
         self._bump()
         self.txn.delete(_key(b"s", schema.oid))
+        self.txn.delete(_key(b"g", schema.oid))  # its ACL (catalog.roles)
 
     def put_relation(self, relation: Relation) -> None:
+        existing = self.snapshot.relation_by_oid(relation.oid)
+        relation = self._owned(relation, existing)
         self._bump()
         self.txn.put(_key(b"r", relation.oid), _encode(relation))
+        if existing is None:
+            objtype = "S" if relation.kind == "S" else "r"
+            self._default_privileges(relation.oid, relation.owner, relation.schema_oid, objtype,
+                                     relation_kind(relation.kind))
 
     def drop_relation(self, relation: Relation) -> None:
         self._bump()
         self.txn.delete(_key(b"r", relation.oid))
+        self.txn.delete(_key(b"g", relation.oid))  # its ACL (catalog.roles)
+
+    # -- ownership, roles and privileges (catalog.roles) ------------------------------
+
+    def _owned(self, obj, existing):
+        """A new object belongs to the role creating it (`owner`, set by the session);
+        rewriting an existing one keeps its owner (ALTER ... OWNER TO uses `set_owner`)."""
+        if existing is not None:
+            return obj if obj.owner == existing.owner else dataclasses.replace(obj, owner=existing.owner)
+        if self.owner is not None and obj.owner != self.owner:
+            return dataclasses.replace(obj, owner=self.owner)
+        return obj
+
+    def set_owner(self, obj: Schema | Relation, owner: str) -> None:
+        """ALTER ... OWNER TO, and a role rename: the descriptor with a new owner name."""
+        self._bump()
+        kind = b"s" if isinstance(obj, Schema) else b"r"
+        self.txn.put(_key(kind, obj.oid), _encode(dataclasses.replace(obj, owner=owner)))
+
+    def _default_privileges(self, oid: int, owner: str, schema_oid: int, objtype: str,
+                            kind: str) -> None:
+        """ALTER DEFAULT PRIVILEGES of the new object's owner, applied to it."""
+        auth = self.snapshot.auth
+        owner_oid = auth.oid_of(owner)
+        defaults = auth.defaults_for(owner_oid, schema_oid, objtype) if owner_oid is not None else []
+        if not defaults:
+            return
+        items = next((d.items for d in defaults if d.schema == 0), None)
+        if items is None:
+            items = default_acl(kind, owner_oid)
+        for d in defaults:
+            if d.schema != 0:
+                for item in d.items:
+                    items = acl_grant(items, item.grantee, item.grantor, item.privileges, False)
+                    items = acl_grant(items, item.grantee, item.grantor, item.grantable, True)
+        self.put_acl(ObjectAcl(oid, "schema" if objtype == "n" else "relation", items))
+
+    def put_role(self, role: Role) -> None:
+        self._bump()
+        self.txn.put(_key(b"a", role.oid), _encode(role))
+
+    def drop_role(self, role: Role) -> None:
+        self._bump()
+        self.txn.delete(_key(b"a", role.oid))
+
+    def put_acl(self, acl: ObjectAcl) -> None:
+        self._bump()
+        self.txn.put(_key(b"g", acl.oid), _encode(acl))
+
+    def put_default_acl(self, acl: DefaultAcl) -> None:
+        self._bump()
+        if acl.items:
+            self.txn.put(_key(b"d", acl.oid), _encode(acl))
+        else:
+            self.txn.delete(_key(b"d", acl.oid))
 
     def bump(self) -> None:
         """A catalog change with no descriptor of its own (GRANT, REVOKE, ...)."""
         self._bump()
+
+
+# -- async jobs (sys.jobs) ----------------------------------------------------------------
+
+def job_key(job_id: str) -> bytes:
+    return JOB_PREFIX + job_id.encode()
+
+
+def put_job(txn: Transaction, job: Job) -> None:
+    txn.put(job_key(job.job_id), _encode(job))
+
+
+def delete_job(txn: Transaction, job_id: str) -> None:
+    txn.delete(job_key(job_id))
+    delete_progress(txn, job_id)
+
+
+async def get_job(txn: Transaction, job_id: str) -> Job | None:
+    raw = await txn.get(job_key(job_id))
+    return _decode_job(raw) if raw is not None else None
+
+
+async def list_jobs(txn: Transaction) -> list[Job]:
+    rows = await txn.scan(JOB_PREFIX, prefix_end(JOB_PREFIX), limit=JOBS_LISTED_MAX)
+    return [_decode_job(raw) for _, raw in rows]
+
+
+def _decode_job(raw: bytes) -> Job:
+    kind, fields = values.loads(raw)
+    assert kind == "Job", kind
+    return Job(**fields)
+
+
+async def get_progress(txn: Transaction, job_id: str) -> tuple[bytes | None, bytes | None, bool] | None:
+    """An index build's backfill: (the last row key done or None, the last row key to
+    do or None for an empty table, whether it is finished); None before it started."""
+    raw = await txn.get(JOB_PROGRESS_PREFIX + job_id.encode())
+    if raw is None:
+        return None
+    last, end, done = values.loads(raw)
+    return last, end, done
+
+
+def put_progress(txn: Transaction, job_id: str, last: bytes | None, end: bytes | None,
+                 done: bool) -> None:
+    txn.put(JOB_PROGRESS_PREFIX + job_id.encode(), values.dumps((last, end, done)))
+
+
+def delete_progress(txn: Transaction, job_id: str) -> None:
+    txn.delete(JOB_PROGRESS_PREFIX + job_id.encode())

@@ -33,14 +33,17 @@ Decisions (where Borealis' model differs from PostgreSQL's):
   OIDs DDL hands out). `catalog_functions` decodes both.
 - The primary key index lists only its key columns (the other columns it stores are
   the table itself, not INCLUDE columns).
-- Roles: `admin` (OID 10, the bootstrap superuser) plus the session's user and every
-  owner named in the catalog; other roles get a stable OID from their name.
+- Roles: `admin` (OID 10) and the roles of the catalog (`catalog.roles`), with their
+  memberships (pg_auth_members) and IAM mappings (sys.iam_pg_role_mappings); a session
+  user or owner name that is not a role (`--auth trust`) gets a stable OID from its name.
 - pg_attrdef rows get `CONSTRAINT_OID_BASE + table oid * 256 + 255 - attnum` (attnum
   capped at 128), counting down from the top of the table's constraint range.
 - Rows are computed when the statement runs, so a prepared statement sees the
   session's current settings and search path.
-- Privileges are not modelled: ACL columns are NULL (PostgreSQL's "default
-  privileges"), and the privilege functions answer true.
+- Privileges: relacl and nspacl show the stored ACL as aclitem text (`app=r/admin`),
+  NULL while an object has its default ACL (the `public` schema shows its default, as
+  PostgreSQL 15+ does); information_schema.table_privileges / role_table_grants list
+  the grants the current role can see; `sql.privileges` answers has_*_privilege.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ from typing import Any
 from borealis.catalog.model import (
     INFORMATION_SCHEMA_OID,
     PG_CATALOG_OID,
+    PUBLIC_SCHEMA_OID,
+    SYS_SCHEMA_OID,
     CatalogSnapshot,
     Column,
     Constraint,
@@ -61,7 +66,8 @@ from borealis.catalog.model import (
     Relation,
     Schema,
 )
-from borealis.core import errors
+from borealis.core import errors, values
+from borealis.core.limits import JOB_RETENTION_S, Compat
 from borealis.sql.plan import BATCH_ROWS, Node, OutCol
 
 ADMIN = "admin"
@@ -72,6 +78,7 @@ PK_INDEX_OID_BASE = 2_000_000_000
 CONSTRAINT_OID_BASE = 3_000_000_000
 CONSTRAINTS_PER_TABLE = 256
 BTREE_AM_OID = 403
+BTREE_INDEX_AM_OID = 9_900  # DSQL's "btree_index" (DSQL mode only; its real OID is unknown)
 HEAP_AM_OID = 2
 DEFAULT_COLLATION_OID = 100
 C_COLLATION_OID = 950
@@ -80,6 +87,7 @@ UTF8_ENCODING = 6
 PLPGSQL_EXT_OID = 13_500
 
 PG_CLASS_OID = 1259
+PG_ATTRDEF_OID = 2604
 PG_CONSTRAINT_OID = 2606
 PG_NAMESPACE_OID = 2615
 PG_TYPE_OID = 1247
@@ -125,6 +133,33 @@ def role_oid(name: str) -> int:
     if name == ADMIN:
         return ADMIN_OID
     return 0x7F00_0000 + (zlib.crc32(name.encode()) & 0xFF_FFFF)
+
+
+def role_oid_in(catalog: CatalogSnapshot, name: str) -> int:
+    """A role's OID in a snapshot: the catalog's role, else `role_oid` (a name that is
+    not a role: a trust-mode session user)."""
+    oid = catalog.auth.oid_of(name)
+    return oid if oid is not None else role_oid(name)
+
+
+def builtin_schemas() -> list[Schema]:
+    return [Schema(PG_CATALOG_OID, "pg_catalog", ADMIN, "system catalog schema"),
+            Schema(INFORMATION_SCHEMA_OID, "information_schema", ADMIN),
+            Schema(SYS_SCHEMA_OID, "sys", ADMIN, "Aurora DSQL system views")]
+
+
+def acl_text(catalog: CatalogSnapshot, oid: int, kind: str, owner: str, *,
+             public_schema: bool = False) -> list[str] | None:
+    """relacl / nspacl: the stored ACL as aclitem text; NULL for a default ACL (except
+    the public schema's, which PostgreSQL 15+ shows)."""
+    from borealis.catalog.roles import default_acl
+    auth = catalog.auth
+    items = auth.stored_acl(oid)
+    if items is None:
+        if not public_schema:
+            return None
+        items = default_acl(kind, role_oid_in(catalog, owner), public_schema=True)
+    return auth.format_acl(items)
 
 
 def index_oid(rel: Relation, index: Index) -> int:
@@ -231,15 +266,15 @@ class CatalogView:
 
     def schemas(self) -> list[Schema]:
         """Every schema, the built-in ones first."""
-        builtin = [Schema(PG_CATALOG_OID, "pg_catalog", ADMIN, "system catalog schema"),
-                   Schema(INFORMATION_SCHEMA_OID, "information_schema", ADMIN)]
-        return builtin + sorted(self.catalog.schemas, key=lambda s: s.oid)
+        return builtin_schemas() + sorted(self.catalog.schemas, key=lambda s: s.oid)
 
     def schema_name(self, oid: int) -> str:
         if oid == PG_CATALOG_OID:
             return "pg_catalog"
         if oid == INFORMATION_SCHEMA_OID:
             return "information_schema"
+        if oid == SYS_SCHEMA_OID:
+            return "sys"
         s = self.catalog.schema_by_oid(oid)
         return s.name if s is not None else ""
 
@@ -258,7 +293,15 @@ class CatalogView:
             names.add(s.owner)
         for r in self.catalog.relations:
             names.add(r.owner)
+        names.update(self.catalog.auth.by_name)
         return sorted(n for n in names if n)
+
+    def role_oid(self, name: str) -> int:
+        return role_oid_in(self.catalog, name)
+
+    @property
+    def current_user(self) -> str:
+        return getattr(self.session, "current_user", None) or self.user
 
     def path(self) -> list[str]:
         """The effective search path: pg_catalog first unless placed explicitly."""
@@ -343,8 +386,9 @@ def _parse_columns(spec: str) -> tuple[tuple[Column, ...], tuple]:
 
 
 def catalog_table(name: str, oid: int | None, spec: str, *, schema: str = "pg_catalog",
-                  view: bool = False):
-    """Register a system catalog: `spec` is "col type [= default], ..."."""
+                  view: bool = False, cls: type[VirtualRelation] | None = None):
+    """Register a system catalog: `spec` is "col type [= default], ..."; `cls` for one
+    whose rows do not come from the catalog snapshot (sys.jobs)."""
     def register(fn: Rows) -> Rows:
         columns, defaults = _parse_columns(spec)
         if oid is not None:
@@ -355,9 +399,10 @@ def catalog_table(name: str, oid: int | None, spec: str, *, schema: str = "pg_ca
         else:
             rel_oid = _NEXT_VIEW_OID[0]
             _NEXT_VIEW_OID[0] += 1
-        schema_oid = PG_CATALOG_OID if schema == "pg_catalog" else INFORMATION_SCHEMA_OID
-        rel = VirtualRelation(rel_oid, schema_oid, name, "r", columns, owner=ADMIN,
-                              relkind="v" if view else "r", producer=fn, defaults=defaults)
+        schema_oid = {"pg_catalog": PG_CATALOG_OID, "sys": SYS_SCHEMA_OID}.get(
+            schema, INFORMATION_SCHEMA_OID)
+        rel = (cls or VirtualRelation)(rel_oid, schema_oid, name, "r", columns, owner=ADMIN,
+                                       relkind="v" if view else "r", producer=fn, defaults=defaults)
         _ALL.append(rel)
         _VIRTUAL_BY_NAME[(schema, name)] = rel
         return fn
@@ -395,7 +440,9 @@ def virtual_relation_by_oid(oid: int) -> VirtualRelation | None:
                "oid oid, nspname name, nspowner oid = 10, nspacl aclitem[]")
 def _pg_namespace(v: CatalogView):
     for s in v.schemas():
-        yield {"oid": s.oid, "nspname": s.name, "nspowner": role_oid(s.owner)}
+        yield {"oid": s.oid, "nspname": s.name, "nspowner": v.role_oid(s.owner),
+               "nspacl": acl_text(v.catalog, s.oid, "schema", s.owner,
+                                  public_schema=s.oid == PUBLIC_SCHEMA_OID)}
 
 
 _PG_CLASS = """oid oid, relname name, relnamespace oid, reltype oid = 0, reloftype oid = 0,
@@ -414,19 +461,24 @@ def _pg_class(v: CatalogView):
     for rel in v.relations():
         kind = rel.relkind if isinstance(rel, VirtualRelation) else rel.kind
         yield {"oid": rel.oid, "relname": rel.name, "relnamespace": rel.schema_oid,
-               "relowner": role_oid(rel.owner), "relkind": kind,
+               "relowner": v.role_oid(rel.owner), "relkind": kind,
+               "relacl": None if isinstance(rel, VirtualRelation)
+               else acl_text(v.catalog, rel.oid, "relation", rel.owner),
                "relam": HEAP_AM_OID if kind == "r" else 0,
-               "relfilenode": rel.oid if kind == "r" else 0,
+               "relfilenode": rel.oid if kind in ("r", "S") else 0,
                "relhasindex": bool(rel.indexes),
                "relnatts": len([c for c in rel.columns if not c.dropped]) if kind != "r"
                else max((c.attnum for c in rel.columns), default=0),
                "relchecks": sum(1 for c in rel.constraints if c.kind == "c"),
                "relhasrules": kind == "v" and not isinstance(rel, VirtualRelation),
-               "reltuples": -1.0 if kind == "r" else 0.0}
+               # foreign keys are triggers in PostgreSQL; psql's \d shows them only then
+               "relhastriggers": kind == "r" and bool(rel.foreign_keys
+                                                      or v.catalog.referencing(rel.oid)),
+               "reltuples": -1.0 if kind == "r" else 1.0 if kind == "S" else 0.0}
         for index in rel.indexes:
             yield {"oid": index_oid(rel, index), "relname": index.name,
-                   "relnamespace": rel.schema_oid, "relowner": role_oid(rel.owner),
-                   "relkind": "i", "relam": BTREE_AM_OID,
+                   "relnamespace": rel.schema_oid, "relowner": v.role_oid(rel.owner),
+                   "relkind": "i", "relam": index_am(v.session)[0],
                    "relfilenode": index_oid(rel, index), "reltuples": -1.0,
                    "relnatts": len(key_columns(rel, index)) + len(include_columns(rel, index))}
 
@@ -499,6 +551,7 @@ _IO_NAMES = {"int2vector": "int2vector", "oidvector": "oidvector", "bool": "bool
 _TYPMOD_FNS = {1042: "bpchar", 1043: "varchar", 1083: "time", 1114: "timestamp",
                1184: "timestamptz", 1186: "interval", 1700: "numeric"}
 # Pseudo-types clients meet in catalog columns and function signatures.
+_PSEUDO_OIDS = frozenset({705, 2249, 2287})  # unknown, record, record[]: typtype 'p'
 _PSEUDO = ((2249, "record", 2287), (2278, "void", 0), (2276, "any", 0), (2277, "anyarray", 0),
            (2283, "anyelement", 0), (2279, "trigger", 0), (2275, "cstring", 1263),
            (194, "pg_node_tree", 0), (24, "regproc", 1008), (28, "xid", 1011),
@@ -522,8 +575,9 @@ def _type_rows() -> list[dict]:
         elem_typmod = _TYPMOD_FNS.get(info.elem_oid if is_array else info.oid)
         rows.append({
             "oid": info.oid, "typname": info.name, "typlen": info.typlen,
-            "typbyval": info.byval, "typtype": "p" if info.oid == 705 else "b",
-            "typcategory": info.category, "typispreferred": info.preferred,
+            "typbyval": info.byval, "typtype": "p" if info.oid in _PSEUDO_OIDS else "b",
+            "typcategory": "P" if info.oid in (2249, 2287) else info.category,
+            "typispreferred": info.preferred,
             "typdelim": info.delimiter if not info.is_array or is_array else ",",
             "typelem": info.elem_oid if info.oid != 19 else 18,  # name: a fixed "char" array
             "typarray": info.array_oid,
@@ -584,7 +638,7 @@ def _pg_index(v: CatalogView):
                    "indnatts": len(attnums), "indnkeyatts": len(keys),
                    "indisunique": index.unique, "indnullsnotdistinct": index.nulls_not_distinct,
                    "indisprimary": index.primary, "indisvalid": index.valid,
-                   "indisready": index.valid, "indkey": tuple(attnums),
+                   "indisready": True, "indkey": tuple(attnums),  # writes maintain it at once
                    "indcollation": tuple(
                        type_collation(by_attnum[a].type_oid) if a in by_attnum else 0
                        for a in keys),
@@ -605,7 +659,13 @@ def constraints_of(rel: Relation) -> list[tuple[int, Constraint]]:
     return [(constraint_oid(rel, i), c) for i, c in enumerate(rel.constraints)]
 
 
-def constraint_index(rel: Relation, con: Constraint) -> int:
+def constraint_index(rel: Relation, con: Constraint, catalog: CatalogSnapshot | None = None) -> int:
+    """pg_constraint.conindid: a key's own index; for a foreign key, the referenced
+    table's unique index (which needs `catalog`)."""
+    if con.kind == "f":
+        parent = catalog.relation_by_oid(con.ref_relation) if catalog is not None else None
+        index = next((i for i in parent.indexes if i.oid == con.index_oid), None) if parent else None
+        return index_oid(parent, index) if index is not None else 0
     if con.kind not in ("p", "u"):
         return 0
     for index in rel.indexes:
@@ -614,16 +674,27 @@ def constraint_index(rel: Relation, con: Constraint) -> int:
     return 0
 
 
+def _foreign_key_columns(con: Constraint) -> dict:
+    """pg_constraint's foreign-key columns (blank / NULL for other constraints)."""
+    if con.kind != "f":
+        return {}
+    return {"confrelid": con.ref_relation, "confupdtype": con.on_update,
+            "confdeltype": con.on_delete, "confmatchtype": con.match,
+            "confkey": tuple(con.ref_columns), "condeferrable": con.deferrable,
+            "condeferred": con.deferred,
+            "confdelsetcols": tuple(con.delete_set_columns) if con.delete_set_columns else None}
+
+
 @catalog_table("pg_constraint", PG_CONSTRAINT_OID, _PG_CONSTRAINT)
 def _pg_constraint(v: CatalogView):
     for rel in v.user_relations():
         for oid, con in constraints_of(rel):
             yield {"oid": oid, "conname": con.name, "connamespace": rel.schema_oid,
                    "contype": con.kind, "convalidated": con.validated, "conrelid": rel.oid,
-                   "conindid": constraint_index(rel, con),
+                   "conindid": constraint_index(rel, con, v.catalog),
                    "conkey": tuple(con.columns) if con.columns else None,
                    "conbin": con.expr if con.kind == "c" else None,
-                   "connoinherit": False}
+                   "connoinherit": False, **_foreign_key_columns(con)}
 
 
 @catalog_table("pg_attrdef", 2604, "oid oid, adrelid oid, adnum int2, adbin pg_node_tree")
@@ -633,9 +704,19 @@ def _pg_attrdef(v: CatalogView):
             expr = col.default if col.default is not None else col.generated
             if expr is not None and not col.dropped:
                 if col.default is not None:
-                    expr = display_default(expr, col.type_oid)
+                    expr = column_default(v, col)
                 yield {"oid": attrdef_oid(rel, col), "adrelid": rel.oid, "adnum": col.attnum,
                        "adbin": expr}
+
+
+def column_default(v: CatalogView, col: Column) -> str:
+    """A column's default as pg_get_expr shows it; a sequence it calls by its current
+    name (the default stores the sequence's OID: `sql.sequence_ddl`)."""
+    text = display_default(col.default, col.type_oid)
+    if col.default_sequences:
+        from borealis.sql.sequence_ddl import display_default_sequences
+        text = display_default_sequences(text, CatalogNames(v.catalog, v.search_path).relation_name)
+    return text
 
 
 _STRING_TYPES = {25: "text", 1043: "character varying", 1042: "bpchar", 19: "name"}
@@ -720,11 +801,15 @@ _ROLE_FLAGS = """rolsuper bool = false, rolinherit bool = true, rolcreaterole bo
 
 
 def _role_rows(v: CatalogView):
+    auth = v.catalog.auth
     for name in v.roles():
         superuser = name == ADMIN
-        yield {"oid": role_oid(name), "rolname": name, "rolsuper": superuser,
+        role = auth.role(name)
+        yield {"oid": v.role_oid(name), "rolname": name, "rolsuper": superuser,
                "rolcreaterole": superuser, "rolcreatedb": superuser,
-               "rolreplication": superuser, "rolbypassrls": superuser}
+               "rolreplication": superuser, "rolbypassrls": superuser,
+               "rolcanlogin": role.login if role is not None else True,
+               "rolinherit": role.inherit if role is not None else True}
 
 
 @catalog_table("pg_authid", PG_AUTHID_OID,
@@ -747,15 +832,31 @@ def _pg_roles(v: CatalogView):
                "usebypassrls bool, passwd text = '********', valuntil timestamptz, "
                "useconfig text[]", view=True)
 def _pg_user(v: CatalogView):
+    auth = v.catalog.auth
     for name in v.roles():
+        role = auth.role(name)
+        if role is not None and not role.login:
+            continue  # pg_user: the roles that can log in
         superuser = name == ADMIN
-        yield {"usename": name, "usesysid": role_oid(name), "usecreatedb": superuser,
+        yield {"usename": name, "usesysid": v.role_oid(name), "usecreatedb": superuser,
                "usesuper": superuser, "userepl": superuser, "usebypassrls": superuser}
 
 
-_empty("pg_auth_members", 1261,
-       "oid oid, roleid oid, member oid, grantor oid, admin_option bool, inherit_option bool, "
-       "set_option bool")
+AUTH_MEMBERS_OID_BASE = 3_900_000_000  # pg_auth_members.oid: memberships have no OID
+
+
+@catalog_table("pg_auth_members", 1261,
+               "oid oid, roleid oid, member oid, grantor oid, admin_option bool, "
+               "inherit_option bool, set_option bool = true")
+def _pg_auth_members(v: CatalogView):
+    auth = v.catalog.auth
+    for role in sorted(auth.by_oid.values(), key=lambda r: r.oid):
+        for i, m in enumerate(role.members):
+            member = auth.by_oid.get(m.member)
+            yield {"oid": AUTH_MEMBERS_OID_BASE + (role.oid * 64 + i) % 300_000_000,
+                   "roleid": role.oid, "member": m.member, "grantor": m.grantor,
+                   "admin_option": m.admin_option,
+                   "inherit_option": member.inherit if member is not None else True}
 
 
 @catalog_table("pg_database", PG_DATABASE_OID,
@@ -811,7 +912,7 @@ def _pg_stat_activity(v: CatalogView):
     s = v.session
     now = s.statement_timestamp() if s is not None else datetime.datetime.now(datetime.UTC)
     yield {"datid": DATABASE_OID, "datname": DATABASE_NAME,
-           "pid": getattr(s, "process_id", 0), "usesysid": role_oid(v.user), "usename": v.user,
+           "pid": getattr(s, "process_id", 0), "usesysid": v.role_oid(v.user), "usename": v.user,
            "application_name": v.setting("application_name") or "", "backend_start": now,
            "xact_start": now, "query_start": now, "state_change": now, "state": "active",
            "query": "", "backend_type": "client backend"}
@@ -823,6 +924,17 @@ def _pg_stat_activity(v: CatalogView):
 def _pg_am(v: CatalogView):
     yield {"oid": HEAP_AM_OID, "amname": "heap", "amhandler": "heap_tableam_handler", "amtype": "t"}
     yield {"oid": BTREE_AM_OID, "amname": "btree", "amhandler": "bthandler", "amtype": "i"}
+    if index_am(v.session)[0] == BTREE_INDEX_AM_OID:
+        yield {"oid": BTREE_INDEX_AM_OID, "amname": "btree_index", "amhandler": "bthandler",
+               "amtype": "i"}
+
+
+def index_am(session: Any) -> tuple[int, str]:
+    """The access method indexes report: DSQL's catalog says `btree_index` (pg_class.relam,
+    pg_get_indexdef, pg_indexes; dsql-behaviour.md §2.3), PostgreSQL's `btree`."""
+    if getattr(session, "compat", None) is Compat.DSQL:
+        return BTREE_INDEX_AM_OID, "btree_index"
+    return BTREE_AM_OID, "btree"
 
 
 @catalog_table("pg_collation", 3456,
@@ -865,9 +977,23 @@ _empty("pg_proc", 1255,
        "prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]")
 _empty("pg_inherits", 2611,
        "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
-_empty("pg_sequence", 2224,
-       "seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, "
-       "seqmin int8, seqcache int8, seqcycle bool")
+
+
+def sequences(v: CatalogView) -> list[Relation]:
+    return [r for r in v.user_relations() if r.kind == "S" and r.sequence is not None]
+
+
+@catalog_table("pg_sequence", 2224,
+               "seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8, "
+               "seqmin int8, seqcache int8, seqcycle bool")
+def _pg_sequence(v: CatalogView):
+    for rel in sequences(v):
+        o = rel.sequence
+        yield {"seqrelid": rel.oid, "seqtypid": o.type_oid, "seqstart": o.start,
+               "seqincrement": o.increment, "seqmax": o.max_value, "seqmin": o.min_value,
+               "seqcache": o.cache, "seqcycle": o.cycle}
+
+
 _empty("pg_enum", 3501, "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
 _empty("pg_range", 3541,
        "rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid, rngsubopc oid, "
@@ -877,9 +1003,29 @@ _empty("pg_trigger", 2620,
        "tgenabled char, tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, "
        "tgconstraint oid, tgdeferrable bool, tginitdeferred bool, tgnargs int2, "
        "tgattr int2vector, tgqual pg_node_tree, tgoldtable name, tgnewtable name")
-_empty("pg_depend", 2608,
-       "classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid, "
-       "refobjsubid int4, deptype char")
+
+
+@catalog_table("pg_depend", 2608,
+               "classid oid, objid oid, objsubid int4 = 0, refclassid oid, refobjid oid, "
+               "refobjsubid int4 = 0, deptype char")
+def _pg_depend(v: CatalogView):
+    """The dependencies clients read: a sequence owned by a column (serial, OWNED BY:
+    "a"; identity: "i"), and a column default on the sequences it calls ("n")."""
+    for rel in sequences(v):
+        table_oid, attnum = rel.sequence.owned_by
+        if table_oid:
+            yield {"classid": PG_CLASS_OID, "objid": rel.oid, "refclassid": PG_CLASS_OID,
+                   "refobjid": table_oid, "refobjsubid": attnum,
+                   "deptype": "i" if rel.sequence.identity else "a"}
+    for rel in v.user_relations():
+        for col in rel.columns:
+            if col.dropped or col.default is None:
+                continue
+            for seq in col.default_sequences:
+                yield {"classid": PG_ATTRDEF_OID, "objid": attrdef_oid(rel, col),
+                       "refclassid": PG_CLASS_OID, "refobjid": seq, "deptype": "n"}
+
+
 _empty("pg_rewrite", 2618,
        "oid oid, rulename name, ev_class oid, ev_type char, ev_enabled char, "
        "is_instead bool, ev_qual pg_node_tree, ev_action pg_node_tree")
@@ -919,8 +1065,14 @@ _empty("pg_db_role_setting", 2964, "setdatabase oid, setrole oid, setconfig text
 _empty("pg_conversion", 2607,
        "oid oid, conname name, connamespace oid, conowner oid, conforencoding int4, "
        "contoencoding int4, conproc regproc, condefault bool")
-_empty("pg_default_acl", 826,
-       "oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype char, defaclacl aclitem[]")
+@catalog_table("pg_default_acl", 826,
+               "oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype char, "
+               "defaclacl aclitem[]")
+def _pg_default_acl(v: CatalogView):
+    auth = v.catalog.auth
+    for d in sorted(auth.default_acls, key=lambda d: d.oid):
+        yield {"oid": d.oid, "defaclrole": d.role, "defaclnamespace": d.schema,
+               "defaclobjtype": d.objtype, "defaclacl": auth.format_acl(d.items)}
 _empty("pg_init_privs", 3394,
        "objoid oid, classoid oid, objsubid int4, privtype char, initprivs aclitem[]")
 _empty("pg_seclabel", 3596,
@@ -934,10 +1086,54 @@ _empty("pg_foreign_data_wrapper", 2328,
 _empty("pg_matviews", None,
        "schemaname name, matviewname name, matviewowner name, tablespace name, "
        "hasindexes bool, ispopulated bool, definition text", view=True)
-_empty("pg_sequences", None,
-       "schemaname name, sequencename name, sequenceowner name, data_type regtype, "
-       "start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, "
-       "cache_size int8, last_value int8", view=True)
+
+
+class SequencesRelation(VirtualRelation):
+    """pg_sequences: its last_value is each sequence's state key, read at the
+    statement's snapshot (it changes without a catalog version)."""
+
+    def virtual_rows(self, bind_ctx: Any, cols: list[OutCol]) -> Node:
+        return SequencesScan(self, bind_ctx, cols)
+
+
+@dataclass(eq=False)
+class SequencesScan(Node):
+    relation: SequencesRelation
+    bind_ctx: Any
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        from borealis.catalog.model import sequence_state_key
+        view = CatalogView(self.bind_ctx)
+        found = sequences(view)
+        raws = await ctx.txn.get_many([sequence_state_key(r.oid) for r in found]) if found else []
+        view.sequence_state = {}
+        for rel, raw in zip(found, raws):
+            if raw is not None:
+                last_value, _, is_called = values.loads(raw)
+                view.sequence_state[rel.oid] = last_value if is_called else None
+        rows = self.relation.compute(view)
+        stat = ctx.stat(self)
+        stat.loops += 1
+        stat.rows += len(rows)
+        for i in range(0, len(rows), BATCH_ROWS):
+            yield rows[i:i + BATCH_ROWS]
+
+
+@catalog_table("pg_sequences", None,
+               "schemaname name, sequencename name, sequenceowner name, data_type regtype, "
+               "start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, "
+               "cache_size int8, last_value int8", view=True, cls=SequencesRelation)
+def _pg_sequences(v: CatalogView):
+    state = getattr(v, "sequence_state", {})
+    for rel in sequences(v):
+        o = rel.sequence
+        yield {"schemaname": v.schema_name(rel.schema_oid), "sequencename": rel.name,
+               "sequenceowner": rel.owner, "data_type": o.type_oid, "start_value": o.start,
+               "min_value": o.min_value, "max_value": o.max_value, "increment_by": o.increment,
+               "cycle": o.cycle, "cache_size": o.cache, "last_value": state.get(rel.oid)}
+
+
 _empty("pg_locks", None,
        "locktype text, database oid, relation oid, page int4, tuple int2, "
        "virtualxid text, transactionid int8, classid oid, objid oid, objsubid int2, "
@@ -950,7 +1146,8 @@ _empty("pg_prepared_xacts", None,
 
 # -- convenience views ------------------------------------------------------------------
 
-def index_definition(v_catalog: CatalogSnapshot, rel: Relation, index: Index) -> str:
+def index_definition(v_catalog: CatalogSnapshot, rel: Relation, index: Index,
+                     am: str = "btree") -> str:
     """pg_get_indexdef: CREATE [UNIQUE] INDEX name ON schema.table USING btree (cols)."""
     schema = schema_name_of(v_catalog, rel.schema_oid)
     by_attnum = {c.attnum: c for c in rel.columns}
@@ -962,7 +1159,7 @@ def index_definition(v_catalog: CatalogSnapshot, rel: Relation, index: Index) ->
             name += " DESC"
         keys.append(name)
     text = (f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_ident(index.name)} "
-            f"ON {quote_ident(schema)}.{quote_ident(rel.name)} USING btree ({', '.join(keys)})")
+            f"ON {quote_ident(schema)}.{quote_ident(rel.name)} USING {am} ({', '.join(keys)})")
     include = include_columns(rel, index)
     if include:
         names = [quote_ident(by_attnum[a].name) for a in include if a in by_attnum]
@@ -972,8 +1169,12 @@ def index_definition(v_catalog: CatalogSnapshot, rel: Relation, index: Index) ->
     return text
 
 
-def constraint_definition(rel: Relation, con: Constraint) -> str:
-    """pg_get_constraintdef: PRIMARY KEY (a, b) / UNIQUE (a) / CHECK ((expr))."""
+def constraint_definition(rel: Relation, con: Constraint, catalog: CatalogSnapshot | None = None,
+                          search_path: Iterable[str] = ("public",)) -> str:
+    """pg_get_constraintdef: PRIMARY KEY (a, b) / UNIQUE (a) / CHECK ((expr)) /
+    FOREIGN KEY (a) REFERENCES p(id) ... (which needs `catalog`)."""
+    if con.kind == "f" and catalog is not None:
+        return foreign_key_definition(rel, con, catalog, search_path)
     by_attnum = {c.attnum: c for c in rel.columns}
     cols = ", ".join(quote_ident(by_attnum[a].name) for a in con.columns if a in by_attnum)
     if con.kind == "p":
@@ -989,11 +1190,49 @@ def constraint_definition(rel: Relation, con: Constraint) -> str:
     return con.expr or ""
 
 
+FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def foreign_key_definition(rel: Relation, con: Constraint, catalog: CatalogSnapshot,
+                           search_path: Iterable[str]) -> str:
+    """As PostgreSQL prints it: FOREIGN KEY (a) REFERENCES p(id) MATCH FULL ON UPDATE ...
+    ON DELETE ... DEFERRABLE INITIALLY DEFERRED NOT VALID; the referenced table is
+    schema-qualified when the search path would not find it."""
+    def names(table: Relation | None, attnums) -> str:
+        by_attnum = {c.attnum: c for c in table.columns} if table is not None else {}
+        return ", ".join(quote_ident(by_attnum[a].name) if a in by_attnum else str(a) for a in attnums)
+    parent = catalog.relation_by_oid(con.ref_relation)
+    if parent is None:
+        target = str(con.ref_relation)
+    elif relation_visible(catalog, search_path, parent):
+        target = quote_ident(parent.name)
+    else:
+        target = f"{quote_ident(schema_name_of(catalog, parent.schema_oid))}.{quote_ident(parent.name)}"
+    text = f"FOREIGN KEY ({names(rel, con.columns)}) REFERENCES {target}({names(parent, con.ref_columns)})"
+    if con.match == "f":
+        text += " MATCH FULL"
+    if con.on_update != "a":
+        text += f" ON UPDATE {FK_ACTIONS[con.on_update]}"
+    if con.on_delete != "a":
+        text += f" ON DELETE {FK_ACTIONS[con.on_delete]}"
+        if con.delete_set_columns:
+            text += f" ({names(rel, con.delete_set_columns)})"
+    if con.deferrable:
+        text += " DEFERRABLE"
+    if con.deferred:
+        text += " INITIALLY DEFERRED"
+    if not con.validated:
+        text += " NOT VALID"
+    return text
+
+
 def schema_name_of(catalog: CatalogSnapshot, oid: int) -> str:
     if oid == PG_CATALOG_OID:
         return "pg_catalog"
     if oid == INFORMATION_SCHEMA_OID:
         return "information_schema"
+    if oid == SYS_SCHEMA_OID:
+        return "sys"
     s = catalog.schema_by_oid(oid)
     return s.name if s is not None else ""
 
@@ -1049,7 +1288,7 @@ def _pg_indexes(v: CatalogView):
         for index in rel.indexes:
             yield {"schemaname": v.schema_name(rel.schema_oid), "tablename": rel.name,
                    "indexname": index.name,
-                   "indexdef": index_definition(v.catalog, rel, index)}
+                   "indexdef": index_definition(v.catalog, rel, index, index_am(v.session)[1])}
 
 
 # -- information_schema -------------------------------------------------------------------
@@ -1078,6 +1317,8 @@ def _schemata(v: CatalogView):
 def _tables(v: CatalogView):
     for rel in v.relations():
         kind = rel.relkind if isinstance(rel, VirtualRelation) else rel.kind
+        if kind == "S":
+            continue  # information_schema.sequences lists them
         user_table = kind == "r" and not isinstance(rel, VirtualRelation)
         yield {"table_schema": v.schema_name(rel.schema_oid), "table_name": rel.name,
                "table_type": "BASE TABLE" if kind == "r" else "VIEW",
@@ -1148,13 +1389,15 @@ def column_type_facts(type_oid: int, typmod: int) -> dict:
 @_info("columns", _COLUMNS)
 def _columns(v: CatalogView):
     for rel in v.relations():
+        if rel.kind == "S":
+            continue  # PostgreSQL lists the columns of tables and views only
         schema = v.schema_name(rel.schema_oid)
         for col in rel.columns:
             if col.dropped:
                 continue
             row = {"table_schema": schema, "table_name": rel.name, "column_name": col.name,
                    "ordinal_position": col.attnum,
-                   "column_default": display_default(col.default, col.type_oid)
+                   "column_default": column_default(v, col)
                    if col.default is not None and col.generated is None else None,
                    "is_nullable": "NO" if col.not_null else "YES",
                    "dtd_identifier": str(col.attnum)}
@@ -1162,11 +1405,38 @@ def _columns(v: CatalogView):
             if col.identity:
                 row.update(is_identity="YES",
                            identity_generation="ALWAYS" if col.identity == "a" else "BY DEFAULT")
+                seq = v.catalog.relation_by_oid(col.identity_sequence)
+                if seq is not None and seq.sequence is not None:
+                    o = seq.sequence
+                    row.update(identity_start=str(o.start), identity_increment=str(o.increment),
+                               identity_maximum=str(o.max_value), identity_minimum=str(o.min_value),
+                               identity_cycle="YES" if o.cycle else "NO")
             if col.generated is not None:
                 row.update(is_generated="ALWAYS", generation_expression=col.generated)
             if isinstance(rel, VirtualRelation):
                 row["is_updatable"] = "NO"
             yield row
+
+
+@_info("sequences",
+       "sequence_catalog sql_identifier = 'postgres', sequence_schema sql_identifier, "
+       "sequence_name sql_identifier, data_type character_data, "
+       "numeric_precision cardinal_number, numeric_precision_radix cardinal_number = 2, "
+       "numeric_scale cardinal_number = 0, start_value character_data, "
+       "minimum_value character_data, maximum_value character_data, "
+       "increment character_data, cycle_option yes_or_no")
+def _sequences(v: CatalogView):
+    """Like PostgreSQL's view, without identity columns' sequences."""
+    for rel in sequences(v):
+        o = rel.sequence
+        if o.identity:
+            continue
+        yield {"sequence_schema": v.schema_name(rel.schema_oid), "sequence_name": rel.name,
+               "data_type": column_type_facts(o.type_oid, -1).get("data_type"),
+               "numeric_precision": {21: 16, 23: 32, 20: 64}.get(o.type_oid),
+               "start_value": str(o.start), "minimum_value": str(o.min_value),
+               "maximum_value": str(o.max_value), "increment": str(o.increment),
+               "cycle_option": "YES" if o.cycle else "NO"}
 
 
 _CONSTRAINT_TYPES = {"p": "PRIMARY KEY", "u": "UNIQUE", "c": "CHECK", "f": "FOREIGN KEY"}
@@ -1190,6 +1460,8 @@ def _table_constraints(v: CatalogView):
             yield {"constraint_schema": schema, "constraint_name": con.name,
                    "table_schema": schema, "table_name": rel.name,
                    "constraint_type": _CONSTRAINT_TYPES.get(con.kind, con.kind),
+                   "is_deferrable": "YES" if con.deferrable else "NO",
+                   "initially_deferred": "YES" if con.deferred else "NO",
                    "nulls_distinct": nnd}
         for col in rel.columns:
             if col.not_null and not col.dropped:
@@ -1212,11 +1484,23 @@ def _key_column_usage(v: CatalogView):
         for _, con in constraints_of(rel):
             if con.kind not in ("p", "u", "f"):
                 continue
+            unique_cols = _referenced_key_columns(v.catalog, con) if con.kind == "f" else ()
             for i, a in enumerate(con.columns):
                 if a in by_attnum:
+                    position = None
+                    if con.kind == "f" and con.ref_columns[i] in unique_cols:
+                        position = unique_cols.index(con.ref_columns[i]) + 1
                     yield {"constraint_schema": schema, "constraint_name": con.name,
                            "table_schema": schema, "table_name": rel.name,
-                           "column_name": by_attnum[a].name, "ordinal_position": i + 1}
+                           "column_name": by_attnum[a].name, "ordinal_position": i + 1,
+                           "position_in_unique_constraint": position}
+
+
+def _referenced_key_columns(catalog: CatalogSnapshot, con: Constraint) -> tuple[int, ...]:
+    """The columns of the unique index a foreign key references, in index order."""
+    parent = catalog.relation_by_oid(con.ref_relation)
+    index = next((i for i in parent.indexes if i.oid == con.index_oid), None) if parent else None
+    return index.columns if index is not None else tuple(con.ref_columns)
 
 
 @_info("constraint_column_usage",
@@ -1229,6 +1513,18 @@ def _constraint_column_usage(v: CatalogView):
         schema = v.schema_name(rel.schema_oid)
         by_attnum = {c.attnum: c for c in rel.columns}
         for _, con in constraints_of(rel):
+            if con.kind == "f":  # a foreign key uses the referenced table's columns
+                parent = v.catalog.relation_by_oid(con.ref_relation)
+                if parent is None:
+                    continue
+                parent_cols = {c.attnum: c for c in parent.columns}
+                for a in sorted(con.ref_columns, key=lambda a: parent_cols[a].name
+                                if a in parent_cols else ""):
+                    if a in parent_cols:
+                        yield {"table_schema": v.schema_name(parent.schema_oid),
+                               "table_name": parent.name, "column_name": parent_cols[a].name,
+                               "constraint_schema": schema, "constraint_name": con.name}
+                continue
             for a in con.columns:
                 if a in by_attnum:
                     yield {"table_schema": schema, "table_name": rel.name,
@@ -1248,12 +1544,32 @@ def _check_constraints(v: CatalogView):
                        "check_clause": con.expr}
 
 
-catalog_table("referential_constraints", None,
-              "constraint_catalog sql_identifier, constraint_schema sql_identifier, "
-              "constraint_name sql_identifier, unique_constraint_catalog sql_identifier, "
-              "unique_constraint_schema sql_identifier, unique_constraint_name sql_identifier, "
-              "match_option character_data, update_rule character_data, "
-              "delete_rule character_data", schema="information_schema", view=True)(lambda v: ())
+@_info("referential_constraints",
+       "constraint_catalog sql_identifier = 'postgres', constraint_schema sql_identifier, "
+       "constraint_name sql_identifier, unique_constraint_catalog sql_identifier, "
+       "unique_constraint_schema sql_identifier, unique_constraint_name sql_identifier, "
+       "match_option character_data, update_rule character_data, "
+       "delete_rule character_data")
+def _referential_constraints(v: CatalogView):
+    for rel in v.user_relations():
+        schema = v.schema_name(rel.schema_oid)
+        for _, con in constraints_of(rel):
+            if con.kind != "f":
+                continue
+            parent = v.catalog.relation_by_oid(con.ref_relation)
+            unique = None
+            if parent is not None:
+                # the referenced key's constraint (a unique index without one: none)
+                unique = next((c for c in parent.constraints if c.kind in ("p", "u")
+                               and c.index_oid == con.index_oid), None)
+            yield {"constraint_schema": schema, "constraint_name": con.name,
+                   "unique_constraint_catalog": "postgres" if unique is not None else None,
+                   "unique_constraint_schema": v.schema_name(parent.schema_oid)
+                   if unique is not None else None,
+                   "unique_constraint_name": unique.name if unique is not None else None,
+                   "match_option": "FULL" if con.match == "f" else "NONE",
+                   "update_rule": FK_ACTIONS[con.on_update],
+                   "delete_rule": FK_ACTIONS[con.on_delete]}
 
 
 @_info("views",
@@ -1268,6 +1584,146 @@ def _views(v: CatalogView):
         if kind == "v":
             yield {"table_schema": v.schema_name(rel.schema_oid), "table_name": rel.name,
                    "view_definition": rel.view_sql}
+
+
+# -- sys (DSQL's own views) ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class JobsRelation(VirtualRelation):
+    """sys.jobs: the async job records (`catalog.store`), read from the keyspace at the
+    statement's snapshot: they change without a catalog version, so they are not in
+    the catalog snapshot. Finished jobs older than JOB_RETENTION_S are not shown (the
+    job runner deletes them)."""
+
+    def virtual_rows(self, bind_ctx: Any, cols: list[OutCol]) -> Node:
+        return JobsScan(self, cols)
+
+
+@dataclass(eq=False)
+class JobsScan(Node):
+    relation: JobsRelation
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        from borealis.catalog.model import JOB_FINISHED
+        from borealis.catalog.store import list_jobs
+        jobs = await list_jobs(ctx.txn)
+        horizon = ctx.txn.snapshot() - JOB_RETENTION_S * 1_000_000_000
+        rows = [(j.job_id, j.status, j.details, j.job_type, j.class_id, j.object_id,
+                 j.object_name, _timestamp(j.start_time), _timestamp(j.update_time))
+                for j in sorted(jobs, key=lambda j: (j.start_time, j.job_id))
+                if j.status not in JOB_FINISHED or (j.update_time or j.start_time) >= horizon]
+        stat = ctx.stat(self)
+        stat.loops += 1
+        stat.rows += len(rows)
+        for i in range(0, len(rows), BATCH_ROWS):
+            yield rows[i:i + BATCH_ROWS]
+
+
+def _timestamp(ns: int | None) -> datetime.datetime | None:
+    if ns is None:
+        return None
+    return _EPOCH + datetime.timedelta(microseconds=ns // 1000)
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+@catalog_table("jobs", None,
+               "job_id text, status text, details text, job_type text, class_id oid, "
+               "object_id oid, object_name text, start_time timestamptz, "
+               "update_time timestamptz", schema="sys", view=True, cls=JobsRelation)
+def _sys_jobs(v: CatalogView):
+    return ()  # JobsScan reads the rows
+
+
+# -- roles and privileges (catalog.roles) --------------------------------------------------
+
+@catalog_table("iam_pg_role_mappings", None,
+               "iam_oid oid, arn text, pg_role_oid oid, pg_role_name name, "
+               "grantor_pg_role_oid oid, grantor_pg_role_name name", schema="sys", view=True)
+def _sys_iam_pg_role_mappings(v: CatalogView):
+    """DSQL's view of AWS IAM GRANT: one row per (IAM principal, database role)."""
+    auth = v.catalog.auth
+    for role in sorted(auth.by_oid.values(), key=lambda r: r.oid):
+        for m in role.iam:
+            yield {"iam_oid": m.iam_oid, "arn": m.arn, "pg_role_oid": role.oid,
+                   "pg_role_name": role.name, "grantor_pg_role_oid": m.grantor,
+                   "grantor_pg_role_name": auth.name_of(m.grantor)}
+
+
+def _enabled_roles(v: CatalogView) -> frozenset[int]:
+    """The roles whose privileges the current role has (information_schema's
+    "enabled roles")."""
+    auth = v.catalog.auth
+    oid = auth.oid_of(v.current_user)
+    return auth.closure(oid) if oid is not None else frozenset()
+
+
+def _table_grants(v: CatalogView, *, roles_only: bool):
+    """information_schema.table_privileges (and role_table_grants, `roles_only`): each
+    privilege of each table and view, from its ACL (its default one when none is stored)."""
+    from borealis.catalog.roles import PUBLIC_OID, relation_kind
+    auth = v.catalog.auth
+    enabled = _enabled_roles(v)
+    for rel in v.user_relations():
+        if rel.kind == "S":
+            continue
+        owner = role_oid_in(v.catalog, rel.owner)
+        items = auth.acl(rel.oid, relation_kind(rel.kind), owner)
+        schema = v.schema_name(rel.schema_oid)
+        for item in items:
+            visible = item.grantor in enabled or item.grantee in enabled
+            if not visible and (roles_only or item.grantee != PUBLIC_OID):
+                continue
+            grantee = auth.name_of(item.grantee) or str(item.grantee)
+            for letter in item.privileges:
+                name = _PRIVILEGE_NAMES.get(letter)
+                if name is None:
+                    continue
+                grantable = letter in item.grantable or (
+                    item.grantee != PUBLIC_OID and auth.has_privs_of(item.grantee, owner))
+                yield {"grantor": auth.name_of(item.grantor) or str(item.grantor),
+                       "grantee": grantee, "table_schema": schema, "table_name": rel.name,
+                       "privilege_type": name, "is_grantable": "YES" if grantable else "NO",
+                       "with_hierarchy": "YES" if letter == "r" else "NO"}
+
+
+_PRIVILEGE_NAMES = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "D": "TRUNCATE",
+                    "x": "REFERENCES", "t": "TRIGGER"}
+_TABLE_GRANTS = ("grantor sql_identifier, grantee sql_identifier, "
+                 "table_catalog sql_identifier = 'postgres', table_schema sql_identifier, "
+                 "table_name sql_identifier, privilege_type character_data, "
+                 "is_grantable yes_or_no, with_hierarchy yes_or_no")
+
+
+@_info("table_privileges", _TABLE_GRANTS)
+def _table_privileges(v: CatalogView):
+    return _table_grants(v, roles_only=False)
+
+
+@_info("role_table_grants", _TABLE_GRANTS)
+def _role_table_grants(v: CatalogView):
+    return _table_grants(v, roles_only=True)
+
+
+@_info("enabled_roles", "role_name sql_identifier")
+def _info_enabled_roles(v: CatalogView):
+    auth = v.catalog.auth
+    for oid in sorted(_enabled_roles(v)):
+        yield {"role_name": auth.name_of(oid)}
+
+
+@_info("applicable_roles", "grantee sql_identifier, role_name sql_identifier, "
+                           "is_grantable yes_or_no")
+def _info_applicable_roles(v: CatalogView):
+    auth = v.catalog.auth
+    enabled = _enabled_roles(v)
+    for role in sorted(auth.by_oid.values(), key=lambda r: r.oid):
+        for m in role.members:
+            if m.member in enabled:
+                yield {"grantee": auth.name_of(m.member), "role_name": role.name,
+                       "is_grantable": "YES" if m.admin_option else "NO"}
 
 
 _VIRTUAL_BY_OID: dict[int, VirtualRelation] = {r.oid: r for r in _ALL}
@@ -1326,7 +1782,17 @@ class CatalogNames:
         name = schema_name_of(self.catalog, oid)
         return quote_ident(name) if name else None
 
+    def role_oid(self, name: str) -> int | None:
+        """regrole input: the catalog's role of that name (None: no such role)."""
+        (name,) = split_qualified(name)[-1:]
+        if name == self.user or name in {s.owner for s in self.catalog.schemas}:
+            return role_oid_in(self.catalog, name)
+        return self.catalog.auth.oid_of(name)
+
     def role_name(self, oid: int) -> str | None:
+        role = self.catalog.auth.by_oid.get(oid)
+        if role is not None:
+            return quote_ident(role.name)
         names = {ADMIN, self.user}
         names.update(s.owner for s in self.catalog.schemas)
         names.update(r.owner for r in self.catalog.relations)

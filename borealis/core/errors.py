@@ -158,6 +158,8 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("UnsupportedObject", "0A000", "{what}"),
     ErrorSpec("TooManyColumns", "54011", "{what}"),
     ErrorSpec("InvalidArgumentForFunction", "2201F", "{what}"),
+    ErrorSpec("ArraySubscriptError", "2202E", "{what}"),
+    ErrorSpec("DataException", "22000", "{what}"),
     # CREATE INDEX and async jobs (DSQL wording, dsql-behaviour.md §2.3, §4.3).
     ErrorSpec("IndexAsyncRequired", "0A000", "unsupported mode. please use CREATE INDEX ASYNC."),
     ErrorSpec("IndexUsingNotSupported", "0A000", "USING not supported for CREATE INDEX"),
@@ -187,6 +189,22 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("SequenceLimitReached", "2200H", 'nextval: reached {which} value of sequence "{name}" ({value})'),
     ErrorSpec("SequenceValueOutOfBounds", "22003", 'setval: value {value} is out of bounds for sequence "{name}" ({low}..{high})'),
     ErrorSpec("ObjectNotInPrerequisiteState", "55000", "{what}"),
+    # Roles and privileges (PostgreSQL's wording; DSQL's for AWS IAM GRANT / REVOKE and
+    # DROP ROLE, dsql-behaviour.md §4.4, §5; sql/privileges.py, sql/role_ddl.py).
+    ErrorSpec("PermissionDenied", "42501", "permission denied for {kind} {name}"),
+    ErrorSpec("MustBeOwner", "42501", "must be owner of {kind} {name}"),
+    ErrorSpec("PrivilegeDenied", "42501", "{what}"),
+    ErrorSpec("UndefinedRole", "42704", 'role "{name}" does not exist'),
+    ErrorSpec("DuplicateRole", "42710", 'role "{name}" already exists'),
+    ErrorSpec("InvalidGrantOperation", "0LP01", "{what}"),
+    ErrorSpec("ObjectInUse", "55006", "{what}"),
+    ErrorSpec("DependentPrivileges", "2BP01", "dependent privileges exist"),
+    ErrorSpec("RoleHasDependencies", "2BP01", "role {role} cannot be dropped because some objects depend on it"),
+    ErrorSpec("IamArnInvalid", "22023", "IAM role must look like an IAM ARN"),
+    ErrorSpec("IamTrustDenied", "42501", "permission denied to grant IAM trust with role {role}"),
+    ErrorSpec("IamRoleNeedsLogin", "55000", "role {role} must have the LOGIN attribute"),
+    ErrorSpec("IamGrantRoleMissing", "42704", "Role {role} does not exist"),
+    ErrorSpec("IamMappingMissing", "42704", "IAM role {role} does not exist"),
 )
 
 
@@ -259,6 +277,20 @@ InvalidTableDefinition: type[BorealisError]
 InvalidColumnReference: type[BorealisError]
 WrongObjectType: type[BorealisError]
 DependentObjectsStillExist: type[BorealisError]
+PermissionDenied: type[BorealisError]
+MustBeOwner: type[BorealisError]
+PrivilegeDenied: type[BorealisError]
+UndefinedRole: type[BorealisError]
+DuplicateRole: type[BorealisError]
+InvalidGrantOperation: type[BorealisError]
+ObjectInUse: type[BorealisError]
+DependentPrivileges: type[BorealisError]
+RoleHasDependencies: type[BorealisError]
+IamArnInvalid: type[BorealisError]
+IamTrustDenied: type[BorealisError]
+IamRoleNeedsLogin: type[BorealisError]
+IamGrantRoleMissing: type[BorealisError]
+IamMappingMissing: type[BorealisError]
 UniqueViolation: type[BorealisError]
 NotNullViolation: type[BorealisError]
 CheckViolation: type[BorealisError]
@@ -300,6 +332,8 @@ ObjectNotInPrerequisiteState: type[BorealisError]
 InvalidRowCount: type[BorealisError]
 SubstringError: type[BorealisError]
 InvalidArgumentForFunction: type[BorealisError]
+ArraySubscriptError: type[BorealisError]
+DataException: type[BorealisError]
 GeneratedAlways: type[BorealisError]
 InvalidCatalogName: type[BorealisError]
 CantChangeRuntimeParam: type[BorealisError]

@@ -58,7 +58,9 @@ def compile_expr(expr: Expr, depth: int = 0) -> Callable[[Row], Any]:
 
 
 def _col(expr: Expr, depth: int) -> Callable[[Row], Any]:
-    return operator.itemgetter(expr[1])
+    # Rows written before an ADD COLUMN are shorter: the missing columns read as NULL.
+    i = expr[1]
+    return lambda row: row[i] if i < len(row) else None
 
 
 def _const(expr: Expr, depth: int) -> Callable[[Row], Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from pglast import ast
 
 from borealis.core import errors
+from borealis.sql import fk
 from borealis.sql import types as T
 from borealis.sql.dml import InsertPlan, run_insert
 from borealis.sql.plan import ExecContext, Node, OutCol
@@ -128,7 +129,7 @@ class CopyIn:
             values.append(None if text is None else T.type_by_oid(col.oid).text_in(text, col.typmod))
         self.pending.append(tuple(values))
         if len(self.pending) >= ROWS_PER_INSERT:
-            await self.flush()
+            await self._insert_pending()
 
     def _text(self, line: str) -> list[str | None]:
         out: list[str | None] = []
@@ -145,10 +146,16 @@ class CopyIn:
         return [None if (v == self.options.null and not q) else v for v, q in zip(row, quoted)]
 
     async def flush(self) -> None:
+        """The end of COPY: the last rows, then the foreign-key checks of all of them
+        (at the end of the statement, as in PostgreSQL)."""
+        await self._insert_pending()
+        await fk.end_statement(self.ctx)
+
+    async def _insert_pending(self) -> None:
         if not self.pending:
             return
         self.plan.source = RowsNode(self.pending, self.columns)
-        count, _ = await run_insert(self.plan, self.ctx)
+        count, _ = await run_insert(self.plan, self.ctx, end_statement=False)
         self.count += count
         self.pending = []
 

@@ -18,6 +18,7 @@ catalog version they were bound against and rebind when it moves.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -32,11 +33,16 @@ from borealis.catalog.store import CatalogCache, CatalogWriter
 from borealis.catalog.virtual import CatalogNames
 from borealis.core import errors
 from borealis.core.limits import Compat
+from borealis.qp import rules
 from borealis.qp.copy import CopyIn, copy_options
-from borealis.qp.txn import Transaction, TxnClient
+from borealis.qp.jobs import JobConfig, JobRunner
+from borealis.qp.roles import ADMIN_NAME, ROLE_SETTINGS, CatalogRoleDirectory, set_role
+from borealis.qp.sequences import SessionSequences
+from borealis.qp.txn import Transaction, TxnClient, TxnLimits
+from borealis.sql import fk
 from borealis.sql import types as T
 from borealis.sql.bind import BindContext, Binder, BoundQuery
-from borealis.sql.ddl import DDL_NODES, execute_ddl
+from borealis.sql.ddl import DDL_NODES, DdlResult, ddl_result_columns, execute_ddl
 from borealis.sql.dml import (
     InsertPlan,
     ModifyPlan,
@@ -49,12 +55,14 @@ from borealis.sql.expr import Params
 from borealis.sql.parse import Statement, parse
 from borealis.sql.plan import ExecContext, OutCol
 from borealis.sql.planner import optimize
+from borealis.sql.procedures import bind_call
 from borealis.wire import backend as wb
 
 log = logging.getLogger(__name__)
 
 SERVER_VERSION = "16.15"
 VERSION_STRING = f"PostgreSQL {SERVER_VERSION} (Borealis 0.1.0)"
+DSQL_VERSION_STRING = "PostgreSQL 16"  # what Aurora DSQL's version() says (dsql-clients.md §0)
 PREPARED_MAX = 10_000
 PORTALS_MAX = 10_000
 ROWS_PER_MESSAGE = 256
@@ -82,6 +90,7 @@ DEFAULT_SETTINGS = {
     "extra_float_digits": "1",
     "max_identifier_length": "63",
     "is_superuser": "on",
+    "role": "none",
     "client_min_messages": "notice",
     "bytea_output": "hex",
     "lc_collate": "C",
@@ -103,6 +112,7 @@ class Prepared:
     params: Params = field(default_factory=Params)
     version: int = -1
     bound: Any = None  # the bound plan for `version`
+    role: str | None = None  # ... and for this current role (privileges are checked at bind)
     columns: list[OutCol] | None = None
 
 
@@ -121,15 +131,25 @@ class Portal:
 class QpBackend:
     """The SQL engine as the wire sees it: sessions over one cluster's transaction core."""
 
-    def __init__(self, client_factory, *, virtual=None, compat: Compat = Compat.DSQL) -> None:
+    def __init__(self, client_factory, *, virtual=None, compat: Compat = Compat.DSQL,
+                 jobs: JobConfig | None = None) -> None:
         self._client_factory = client_factory
         self.catalog = CatalogCache()
         self.virtual = virtual
         self.compat = compat  # DSQL's rules and limits, or relaxed (core/limits.py)
+        # Async jobs (CREATE INDEX ASYNC); started with the first session, or by start().
+        self.jobs = JobRunner(client_factory, self.catalog, jobs)
+        # Which roles may log in, and as which IAM principals (wire.iam.RoleDirectory).
+        self.role_directory = CatalogRoleDirectory(client_factory, self.catalog)
+
+    def start(self) -> None:
+        """Start background work now (resume unfinished jobs); needs a running loop."""
+        self.jobs.start()
 
     async def open_session(self, info: wb.SessionInfo) -> Session:
         if info.database not in ("postgres", info.user):
             raise errors.InvalidCatalogName(f'database "{info.database}" does not exist')
+        self.jobs.start()
         return Session(self, self._client_factory(), info)
 
 
@@ -145,8 +165,14 @@ class Session:
         self.settings = dict(DEFAULT_SETTINGS)
         self.settings["application_name"] = info.application_name
         self.settings["session_authorization"] = info.user
+        self.role: str | None = None  # SET ROLE (None: the session user); qp.roles
+        self.settings["is_superuser"] = "on" if info.user == ADMIN_NAME else "off"
         for name, value in info.options.items():
             self.settings[name.lower()] = value
+        rules.check_startup(info.parameters, info.options, self.compat)  # FATAL 0A000 in DSQL mode
+        # sys.current_session_id(): stable for the session, in the form of DSQL's ids.
+        self.session_id = base64.b32encode(self.random.randbytes(16)).decode().rstrip("=").lower()
+        self._txn_read_only: bool | None = None  # BEGIN/SET TRANSACTION READ ONLY|WRITE, per block
         self.txn: Transaction | None = None
         self.block = False  # inside BEGIN ... COMMIT
         self.failed = False
@@ -155,6 +181,7 @@ class Session:
         self._statement_ts: datetime.datetime | None = None
         self._canceled = False
         self._copy: CopyIn | None = None
+        self.sequences = SessionSequences()  # reserved values, currval, lastval
 
     # -- wire interface -------------------------------------------------------------
 
@@ -173,7 +200,7 @@ class Session:
     async def simple_query(self, sql: str) -> AsyncIterator[wb.QueryEvent]:
         self._canceled = False
         try:
-            statements = parse(sql)
+            statements = parse(sql, self.compat)
         except errors.BorealisError:
             await self._on_error()
             raise
@@ -197,7 +224,7 @@ class Session:
         if len(self.prepared) >= PREPARED_MAX:
             raise errors.OutOfMemory(what="too many prepared statements")
         try:
-            statements = parse(sql)
+            statements = parse(sql, self.compat)
         except errors.BorealisError:
             await self._on_error()
             raise
@@ -331,6 +358,8 @@ class Session:
 
     def show(self, name: str, missing_ok: bool = False) -> str | None:
         key = name.lower()
+        if key == "transaction_read_only":
+            return "on" if self.transaction_read_only else "off"
         if key in self.settings:
             return self.settings[key]
         if missing_ok:
@@ -341,6 +370,8 @@ class Session:
         key = name.lower()
         if value is None:
             value = DEFAULT_SETTINGS.get(key, "")
+        else:
+            rules.check_set(key, self.compat)  # DSQL accepts only some parameters
         if key in ("server_version", "server_encoding", "integer_datetimes", "lc_collate", "lc_ctype",
                    "server_version_num", "max_identifier_length"):
             raise errors.CantChangeRuntimeParam(f'parameter "{name}" cannot be changed')
@@ -352,11 +383,49 @@ class Session:
             raise errors.InvalidParameterValue(what=f'time zone "{value}" is not supported: only UTC')
         if key == "timezone":
             value = "UTC"
+        if key in ("transaction_isolation", "default_transaction_isolation"):
+            rules.check_isolation(value)
+            value = "repeatable read"
+        if key in ("transaction_read_only", "default_transaction_read_only"):
+            flag = value.strip().strip("'").lower() in ("on", "true", "1", "yes")
+            value = "on" if flag else "off"
+            if key == "transaction_read_only":  # this transaction only, not a session setting
+                if self.block:
+                    self._txn_access(flag)
+                return value
         self.settings[key] = value
         return value
 
+    @property
+    def current_user(self) -> str:
+        """current_user / current_role: whose privileges apply (SET ROLE)."""
+        return self.role or self.user
+
+    @property
+    def session_user(self) -> str:
+        return self.user
+
     def version_string(self) -> str:
-        return VERSION_STRING
+        return DSQL_VERSION_STRING if self.compat is Compat.DSQL else VERSION_STRING
+
+    def backend_pid(self) -> int:
+        """pg_backend_pid(): DSQL refuses it (drivers read the pid from BackendKeyData)."""
+        if self.compat is Compat.DSQL:
+            raise errors.FunctionNotSupported(name="pg_backend_pid")
+        return self.process_id
+
+    @property
+    def transaction_read_only(self) -> bool:
+        if self._txn_read_only is not None:
+            return self._txn_read_only
+        return self.settings.get("default_transaction_read_only") == "on"
+
+    def _txn_access(self, read_only: bool) -> None:
+        """READ ONLY / READ WRITE for the current block; read-write must come first."""
+        started = self.txn is not None and self.txn.t_start is not None
+        if not read_only and self.transaction_read_only and started:
+            raise errors.ActiveSqlTransaction(what="transaction read-write mode must be set before any query")
+        self._txn_read_only = read_only
 
     def current_schema(self) -> str:
         return self.search_path()[0] if self.search_path() else "public"
@@ -382,13 +451,24 @@ class Session:
             raise errors.TransactionClosed()
         if self.txn is None:
             self.txn = self.client.begin()
+            self.txn.limits = TxnLimits() if self.compat is Compat.DSQL else None
             self._statement_ts = None
+        rules.check_age(self.txn, self.compat)
         return self.txn
 
     async def _finish_implicit(self) -> None:
         txn, self.txn = self.txn, None
         if txn is not None and txn.state == "open":
-            await txn.commit()
+            await self._commit(txn)
+
+    async def _commit(self, txn: Transaction) -> None:
+        try:
+            rules.check_age(txn, self.compat)
+            await fk.before_commit(txn, self)  # deferred foreign-key checks (sql.fk)
+        except errors.BorealisError:
+            txn.abort()
+            raise
+        await txn.commit()
 
     async def _on_error(self) -> None:
         if self.block:
@@ -418,8 +498,10 @@ class Session:
         if not prepared.statements:
             return None
         node = prepared.statements[0].node
+        if type(node) in DDL_NODES:  # CREATE INDEX ASYNC returns its job id
+            return ddl_result_columns(node, prepared.statements[0].modifiers)
         if not isinstance(node, (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt,
-                                 ast.VariableShowStmt, ast.ExplainStmt)):
+                                 ast.VariableShowStmt, ast.ExplainStmt, ast.CallStmt)):
             return None
         if isinstance(node, ast.VariableShowStmt):
             return [OutCol(DISPLAY_NAMES.get(node.name.lower(), node.name), 25)]
@@ -436,7 +518,8 @@ class Session:
         return prepared.columns
 
     async def _bind(self, prepared: Prepared, catalog: CatalogSnapshot) -> Any:
-        if prepared.version == catalog.version and prepared.bound is not None:
+        if prepared.version == catalog.version and prepared.bound is not None \
+                and prepared.role == self.current_user:
             return prepared.bound
         binder = self._binder(catalog, prepared)
         node = prepared.statements[0].node
@@ -450,6 +533,9 @@ class Session:
         elif isinstance(node, (ast.UpdateStmt, ast.DeleteStmt)):
             bound = bind_modify(binder, node)
             prepared.columns = bound.returning_cols or None
+        elif isinstance(node, ast.CallStmt):  # CALL sys.wait_for_job(...): runs as a query
+            bound = bind_call(binder, node)
+            prepared.columns = bound.columns
         else:
             return None
         for i, oid in enumerate(prepared.param_oids):
@@ -457,6 +543,7 @@ class Session:
                 prepared.param_oids[i] = 25
         prepared.bound = bound
         prepared.version = catalog.version
+        prepared.role = self.current_user
         return bound
 
     async def _run(self, prepared: Prepared, params: list[Any], result_formats: Sequence[int], *,
@@ -469,8 +556,16 @@ class Session:
             return
         if self.failed:
             raise errors.TransactionClosed()
+        if isinstance(node, ast.VariableSetStmt) and node.name in ROLE_SETTINGS:
+            for event in await set_role(self, node):  # SET ROLE, SET SESSION AUTHORIZATION
+                yield event
+            return
         if isinstance(node, ast.VariableSetStmt):
             for event in self._set_statement(node):
+                yield event
+            return
+        if isinstance(node, ast.ConstraintsSetStmt):
+            async for event in self._set_constraints(node):
                 yield event
             return
         if isinstance(node, ast.VariableShowStmt):
@@ -490,15 +585,23 @@ class Session:
             return
         txn = self._transaction()
         self._statement_ts = None
+        self._check_statement_in_transaction(node, txn)
         catalog = await self._catalog(txn)
         if type(node) in DDL_NODES:
             binder = self._binder(catalog, prepared)
             writer = CatalogWriter(txn, catalog)
-            tag = await execute_ddl(binder, writer, node, stmt.text)
-            yield wb.CommandComplete(tag)
+            writer.owner = self.current_user  # what this DDL creates belongs to it
+            result = await execute_ddl(binder, writer, node, stmt.text, modifiers=stmt.modifiers)
+            if isinstance(result, DdlResult):  # rows: the job id of CREATE INDEX ASYNC
+                if describe:
+                    yield wb.RowDescription(_wire_columns(result.columns, result_formats))
+                encoders = _encoders(result.columns, result_formats)
+                yield wb.Rows([_encode_row(r, encoders) for r in result.rows])
+                result = result.tag
+            yield wb.CommandComplete(result)
             return
         if isinstance(node, ast.ExplainStmt):
-            async for event in self._explain(node, catalog, describe):
+            async for event in self._explain(node, catalog, describe, prepared, params):
                 yield event
             return
         if isinstance(node, ast.CopyStmt):
@@ -541,7 +644,7 @@ class Session:
             raise errors.FeatureNotSupported(
                 what="COPY to or from a file or program is not supported: use COPY ... FROM STDIN")
         binder = self._binder(catalog, prepared)
-        rel = binder.relation(node.relation)
+        rel = binder.relation(node.relation, privileges="a")  # COPY FROM needs INSERT
         if node.attlist:
             names = [a.sval for a in node.attlist]
         else:
@@ -550,9 +653,23 @@ class Session:
         schema = catalog.schema_by_oid(rel.schema_oid)
         target = f'"{schema.name}"."{rel.name}"' if schema else f'"{rel.name}"'
         nulls = ", ".join("NULL" for _ in names)
-        plan = bind_insert(binder, parse(f"INSERT INTO {target} ({quoted}) VALUES ({nulls})")[0].node)
+        # COPY writes identity columns as given: GENERATED ALWAYS does not apply to it.
+        sql = f"INSERT INTO {target} ({quoted}) OVERRIDING SYSTEM VALUE VALUES ({nulls})"
+        plan = bind_insert(binder, parse(sql)[0].node)
         columns = [OutCol(n, rel.column_by_name[n].type_oid, rel.column_by_name[n].typmod) for n in names]
         return CopyIn(plan, columns, copy_options(node), ExecContext(txn, self))
+
+    def _check_statement_in_transaction(self, node: ast.Node, txn: Transaction) -> None:
+        """Read-only transactions (25006) and DSQL's one-DDL, no-DDL-with-DML rule."""
+        is_ddl = type(node) in DDL_NODES
+        if self.transaction_read_only:
+            command = rules.write_command(node, is_ddl)
+            if command is not None:
+                raise errors.ReadOnlyTransaction(what=command)
+        if is_ddl:
+            rules.check_ddl(txn, self.compat)
+        elif type(node) in rules.DML_NODES:
+            rules.check_dml(txn, self.compat)
 
     def _check_cancel(self) -> None:
         if self._canceled:
@@ -562,13 +679,14 @@ class Session:
     async def _transaction_statement(self, node: ast.TransactionStmt) -> AsyncIterator[wb.QueryEvent]:
         kind = node.kind
         if kind in (TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START):
-            _check_isolation(node)
+            read_only = _transaction_options(node)
             if self.block:
                 yield wb.Notice("there is already a transaction in progress", "WARNING", "25001")
             else:
                 if self.txn is not None and self.txn.state == "open" and self.txn.read_only:
                     self.txn = None  # statements before BEGIN in the same query string
                 self.block = True
+                self._txn_read_only = read_only
             yield wb.CommandComplete("BEGIN" if kind == TransactionStmtKind.TRANS_STMT_BEGIN
                                      else "START TRANSACTION")
             return
@@ -581,11 +699,12 @@ class Session:
             txn, self.txn = self.txn, None
             self.block = False
             self.failed = False
+            self._txn_read_only = None
             if failed:
                 yield wb.CommandComplete("ROLLBACK")
                 return
             if txn is not None:
-                await txn.commit()
+                await self._commit(txn)
             yield wb.CommandComplete("COMMIT")
             return
         if kind == TransactionStmtKind.TRANS_STMT_ROLLBACK:
@@ -596,6 +715,7 @@ class Session:
             self.txn = None
             self.block = False
             self.failed = False
+            self._txn_read_only = None
             yield wb.CommandComplete("ROLLBACK")
             return
         if kind in (TransactionStmtKind.TRANS_STMT_SAVEPOINT, TransactionStmtKind.TRANS_STMT_RELEASE,
@@ -608,10 +728,7 @@ class Session:
     def _set_statement(self, node: ast.VariableSetStmt) -> list[wb.QueryEvent]:
         kind = node.kind
         if kind == VariableSetKind.VAR_SET_MULTI:
-            for opt in node.args or ():
-                if isinstance(opt, ast.DefElem) and opt.defname == "transaction_isolation":
-                    _isolation_value(opt.arg.val.sval if hasattr(opt.arg, "val") else "")
-            return [wb.CommandComplete("SET")]
+            return self._set_transaction(node)
         if kind in (VariableSetKind.VAR_RESET, VariableSetKind.VAR_SET_DEFAULT):
             self.set(node.name, None)
             return _set_complete(node.name, self, "RESET" if kind == VariableSetKind.VAR_RESET else "SET")
@@ -620,36 +737,78 @@ class Session:
             self.settings = dict(DEFAULT_SETTINGS)
             self.settings["application_name"] = app
             self.settings["session_authorization"] = self.user
+            self.settings["is_superuser"] = "on" if self.user == ADMIN_NAME else "off"
+            self.role = None
             return [wb.CommandComplete("RESET")]
         if kind == VariableSetKind.VAR_SET_CURRENT:
             raise errors.FeatureNotSupported(what="SET ... FROM CURRENT is not supported")
-        values = []
-        for arg in node.args or ():
-            if isinstance(arg, ast.A_Const):
-                v = arg.val
-                values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
-                                  or getattr(v, "fval", None) or getattr(v, "boolval", "")))
-            elif isinstance(arg, ast.TypeCast):
-                values.append(str(arg.arg.val.sval))
-            else:
-                values.append(str(arg))
-        if node.name == "transaction_isolation" or node.name == "default_transaction_isolation":
-            _isolation_value(" ".join(values))
+        values = [_const_text(arg) for arg in node.args or ()]
+        if node.name.lower() == "transaction_read_only" and not self.block:
+            rules.check_set(node.name, self.compat)
+            return [_SET_TRANSACTION_OUTSIDE_BLOCK, wb.CommandComplete("SET")]
         self.set(node.name, ", ".join(values))
         return _set_complete(node.name, self, "SET")
 
-    async def _explain(self, node: ast.ExplainStmt, catalog: CatalogSnapshot,
-                       describe: bool) -> AsyncIterator[wb.QueryEvent]:
-        from borealis.sql.explain import explain_lines
-        prepared = Prepared("", [Statement(node.query, "", 0)], [])
+    def _set_transaction(self, node: ast.VariableSetStmt) -> list[wb.QueryEvent]:
+        """SET TRANSACTION ... and SET SESSION CHARACTERISTICS AS TRANSACTION ...: only
+        REPEATABLE READ; READ ONLY / READ WRITE for the block or the session's default."""
+        session_wide = node.name.upper() != "TRANSACTION"
+        options = {o.defname: _const_text(o.arg) for o in node.args or () if isinstance(o, ast.DefElem)}
+        if "transaction_isolation" in options:
+            rules.check_isolation(options["transaction_isolation"])
+        read_only = options.get("transaction_read_only")
+        if session_wide:
+            if read_only is not None:
+                self.settings["default_transaction_read_only"] = "on" if read_only == "1" else "off"
+            return [wb.CommandComplete("SET")]
+        if not self.block:
+            return [_SET_TRANSACTION_OUTSIDE_BLOCK, wb.CommandComplete("SET")]
+        if read_only is not None:
+            self._txn_access(read_only == "1")
+        return [wb.CommandComplete("SET")]
+
+    async def _set_constraints(self, node: ast.ConstraintsSetStmt) -> AsyncIterator[wb.QueryEvent]:
+        """SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}: whether this
+        transaction's deferrable foreign keys are checked at COMMIT (`sql.fk`); IMMEDIATE
+        runs the checks deferred so far. Outside a block PostgreSQL only warns."""
+        if not self.block:
+            yield wb.Notice("SET CONSTRAINTS can only be used in transaction blocks", "WARNING", "25P01")
+            yield wb.CommandComplete("SET CONSTRAINTS")
+            return
+        txn = self._transaction()
+        catalog = await self._catalog(txn) if node.constraints else None
+        await fk.set_constraints(ExecContext(txn, self), catalog, self.search_path(), node)
+        yield wb.CommandComplete("SET CONSTRAINTS")
+
+    async def _explain(self, node: ast.ExplainStmt, catalog: CatalogSnapshot, describe: bool,
+                       outer: Prepared | None = None, params: Sequence[Any] = ()
+                       ) -> AsyncIterator[wb.QueryEvent]:
+        """EXPLAIN [ANALYZE] [VERBOSE] (`sql.explain`). ANALYZE runs the statement in the
+        current transaction, as PostgreSQL does (an UPDATE really updates); its storage
+        traffic and time give the DPU estimate of ANALYZE VERBOSE (`qp.metering`)."""
+        from borealis.sql.explain import analyze, explain_lines, explain_options, query_identifier
+        options = explain_options(node.options)
+        now_ns = self.client.rt.now_ns
+        txn = self._transaction()
+        before = txn.usage.snapshot()
+        started = now_ns()
+        # The explained statement sees the EXPLAIN's parameters ($n, extended protocol).
+        prepared = Prepared("", [Statement(node.query, "", 0)], list(outer.param_oids) if outer else [])
+        prepared.params.values = list(params)
         bound = await self._bind(prepared, catalog)
-        analyze = any(o.defname == "analyze" and (o.arg is None or getattr(o.arg, "boolval", True))
-                      for o in node.options or ())
-        ctx = ExecContext(self._transaction(), self, analyze=analyze)
-        if analyze and isinstance(bound, BoundQuery):
-            async for _ in bound.node.batches(ctx):
-                pass
-        lines = explain_lines(bound, ctx if analyze else None)
+        if bound is None or type(node.query) is ast.CallStmt:
+            raise errors.FeatureNotSupported(
+                what=f"EXPLAIN of {type(node.query).__name__.removesuffix('Stmt')} is not supported")
+        planning_ns = now_ns() - started
+        analysis = None
+        if options.analyze:
+            self._check_statement_in_transaction(node.query, txn)  # read-only, DDL/DML mix
+            analysis = await analyze(bound, ExecContext(txn, self, analyze=True), now_ns)
+        schemas = {s.oid: s.name for s in catalog.schemas}
+        lines = explain_lines(bound, options, analysis,
+                              schema_name=lambda rel: schemas.get(rel.schema_oid),
+                              query_id=query_identifier(node.query) if options.verbose else None,
+                              planning_ns=planning_ns, usage=txn.usage.since(before))
         if describe:
             yield wb.RowDescription((wb.Column("QUERY PLAN", 25),))
         yield wb.Rows([[line.encode()] for line in lines])
@@ -676,18 +835,36 @@ def _set_complete(name: str, session: Session, tag: str) -> list[wb.QueryEvent]:
     return [wb.CommandComplete(tag)]
 
 
-def _check_isolation(node: ast.TransactionStmt) -> None:
+_SET_TRANSACTION_OUTSIDE_BLOCK = wb.Notice("SET TRANSACTION can only be used in transaction blocks",
+                                           "WARNING", "25P01")
+
+
+def _transaction_options(node: ast.TransactionStmt) -> bool | None:
+    """BEGIN / START TRANSACTION options: the isolation level is checked (REPEATABLE READ
+    only); returns READ ONLY (True), READ WRITE (False) or neither (None)."""
+    read_only = None
     for opt in node.options or ():
-        if isinstance(opt, ast.DefElem) and opt.defname == "transaction_isolation":
-            _isolation_value(opt.arg.val.sval)
+        if not isinstance(opt, ast.DefElem):
+            continue
+        if opt.defname == "transaction_isolation":
+            rules.check_isolation(_const_text(opt.arg))
+        elif opt.defname == "transaction_read_only":
+            read_only = _const_text(opt.arg) == "1"
+    return read_only
 
 
-def _isolation_value(value: str) -> None:
-    """Only REPEATABLE READ exists (strong snapshot isolation)."""
-    level = value.lower().strip().strip("'")
-    if level not in ("repeatable read", "repeatable_read", "default"):
-        raise errors.FeatureNotSupported(
-            what=f"isolation level {level.upper()} is not supported: only REPEATABLE READ")
+def _const_text(arg: Any) -> str:
+    """The text of a SET value or a statement option (a constant, maybe cast)."""
+    if isinstance(arg, ast.TypeCast):
+        arg = arg.arg
+    if isinstance(arg, ast.A_Const):
+        v = arg.val
+        for attr in ("sval", "ival", "fval", "boolval"):
+            value = getattr(v, attr, None)
+            if value is not None:
+                return str(int(value) if isinstance(value, bool) else value)
+        return ""
+    return str(arg)
 
 
 def _wire_columns(columns: list[OutCol], result_formats: Sequence[int]) -> tuple[wb.Column, ...]:

@@ -5,7 +5,8 @@
    get / scan ──▶ storage shards, "as of τ_start", overlaid with this txn's own writes
    put / delete ─ buffered here; nothing leaves the QP before COMMIT
    lock ──────── a FOR UPDATE key: conflict-checked and recorded as written
-   check ─────── must not have been written since τ_start (catalog version, FK parents)
+   check ─────── must not have been written since τ_start (catalog version, FK parents,
+                 FOR KEY SHARE rows)
  commit ─ read-only: a local no-op at τ_start, never aborts
         ─ one adjudicator: CommitRequest ─▶ reply τ_commit | 40001
         ─ several: Prepare ─▶ each non-leader, CommitRequest ─▶ leader (lowest index)
@@ -14,6 +15,16 @@
 Retries of a commit reuse the transaction id, so the adjudicator's dedup makes them
 safe; if no answer comes before the deadline the outcome is unknown (08007), which is
 not the same as aborted, and the client is told so.
+
+The transaction also keeps the counts DSQL's limits are about (DESIGN.md §7): the bytes
+of its write set (keys and post-images, index entries included, each key counted once
+at its latest value), the distinct rows DML modified (`mark_modified`), and its age
+since τ_start. With `limits` set (DSQL mode) a write that crosses the row or size limit
+fails at once with 54000, so an oversized statement never buffers more than the limit.
+Every written key is also checked against what storage can hold: LMDB keys are shorter
+than DSQL's 1 KiB, and a key storage cannot apply must never reach the journal.
+Its storage traffic (requests, rows examined, bytes read and written) is metered in
+`usage` for EXPLAIN ANALYZE VERBOSE's DPU estimate (`qp.metering`).
 """
 
 from __future__ import annotations
@@ -25,13 +36,25 @@ from typing import Any
 
 from borealis.adjudicator.messages import CommitReply, CommitRequest, Prepare
 from borealis.control.shardmap import ShardMap, adjudicator_address, storage_address
-from borealis.core import errors, values
+from borealis.core import errors, limits, values
 from borealis.core.expr import compile_filter, compile_projection
+from borealis.qp.metering import Usage
 from borealis.runtime.base import Runtime
+from borealis.storage.engine import STORAGE_KEY_BYTES_MAX
+from borealis.storage.engine import check_key as check_storage_key
 from borealis.storage.messages import Get, GetReply, Scan, ScanReply
 
 MS = 1_000_000
 S = 1_000_000_000
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class TxnLimits:
+    """DSQL's per-transaction write limits (core/limits.py); None in relaxed mode."""
+
+    modified_rows_max: int = limits.MAX_TXN_MODIFIED_ROWS
+    write_bytes_max: int = limits.MAX_TXN_WRITE_BYTES
 
 
 @dataclass
@@ -42,6 +65,9 @@ class TxnConfig:
     attempt_first_ns: int = 100 * MS  # a lost request is retried after this, doubling
     attempt_max_ns: int = 2 * S
     retry_ns: int = 10 * MS
+
+
+_ABSENT = object()
 
 
 class TxnClient:
@@ -81,6 +107,12 @@ class Transaction:
         self._sorted: list[bytes] | None = []
         self.state = "open"  # open, committed, aborted
         self.txn_id = self.rt.random.randbytes(16)
+        self.limits: TxnLimits | None = None
+        self.write_bytes = 0  # keys + post-images of the write set
+        self.modified_rows: dict[bytes, None] = {}  # row keys DML inserted, updated or deleted
+        self.ddl_statements = 0  # counted by the session (one DDL per transaction in DSQL)
+        self.dml_statements = 0
+        self.usage = Usage()  # storage traffic, for EXPLAIN's DPU estimate (qp.metering)
 
     # -- snapshot -------------------------------------------------------------------
 
@@ -88,6 +120,12 @@ class Transaction:
         if self.t_start is None:
             self.t_start = self.rt.clock.latest
         return self.t_start
+
+    def age_ns(self) -> int:
+        """A lower bound on the time since τ_start (0 before the first statement)."""
+        if self.t_start is None:
+            return 0
+        return max(0, self.rt.clock.earliest - self.t_start)
 
     def _check_open(self) -> None:
         if self.state != "open":
@@ -116,6 +154,9 @@ class Transaction:
             assert isinstance(reply, GetReply)
             for i, value in zip(positions, reply.values):
                 out[i] = value
+            self.usage.count_read(sum(v is not None for v in reply.values),
+                                  sum(len(keys[i]) for i in positions)
+                                  + sum(len(v) for v in reply.values if v is not None))
         return out
 
     async def scan(self, start: bytes, end: bytes | None, *, limit: int = 0,
@@ -151,6 +192,7 @@ class Transaction:
             value = self.writes[key]
             if value is None:
                 continue
+            self.usage.read_rows += 1  # examined like a stored row (EXPLAIN's Rows Filtered)
             if decode:
                 row = values.loads(value)
                 if keep is not None and not keep(row):
@@ -176,6 +218,7 @@ class Transaction:
                 reply = await self.client.call_with_retry(
                     storage_address(r.storage), request, cfg.read_timeout_ns)
                 assert isinstance(reply, ScanReply)
+                self.usage.count_read(reply.scanned, reply.read_bytes)
                 rows.extend(reply.rows)
                 if limit and len(rows) >= limit:
                     return rows
@@ -199,9 +242,31 @@ class Transaction:
     def _write(self, key: bytes, value: bytes | None) -> None:
         self._check_open()
         self.snapshot()
-        if key not in self.writes:
+        try:
+            check_storage_key(key)
+        except errors.KeySizeTooLarge:
+            raise errors.KeySizeTooLarge(
+                detail=f"The stored key is {len(key)} bytes; Borealis's storage (LMDB) holds keys of "
+                       f"at most {STORAGE_KEY_BYTES_MAX} bytes, less than Aurora DSQL's "
+                       f"{limits.MAX_KEY_BYTES}.") from None
+        old = self.writes.get(key, _ABSENT)
+        if old is _ABSENT:
             self._sorted = None
+        else:
+            self.write_bytes -= len(key) + (len(old) if old is not None else 0)
         self.writes[key] = value
+        self.write_bytes += len(key) + (len(value) if value is not None else 0)
+        self.usage.count_write(len(key) + (len(value) if value is not None else 0))
+        if self.limits is not None and self.write_bytes > self.limits.write_bytes_max:
+            size_mb = -(-self.write_bytes // MIB)
+            raise errors.TransactionSizeLimit(
+                detail=f"Current transaction size {size_mb}mb {self.limits.write_bytes_max // MIB}mb")
+
+    def mark_modified(self, row_key: bytes) -> None:
+        """Count a row DML inserted, updated or deleted (each row once per transaction)."""
+        self.modified_rows[row_key] = None
+        if self.limits is not None and len(self.modified_rows) > self.limits.modified_rows_max:
+            raise errors.TransactionRowLimit()
 
     def lock(self, key: bytes) -> None:
         self._check_open()

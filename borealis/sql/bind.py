@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from pglast import ast
+from pglast import enums as pg_enums
 from pglast.enums import (
     A_Expr_Kind,
     BoolExprType,
@@ -40,7 +41,9 @@ from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql import functions as F
 from borealis.sql import operators as O
+from borealis.sql import privileges as P
 from borealis.sql import types as T
+from borealis.sql import window as W
 from borealis.sql.expr import (
     BoolOp,
     Call,
@@ -56,12 +59,14 @@ from borealis.sql.expr import (
     Subquery,
     walk,
 )
+from borealis.sql.locking import check_locking, mark_locked_scans
 from borealis.sql.plan import (
     AggCall,
     Aggregate,
     CteScan,
     Distinct,
     Filter,
+    Frame,
     FunctionScan,
     LateralJoin,
     Limit,
@@ -81,6 +86,8 @@ from borealis.sql.plan import (
     WorkTable,
 )
 from borealis.sql.scope import OuterCol, RangeEntry, Scope
+from borealis.sql.types import arrays as A
+from borealis.sql.types.records import record_null_test
 
 BOOL, INT4, INT8, NUMERIC, TEXT, UNKNOWN = 16, 23, 20, 1700, 25, 705
 RECORD = 2249  # an internal row value (never a result column type)
@@ -116,11 +123,46 @@ def const_of(value: Any) -> Const:
 
 class WindowSet:
     """The window calls of one query level; their values are the last columns of the
-    rows the Window node produces."""
+    rows the Window node produces. `named` holds the WINDOW clause's definitions."""
 
     def __init__(self, clause) -> None:
         self.calls: list[WindowCall] = []
-        self.named = {w.name: w for w in clause or ()}
+        self.named: dict[str, ast.WindowDef] = {}
+        for w in clause or ():
+            if w.name in self.named:
+                raise errors.WindowingError(what=f'window "{w.name}" is already defined')
+            self.named[w.name] = w
+
+    def lookup(self, name: str) -> ast.WindowDef:
+        w = self.named.get(name)
+        if w is None:
+            raise errors.UndefinedObject(what=f'window "{name}" does not exist')
+        return w
+
+    def definition(self, spec: ast.WindowDef) -> tuple[Any, Any, ast.WindowDef]:
+        """(PARTITION BY, ORDER BY, the definition giving the frame) of an OVER clause
+        or WINDOW entry, following `(w ...)` references as PostgreSQL copies windows."""
+        chain = [spec]
+        while chain[-1].refname is not None:
+            base = self.lookup(chain[-1].refname)
+            if len(chain) > len(self.named):  # a cycle of references
+                raise errors.WindowingError(what=f'window "{base.name}" does not exist')
+            chain.append(base)
+        base = chain.pop()
+        partition, order, frame = base.partitionClause, base.orderClause, base
+        while chain:
+            w = chain.pop()
+            if w.partitionClause:
+                raise errors.WindowingError(
+                    what=f'cannot override PARTITION BY clause of window "{w.refname}"')
+            if w.orderClause and order:
+                raise errors.WindowingError(
+                    what=f'cannot override ORDER BY clause of window "{w.refname}"')
+            if frame.frameOptions & pg_enums.FRAMEOPTION_NONDEFAULT:
+                raise errors.WindowingError(
+                    what=f'cannot copy window "{w.refname}" because it has a frame clause')
+            order, frame = w.orderClause or order, w
+        return partition, order, frame
 
 
 @dataclass(eq=False)
@@ -195,8 +237,11 @@ class Binder:
             return self.ctx.virtual.relation("pg_catalog", name)
         return None
 
-    def relation(self, rv: ast.RangeVar) -> Relation:
+    def relation(self, rv: ast.RangeVar, privileges: str = "r") -> Relation:
+        """The relation `rv` names, which the acting role must hold `privileges`
+        (aclitem letters: "r" SELECT, "a" INSERT, ...) on: 42501 otherwise."""
         rel = self.find_relation(rv.schemaname, rv.relname)
+        rel = P.resolve(self, rv, rel, privileges)  # USAGE on the schema, then `privileges`
         if rel is None:
             name = f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
             raise errors.UndefinedTable(name=name)
@@ -221,6 +266,7 @@ class Binder:
                      keep_unknown: bool = False) -> BoundQuery:
         scope = Scope(parent)
         scope.keep_unknown = keep_unknown
+        check_locking(self, stmt)  # FOR UPDATE & co. (sql.locking)
         if stmt.withClause is not None:
             self.bind_with(stmt.withClause, scope)
         if stmt.op != SetOperation.SETOP_NONE:
@@ -312,6 +358,8 @@ class Binder:
 
     def bind_simple_select(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
         node = self.bind_from(stmt.fromClause or (), scope)
+        if stmt.lockingClause:
+            node = mark_locked_scans(self, stmt, node, scope)
         if stmt.whereClause is not None:
             windows, self.windows = self.windows, None  # not allowed in WHERE (42P20)
             try:
@@ -623,7 +671,8 @@ class Binder:
     def bind_view(self, rel: Relation, alias: str, rv: ast.RangeVar, scope: Scope) -> Node:
         from borealis.sql.parse import parse
         (stmt,) = parse(rel.view_sql or "")
-        q = self.bind_query(stmt.node, None)
+        with P.acting_as(self.ctx, rel.owner):  # a view reads with its owner's privileges
+            q = self.bind_query(stmt.node, None)
         cols = [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns] or q.columns
         cols = _rename(cols, rv.alias.colnames if rv.alias else None)
         scope.add(RangeEntry(alias, cols, relation_oid=rel.oid))
@@ -641,7 +690,8 @@ class Binder:
         args = [self.expr(a, Scope(scope)) for a in call.args or ()]
         lateral = any(isinstance(n, OuterCol) and n.outer is scope.outer
                       for a in args for n in walk(a))
-        fn, out_types, args = F.set_returning(self, name, args)
+        from borealis.sql.srf import set_returning  # F's, plus pg_partition_ancestors (psql \d)
+        fn, out_types, args = set_returning(self, name, args)
         alias = item.alias.aliasname if item.alias else name
         colnames = item.alias.colnames if item.alias else None
         out_names = F.SRF_COLUMN_NAMES.get(name)  # OUT parameters (jsonb_each: key, value)
@@ -654,7 +704,8 @@ class Binder:
         cols = _rename(cols, colnames)
         if len(out_types) == 1 and not colnames and item.alias and not out_names:
             cols[0] = OutCol(alias, cols[0].oid)
-        scope.add(RangeEntry(alias, cols))
+        scalar = len(out_types) == 1 and not out_names and not item.ordinality
+        scope.add(RangeEntry(alias, cols, scalar=scalar))
         node = FunctionScan(fn, args, cols)
         return _Lateral(node) if lateral else node
 
@@ -766,18 +817,94 @@ class Binder:
 
     def e_ColumnRef(self, node: ast.ColumnRef, scope: Scope | None) -> Expr:
         fields = node.fields
+        if len(fields) == 2 and isinstance(fields[1], ast.A_Star) and scope is not None:
+            # `t.*` where a value is expected (row_to_json(t.*), t.* IS NULL): the row
+            alias = fields[0].sval
+            row = self.whole_row(alias, scope)
+            if row is None:
+                raise errors.UndefinedTable(f'missing FROM-clause entry for table "{alias}"')
+            return row
         if any(isinstance(f, ast.A_Star) for f in fields):
             raise errors.FeatureNotSupported(what="* is not allowed here")
         names = [f.sval for f in fields]
         if scope is None:
             raise errors.UndefinedColumn(name=".".join(names))
         if len(names) == 1:
-            return scope.resolve(names[0], None)
+            try:
+                return scope.resolve(names[0], None)
+            except errors.UndefinedColumn:
+                # Like PostgreSQL: a name that is no column of any level but names a
+                # FROM item is a whole-row reference (`SELECT t FROM t`).
+                row = self.whole_row(names[0], scope)
+                if row is None:
+                    raise
+                return row
         if len(names) == 2:
             return scope.resolve(names[1], names[0])
         if len(names) == 3:
             return scope.resolve(names[2], names[1])
         raise errors.SyntaxError(what=f"improper qualified name: {'.'.join(names)}")
+
+    def whole_row(self, alias: str, scope: Scope) -> Expr | None:
+        """The record of FROM item `alias` (this level or an enclosing one), or None.
+
+        Its fields are the item's columns (dropped ones left out), named as the item
+        names them. A row a left/right/full join null-extended is NULL rather than a
+        record of NULLs when the item is a table with a NOT NULL column to tell by."""
+        start = scope.inner if isinstance(scope, GroupedScope) else scope
+        level: Scope | None = start
+        crossed: list[Scope] = []
+        entry = None
+        while level is not None:
+            entry = level.entry(alias)
+            if entry is not None:
+                break
+            crossed.append(level)
+            parent = level.parent
+            level = parent.inner if isinstance(parent, GroupedScope) else parent
+        if level is None or entry is None:
+            return None
+        fields, sentinel = self._row_fields(entry)
+        if entry.scalar:  # a function returning a scalar: its "row" is the value
+            fields, sentinel = fields[:1], None
+        if level is start:
+            args: list[Expr] = [Col(c.oid, entry.offset + i, c.name, alias, typmod=c.typmod)
+                                for i, c in fields]
+        else:  # correlated, marked as Scope.resolve marks it
+            level.correlated = True
+            for middle in crossed[1:]:
+                middle.correlated = True
+            args = [OuterCol(c.oid, index=entry.offset + i, outer=level.outer, typmod=c.typmod)
+                    for i, c in fields]
+        build = T.make_record(tuple(c.name for _, c in fields), tuple(c.oid for _, c in fields))
+        if sentinel is not None:
+            fn = (lambda k: lambda *v: None if v[k] is None else build(*v))(sentinel)
+        else:
+            fn = build
+        row = args[0] if entry.scalar else Call(RECORD, name=f"{alias}.*", fn=fn,
+                                                   args=tuple(args), strict=False)
+        return scope.map_bound(row) if isinstance(scope, GroupedScope) else row
+
+    def _row_fields(self, entry: RangeEntry) -> tuple[list[tuple[int, OutCol]], int | None]:
+        """(position in entry, column) of the entry's live columns, and the field that
+        is never NULL in a real row (a NOT NULL column of a table), if any."""
+        rel = self.catalog.relation_by_oid(entry.relation_oid) if entry.relation_oid else None
+        dropped: set[int] = set()
+        not_null: set[int] = set()
+        if rel is not None:
+            dropped = {c.attnum for c in rel.columns if c.dropped}
+            not_null = {c.attnum for c in rel.columns if c.not_null and not c.dropped}
+        fields, sentinel = [], None
+        for i, c in enumerate(entry.columns):
+            mine = rel is not None and c.table_oid == rel.oid
+            if mine and c.attnum in dropped:
+                continue
+            if rel is not None and rel.kind != "v" and not mine:
+                continue  # carried along, not the table's (UPDATE/DELETE's row key)
+            if mine and sentinel is None and c.attnum in not_null:
+                sentinel = len(fields)
+            fields.append((i, c))
+        return fields, sentinel
 
     def e_A_Const(self, node: ast.A_Const, scope) -> Expr:
         if node.isnull:
@@ -819,8 +946,8 @@ class Binder:
     def e_A_Expr(self, node: ast.A_Expr, scope) -> Expr:
         kind = node.kind
         name = node.name[-1].sval if node.name else ""
-        if kind == A_Expr_Kind.AEXPR_OP and (isinstance(node.lexpr, ast.RowExpr)
-                                             or isinstance(node.rexpr, ast.RowExpr)):
+        if kind == A_Expr_Kind.AEXPR_OP and isinstance(node.lexpr, ast.RowExpr) \
+                and isinstance(node.rexpr, ast.RowExpr):
             return self.row_compare(name, self._row_items(node.lexpr, scope),
                                     self._row_items(node.rexpr, scope))
         if kind == A_Expr_Kind.AEXPR_OP:
@@ -948,7 +1075,7 @@ class Binder:
         def quantified(v, arr):
             if arr is None:
                 return None
-            return _quantified(v, [(x,) for x in arr], fn, every)
+            return _quantified(v, [(x,) for x in T.flatten_array(arr)], fn, every)
 
         left_c = self.coerce(left, cmp.args[0].oid)  # type: ignore[attr-defined]
         return Call(BOOL, name=f"{name} {'ALL' if every else 'ANY'}", fn=quantified,
@@ -962,7 +1089,11 @@ class Binder:
 
     def e_NullTest(self, node: ast.NullTest, scope) -> Expr:
         arg = self.expr(node.arg, scope)
-        return NullTest(BOOL, arg=arg, negated=node.nulltesttype == NullTestType.IS_NOT_NULL)
+        negated = node.nulltesttype == NullTestType.IS_NOT_NULL
+        if arg.oid == RECORD:  # a row IS NULL when every field is, IS NOT NULL when none is
+            return Call(BOOL, name="IS NOT NULL" if negated else "IS NULL", args=(arg,),
+                        fn=lambda v: record_null_test(v, negated), strict=False)
+        return NullTest(BOOL, arg=arg, negated=negated)
 
     def e_BooleanTest(self, node: ast.BooleanTest, scope) -> Expr:
         arg = self.coerce(self.expr(node.arg, scope), BOOL)
@@ -1026,24 +1157,30 @@ class Binder:
         windows = self.windows
         if windows is None:
             raise errors.WindowingError(what="window functions are not allowed in WHERE")
+        aggregate = F.is_aggregate(name)
+        if aggregate and node.agg_distinct:
+            raise errors.FeatureNotSupported(what="DISTINCT is not implemented for window functions")
+        if aggregate and node.agg_order:
+            raise errors.FeatureNotSupported(
+                what="aggregate ORDER BY is not implemented for window functions")
+        if not aggregate and node.agg_filter is not None:
+            raise errors.FeatureNotSupported(
+                what="FILTER is not implemented for non-aggregate window functions")
         spec = node.over
-        if spec.name is not None or spec.refname is not None:
-            ref = windows.named.get(spec.name or spec.refname)
-            if ref is None:
-                raise errors.UndefinedObject(what=f'window "{spec.name or spec.refname}" does not exist')
-            spec = ref
+        if spec.name is not None:  # OVER w: the WINDOW clause's definition as it is
+            spec = windows.lookup(spec.name)
+        partition_nodes, order_nodes, frame_spec = windows.definition(spec)
         bind = (lambda n: scope.expr(n)) if isinstance(scope, GroupedScope) else (lambda n: self.expr(n, scope))
-        partition = [bind(p) for p in spec.partitionClause or ()]
+        partition = [bind(p) for p in partition_nodes or ()]
         order = [SortKey(bind(sb.node), sb.sortby_dir == SortByDir.SORTBY_DESC,
                          True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
                          False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
-                 for sb in spec.orderClause or ()]
-        frame = _frame(spec.frameOptions)
+                 for sb in order_nodes or ()]
         inner_scope = scope.inner if isinstance(scope, GroupedScope) else scope
+        frame = self.window_frame(frame_spec, order, inner_scope)
         args = [bind(a) for a in node.args or ()]
-        if F.is_aggregate(name):
-            call = F.bind_aggregate(self, name, args, star=bool(node.agg_star),
-                                    distinct=bool(node.agg_distinct))
+        if aggregate:
+            call = F.bind_aggregate(self, name, args, star=bool(node.agg_star), distinct=False)
             if node.agg_filter is not None:
                 call.filter = self.condition(node.agg_filter, inner_scope, "FILTER")
             wc = WindowCall(name, call.args, partition, order, call.oid, frame, call)
@@ -1052,6 +1189,78 @@ class Binder:
             wc = WindowCall(name, args, partition, order, oid, frame)
         windows.calls.append(wc)
         return WindowRef(wc.oid, k=len(windows.calls) - 1, windows=windows)
+
+    def window_frame(self, spec: ast.WindowDef, order: list[SortKey], scope) -> Frame:
+        """The frame clause of a window definition (PostgreSQL's frame_clause)."""
+        options = spec.frameOptions
+        if not options & pg_enums.FRAMEOPTION_NONDEFAULT:
+            return Frame()
+        mode = "rows" if options & pg_enums.FRAMEOPTION_ROWS else \
+            "groups" if options & pg_enums.FRAMEOPTION_GROUPS else "range"
+        if mode == "groups" and not order:
+            raise errors.WindowingError(what="GROUPS mode requires an ORDER BY clause")
+        frame = Frame(mode, _frame_bound(options, "START"), _frame_bound(options, "END"),
+                      exclude=_frame_exclusion(options))
+        if frame.start in ("preceding", "following"):
+            frame.start_offset = self.frame_offset(spec.startOffset, frame, order, scope)
+        if frame.end in ("preceding", "following"):
+            frame.end_offset = self.frame_offset(spec.endOffset, frame, order, scope)
+        return frame
+
+    def frame_offset(self, node: ast.Node, frame: Frame, order: list[SortKey], scope) -> Expr:
+        """A frame's `offset PRECEDING/FOLLOWING`: an expression without this level's
+        columns, bigint for ROWS and GROUPS, of the ORDER BY column's offset type for
+        RANGE (which also picks `frame.in_range`)."""
+        what = frame.mode.upper()
+        if frame.mode == "range" and len(order) != 1:
+            raise errors.WindowingError(
+                what="RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+        windows, self.windows = self.windows, None
+        inner_refs: list[str] = []  # this level's columns named inside the offset's subqueries
+        if scope is not None:
+            resolve = scope.resolve
+
+            def spy(name: str, qualifier: str | None, *, inner: Scope | None = None) -> Expr:
+                if inner is not None and scope._lookup(name, qualifier) is not None:
+                    inner_refs.append(name)
+                return resolve(name, qualifier, inner=inner)
+            scope.resolve = spy  # type: ignore[method-assign]
+        try:
+            e = self.expr(node, scope)
+        except errors.WindowingError:
+            raise errors.WindowingError(
+                what="window functions are not allowed in window definitions") from None
+        except errors.GroupingError:
+            raise errors.GroupingError(
+                what=f"aggregate functions are not allowed in window {what}") from None
+        finally:
+            self.windows = windows
+            if scope is not None:
+                del scope.resolve
+        if inner_refs or any(isinstance(n, Col) for n in walk(e)):
+            raise errors.InvalidColumnReference(what=f"argument of {what} must not contain variables")
+        if frame.mode != "range":
+            if not T.can_coerce(e.oid, INT8, "assignment"):
+                raise errors.DatatypeMismatch(
+                    what=f"argument of {what} must be type bigint, not type {C.type_name(e.oid)}")
+            return self.coerce(e, INT8, context="assignment")
+        column = order[0].expr.oid
+        if column == UNKNOWN:  # an untyped literal sorts as text
+            column = TEXT
+        found = W.range_offset(column)
+        if found is None:
+            raise errors.FeatureNotSupported(
+                what="RANGE with offset PRECEDING/FOLLOWING is not supported for column type "
+                     f"{C.type_name(column)}")
+        types, frame.in_range = found
+        fits = [t for t in types if T.can_coerce(e.oid, t, "implicit")]
+        if not fits:
+            raise errors.FeatureNotSupported(
+                what="RANGE with offset PRECEDING/FOLLOWING is not supported for column type "
+                     f"{C.type_name(column)} and offset type {C.type_name(e.oid)}",
+                hint="Cast the offset value to an appropriate type.")
+        preferred = column if e.oid == UNKNOWN else e.oid
+        return self.coerce(e, preferred if preferred in fits else fits[0])
 
     def e_SubLink(self, node: ast.SubLink, scope) -> Expr:
         if scope is None:
@@ -1134,23 +1343,53 @@ class Binder:
         if not items:
             return Const(UNKNOWN, "{}")
         target, unified = self.unify(items, "ARRAY")
+        if _is_array(target):  # ARRAY[[1,2],[3,4]], ARRAY[a, b] of arrays: one more dimension
+            return Call(target, name="array", fn=lambda *v: A.stack(v), args=tuple(unified),
+                        strict=False)
         array_oid = T.array_type(target)
         if array_oid is None:
             raise errors.FeatureNotSupported(what=f"arrays of {C.type_name(target)} are not supported")
         return Call(array_oid, name="array", fn=lambda *v: tuple(v), args=tuple(unified), strict=False)
 
     def e_A_Indirection(self, node: ast.A_Indirection, scope) -> Expr:
+        """`a[i]`, `a[i][j]` (NULL unless there is one subscript per dimension) and
+        slices `a[i:j]`, `a[:j]`, `a[i:]` (with any slice, every subscript is one: `a[2]`
+        is `a[1:2]`), with PostgreSQL's clamping; a NULL subscript gives NULL."""
         base = self.expr(node.arg, scope)
         elem = T.element_type(base.oid)
-        if elem is None or len(node.indirection) != 1 or not isinstance(node.indirection[0], ast.A_Indices) \
-                or node.indirection[0].is_slice:
+        subs = node.indirection
+        if elem is None or not all(isinstance(i, ast.A_Indices) for i in subs):
             raise errors.FeatureNotSupported(what="this subscript form is not supported")
-        idx = self.coerce(self.expr(node.indirection[0].uidx, scope), INT4)
+        if len(subs) > A.MAXDIM:
+            raise errors.ProgramLimitExceeded(
+                what=f"number of array dimensions ({len(subs)}) exceeds the maximum allowed "
+                     f"({A.MAXDIM})")
         low = 0 if base.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1  # indkey[0] is the first
 
-        def subscript(arr, i):
-            return arr[i - low] if low <= i < len(arr) + low else None
-        return Call(elem, name="subscript", fn=subscript, args=(base, idx))
+        def index(n: ast.Node) -> Expr:
+            return self.coerce(self.expr(n, scope), INT4)
+        if any(i.is_slice for i in subs):
+            shape: list[tuple[bool, bool]] = []  # (lower given, upper given) per subscript
+            args: list[Expr] = [base]
+            for i in subs:
+                lower = i.lidx if i.is_slice else ast.A_Const(val=ast.Integer(ival=1))
+                shape.append((lower is not None, i.uidx is not None))
+                args += [index(n) for n in (lower, i.uidx) if n is not None]
+
+            def slice_(arr, *given):
+                it = iter(given)
+                bounds = [(next(it) if lo else None, next(it) if hi else None) for lo, hi in shape]
+                return A.slice_array(arr, bounds, low)
+            return Call(base.oid, name="slice", fn=slice_, args=tuple(args))
+        idx = [index(i.uidx) for i in subs]
+        if len(idx) == 1:
+            def subscript(arr, i):
+                if type(arr) is A.MDArray:
+                    return None
+                return arr[i - low] if low <= i < len(arr) + low else None
+            return Call(elem, name="subscript", fn=subscript, args=(base, idx[0]))
+        return Call(elem, name="subscript", fn=lambda arr, *i: A.subscript(arr, i, low),
+                    args=(base, *idx))
 
     def e_CollateClause(self, node, scope) -> Expr:
         names = [s.sval for s in node.collname]
@@ -1159,7 +1398,22 @@ class Binder:
         return self.expr(node.arg, scope)
 
     def e_RowExpr(self, node, scope) -> Expr:
-        raise errors.FeatureNotSupported(what="row constructors are not supported")
+        """`ROW(a, b)` / `(a, b)` as a value: a record with fields f1, f2, ... (`t.*`
+        inside it expands to t's columns). Comparisons of two row constructors are
+        `row_compare`'s; untyped literals stay unknown, as in PostgreSQL."""
+        items: list[Expr] = []
+        for arg in node.args or ():
+            if isinstance(arg, ast.ColumnRef) and isinstance(arg.fields[-1], ast.A_Star):
+                row = self.e_ColumnRef(arg, scope) if len(arg.fields) == 2 else None
+                if not isinstance(row, Call):
+                    raise errors.FeatureNotSupported(what="* is not allowed here")
+                items.extend(row.args)
+                continue
+            e = self.expr(arg, scope)
+            items.append(self.settle_param(e, TEXT) or e)
+        names = tuple(f"f{i + 1}" for i in range(len(items)))
+        return Call(RECORD, name="row", fn=T.make_record(names, tuple(e.oid for e in items)),
+                    args=tuple(items), strict=False)
 
 
 @dataclass
@@ -1319,20 +1573,28 @@ def type_from_ast(tn: ast.TypeName) -> tuple[int, int]:
     return oid, T.typmod_from(oid, mods)
 
 
-FRAME_NONDEFAULT, FRAME_ROWS = 0x1, 0x4
-FRAME_START_UNBOUNDED_PRECEDING, FRAME_END_CURRENT_ROW = 0x20, 0x400
-FRAME_END_UNBOUNDED_FOLLOWING = 0x100
+def _frame_bound(options: int, side: str) -> str:
+    """A frame start or end (`side` START or END) as `plan.Frame` spells it; the parser
+    has already rejected impossible combinations (42P20, see `sql.parse`)."""
+    if options & getattr(pg_enums, f"FRAMEOPTION_{side}_UNBOUNDED_PRECEDING"):
+        return "unbounded"
+    if options & getattr(pg_enums, f"FRAMEOPTION_{side}_UNBOUNDED_FOLLOWING"):
+        return "unbounded"
+    if options & getattr(pg_enums, f"FRAMEOPTION_{side}_CURRENT_ROW"):
+        return "current"
+    if options & getattr(pg_enums, f"FRAMEOPTION_{side}_OFFSET_PRECEDING"):
+        return "preceding"
+    return "following"
 
 
-def _frame(options: int) -> str:
-    """The frames supported: the default, ROWS up to the current row, the whole partition."""
-    if not options & FRAME_NONDEFAULT:
-        return "default"
-    if options & FRAME_START_UNBOUNDED_PRECEDING and options & FRAME_END_UNBOUNDED_FOLLOWING:
-        return "all"
-    if options & FRAME_START_UNBOUNDED_PRECEDING and options & FRAME_END_CURRENT_ROW:
-        return "rows" if options & FRAME_ROWS else "default"
-    raise errors.FeatureNotSupported(what="this window frame is not supported")
+def _frame_exclusion(options: int) -> str:
+    if options & pg_enums.FRAMEOPTION_EXCLUDE_CURRENT_ROW:
+        return "current"
+    if options & pg_enums.FRAMEOPTION_EXCLUDE_GROUP:
+        return "group"
+    if options & pg_enums.FRAMEOPTION_EXCLUDE_TIES:
+        return "ties"
+    return "none"
 
 
 def _func_name(node: ast.FuncCall) -> str:
@@ -1379,6 +1641,8 @@ def _column_name(node: ast.Node) -> str:
         return F.sql_value_function_name(node)
     if isinstance(node, ast.A_ArrayExpr):
         return "array"
+    if isinstance(node, ast.RowExpr):
+        return "row"
     if isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.ARRAY_SUBLINK:
         return "array"
     return "?column?"
@@ -1421,6 +1685,11 @@ def _same(a: Expr, b: Expr) -> bool:
         return a.name == b.name and len(a.args) == len(b.args) and all(  # type: ignore[attr-defined]
             _same(x, y) for x, y in zip(a.args, b.args))  # type: ignore[attr-defined]
     return False
+
+
+def _is_array(oid: int) -> bool:
+    """A true array type (not int2vector/oidvector, whose arrays nest one level)."""
+    return T.element_type(oid) is not None and oid not in (T.INT2VECTOR, T.OIDVECTOR)
 
 
 def _is_input_col(e: Expr) -> bool:

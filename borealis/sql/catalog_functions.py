@@ -28,9 +28,11 @@ from borealis.catalog.model import PG_CATALOG_OID, CatalogSnapshot, Index, Relat
 from borealis.core import errors
 from borealis.sql import catalog_types as _catalog_types  # noqa: F401  (reg* types)
 from borealis.sql import coerce as C
+from borealis.sql import privileges as _privileges
 from borealis.sql import types as T
 from borealis.sql.expr import Call, Const, Expr
 from borealis.sql.functions import SCALARS, _arity
+from borealis.sql.types.arrays import flatten
 
 BOOL, INT2, INT4, INT8, TEXT, NAME, OID, UNKNOWN = 16, 21, 23, 20, 25, 19, 26, 705
 JSON, REGCLASS, REGTYPE, NAME_ARRAY, TEXT_ARRAY = 114, 2205, 2206, 1003, 1009
@@ -98,7 +100,9 @@ class _Lookup:
         names = {V.ADMIN, getattr(self.session, "user", None) or V.ADMIN}
         names.update(s.owner for s in self.catalog.schemas)
         names.update(r.owner for r in self.catalog.relations)
-        return {V.role_oid(n): n for n in names if n}
+        out = {V.role_oid_in(self.catalog, n): n for n in names if n}
+        out.update((r.oid, r.name) for r in self.catalog.auth.by_oid.values())  # catalog.roles
+        return out
 
 
 # -- types and expressions ----------------------------------------------------------------
@@ -137,7 +141,7 @@ def _pg_get_indexdef(binder: Binder, args: list[Expr]) -> Expr:
             return None
         rel, index = found
         if not column:
-            return V.index_definition(look.catalog, rel, index)
+            return V.index_definition(look.catalog, rel, index, V.index_am(binder.ctx.settings)[1])
         attnums = V.key_columns(rel, index) + V.include_columns(rel, index)
         if column > len(attnums):
             return ""
@@ -155,7 +159,7 @@ def _pg_get_constraintdef(binder: Binder, args: list[Expr]) -> Expr:
 
     def condef(oid: int, pretty: bool | None = False) -> str | None:
         found = look.constraints.get(oid)
-        return V.constraint_definition(*found) if found is not None else None
+        return V.constraint_definition(*found, look.catalog, look.search_path) if found is not None else None
     return _call(binder, "pg_get_constraintdef", TEXT, condef, args, (OID, BOOL)[: len(args)])
 
 
@@ -191,11 +195,26 @@ def _pg_get_nothing(binder: Binder, args: list[Expr]) -> Expr:
 
 @_register("pg_get_serial_sequence")
 def _pg_get_serial_sequence(binder: Binder, args: list[Expr]) -> Expr:
-    """No column owns a sequence (SERIAL is refused; identity columns have no
-    separate sequence relation): always NULL."""
+    """The sequence a column owns (identity, serial or OWNED BY) as `schema.name`, NULL
+    if none. The table name is parsed as SQL (may be qualified or quoted), the column
+    name is taken literally, as PostgreSQL does."""
     _arity("pg_get_serial_sequence", args, 2)
-    return _call(binder, "pg_get_serial_sequence", TEXT, lambda *a: None, args, (TEXT, TEXT),
-                 strict=False)
+    catalog, ctx = binder.ctx.catalog, binder.ctx
+
+    def serial(table: str, column: str) -> str | None:
+        oid = V.CatalogNames(catalog, V.current_search_path(ctx)).relation_oid(table)
+        rel = catalog.relation_by_oid(oid)
+        if rel is None:
+            return None
+        col = rel.column_by_name.get(column)
+        if col is None:
+            raise errors.UndefinedColumn(f'column "{column}" of relation "{rel.name}" does not exist')
+        owned = catalog.owned_sequences(rel.oid, col.attnum)
+        if not owned:
+            return None
+        seq = owned[0]
+        return f"{V.quote_ident(V.schema_name_of(catalog, seq.schema_oid))}.{V.quote_ident(seq.name)}"
+    return _call(binder, "pg_get_serial_sequence", TEXT, serial, args, (TEXT, TEXT))
 
 
 # -- visibility -------------------------------------------------------------------------
@@ -306,6 +325,8 @@ for _name in ("has_table_privilege", "has_schema_privilege", "has_database_privi
               "has_tablespace_privilege", "has_foreign_data_wrapper_privilege",
               "has_server_privilege", "pg_has_role"):
     SCALARS[_name] = _privilege(_name)
+for _name in _privileges.PRIVILEGE_FUNCTIONS:  # the ones the catalog's ACLs answer
+    SCALARS[_name] = _privileges.privilege_function(_name)
 
 
 # -- names, encodings, sizes ---------------------------------------------------------------------
@@ -455,7 +476,7 @@ def _array_to_string(binder: Binder, args: list[Expr]) -> Expr:
     def join(values: tuple | None, sep: str | None, null: str | None = None) -> str | None:
         if values is None or sep is None:
             return None
-        parts = [out(v) if v is not None else null for v in values]
+        parts = [out(v) if v is not None else null for v in flatten(values)]
         return sep.join(p for p in parts if p is not None)
     rest = tuple(binder.coerce(a, TEXT) for a in args[1:])
     return Call(TEXT, name="array_to_string", fn=join, args=(arr, *rest), strict=False)

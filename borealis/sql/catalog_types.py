@@ -62,7 +62,13 @@ def regrole_in(s: str, typmod: int = -1) -> int:
     if number is not None:
         return number
     from borealis.catalog.virtual import role_oid, split_qualified
-    return role_oid(split_qualified(s)[-1])
+    name = split_qualified(s)[-1]
+    if registry.RELATION_RESOLVER.get() is None:
+        return role_oid(name)
+    oid = _resolver_call("role_oid", name)  # the statement's catalog (catalog.roles)
+    if oid is None:
+        raise errors.UndefinedRole(name=name)
+    return oid
 
 
 def regrole_out(v: int) -> str:

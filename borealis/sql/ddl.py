@@ -5,19 +5,35 @@ and writes them with `CatalogWriter`, which also bumps the cluster-wide catalog 
 so concurrent sessions get OC001. Expressions kept in the catalog (DEFAULT, CHECK,
 generated columns, view bodies) are stored as SQL text deparsed by pglast and bound
 again where they are used.
+
+Indexes: `CREATE INDEX ASYNC` (the parser hands over the ASYNC keyword as a statement
+modifier) writes the index invalid plus a job record, returns the job id, and leaves the
+backfill to `qp.jobs.JobRunner`; DROP INDEX / DROP TABLE cancel a running build. A plain
+`CREATE INDEX` builds the index inside its own transaction, and only in relaxed mode:
+DSQL refuses it, as it refuses USING, ASC/DESC keys and CONCURRENTLY.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from pglast import ast
 from pglast.enums import AlterTableType, ConstrType, ObjectType, SortByDir
+from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
 
+from borealis.catalog import store
 from borealis.catalog.model import (
+    JOB_FAILED,
+    JOB_INDEX_BUILD,
+    JOB_PROCESSING,
+    JOB_SUBMITTED,
+    JOB_VALIDATE_CONSTRAINT,
     PUBLIC_SCHEMA_OID,
     Column,
     Constraint,
     Index,
+    Job,
     Relation,
     Schema,
     key_type,
@@ -26,8 +42,18 @@ from borealis.catalog.model import (
 from borealis.catalog.store import CatalogWriter
 from borealis.core import errors, values
 from borealis.core.keys import INDEXABLE_OIDS, prefix_end
+from borealis.core.limits import Compat
+from borealis.sql import fk
 from borealis.sql import types as T
 from borealis.sql.bind import Binder, type_from_ast
+from borealis.sql.dsql_limits import (
+    check_new_index,
+    check_new_relation,
+    check_new_schema,
+    check_table_shape,
+    check_view_definition,
+)
+from borealis.sql.plan import OutCol
 
 NAME_BYTES_MAX = 63
 COLUMNS_MAX = 1600
@@ -45,12 +71,39 @@ def _ident(name: str) -> str:
     return raw[:NAME_BYTES_MAX].decode(errors="ignore")
 
 
-async def execute_ddl(binder: Binder, writer: CatalogWriter, node: ast.Node, sql: str) -> str:
-    """Run one DDL statement; returns the command tag."""
-    handler = _HANDLERS.get(type(node))
+async def execute_ddl(binder: Binder, writer: CatalogWriter, node: ast.Node, sql: str, *,
+                      modifiers: frozenset[str] = frozenset()) -> str | DdlResult:
+    """Run one DDL statement; returns the command tag, or a `DdlResult` for statements
+    that return rows (CREATE INDEX ASYNC: its job id). `modifiers` are the keywords the
+    parser took out (`parse.MODIFIERS`): with ASYNC the statement goes to its async form."""
+    if "ASYNC" in modifiers:
+        handler = _ASYNC_HANDLERS.get(type(node))
+        if handler is None:
+            raise errors.FeatureNotSupported(
+                what=f"ASYNC is not supported for {type(node).__name__.removesuffix('Stmt')}")
+    else:
+        handler = _HANDLERS.get(type(node))
     if handler is None:
         raise errors.UnsupportedStatement(what=type(node).__name__.removesuffix("Stmt"))
+    _privileges().check_ddl(binder, node)  # 42501: CREATE on the schema, ownership
     return await handler(binder, writer, node, sql)
+
+
+@dataclass(frozen=True)
+class DdlResult:
+    """A DDL statement's rows (one row with `job_id` for the async forms)."""
+
+    tag: str
+    columns: list[OutCol]
+    rows: list[tuple]
+
+
+JOB_ID_COLUMNS = [OutCol("job_id", 25)]
+
+
+def ddl_result_columns(node: ast.Node, modifiers: frozenset[str]) -> list[OutCol] | None:
+    """The columns a DDL statement returns (for Describe), None when it returns none."""
+    return JOB_ID_COLUMNS if "ASYNC" in modifiers and type(node) in _ASYNC_HANDLERS else None
 
 
 def _target_schema(binder: Binder, schemaname: str | None) -> Schema:
@@ -76,6 +129,7 @@ async def _create_schema(binder: Binder, writer: CatalogWriter, node: ast.Create
     if name.startswith("pg_"):
         raise errors.ReservedName(
             f'unacceptable schema name "{name}"', detail='The prefix "pg_" is reserved for system schemas.')
+    check_new_schema(binder)
     writer.put_schema(Schema(await writer.allocate_oid(), name))
     return "CREATE SCHEMA"
 
@@ -96,6 +150,7 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                 raise errors.DependentObjectsStillExist(
                     what=f"cannot drop schema {name} because other objects depend on it",
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            fk.check_drop_relations(binder, writer, members, cascade=cascade)
             for rel in members:
                 await _drop_relation(writer, rel)
             writer.drop_schema(schema)
@@ -112,6 +167,8 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                 if rel is None:
                     raise errors.UndefinedTable(f'{what} "{names[-1]}" does not exist')
                 raise errors.WrongObjectType(what=f'"{names[-1]}" is not a {what}')
+            fk.check_drop_relations(binder, writer, [rel], cascade=cascade,
+                                    also=_named_relations(binder, node))
             await _drop_relation(writer, rel)
         return "DROP TABLE" if want == "r" else "DROP VIEW"
     if kind == ObjectType.OBJECT_INDEX:
@@ -127,12 +184,27 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                 raise errors.DependentObjectsStillExist(
                     what=f"cannot drop index {index.name} because constraint {index.name} on table "
                          f"{rel.name} requires it")
+            rel = await fk.drop_index_dependents(binder, writer, rel, index, cascade=cascade)
             await _delete_range(writer.txn, relation_prefix(index.oid))
-            cons = tuple(c for c in rel.constraints if c.index_oid != index.oid)
+            await _cancel_build(writer, index)
+            cons = tuple(c for c in rel.constraints if c.index_oid != index.oid or c.kind == "f")
             writer.put_relation(rel.with_changes(
                 indexes=tuple(i for i in rel.indexes if i.oid != index.oid), constraints=cons))
         return "DROP INDEX"
+    if kind == ObjectType.OBJECT_SEQUENCE:
+        return await _seq().drop_sequences(binder, writer, node)
     raise errors.UnsupportedObject(what="unsupported object in DROP")
+
+
+def _named_relations(binder: Binder, node: ast.DropStmt) -> set[int]:
+    """The tables one DROP TABLE names (a foreign key between two of them is no obstacle)."""
+    out = set()
+    for obj in node.objects:
+        names = [s.sval for s in obj]
+        rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
+        if rel is not None:
+            out.add(rel.oid)
+    return out
 
 
 def _find_index(binder: Binder, names: list[str]):
@@ -156,7 +228,31 @@ async def _drop_relation(writer: CatalogWriter, rel: Relation) -> None:
         for index in rel.indexes:
             if not index.primary:
                 await _delete_range(writer.txn, relation_prefix(index.oid))
+                await _cancel_build(writer, index)
+        _seq().drop_owned_sequences(writer, rel)  # its identity and serial sequences
+    if rel.kind == "S":
+        _seq().drop_sequence(writer, rel)  # the descriptor and the state key
+        return
     writer.drop_relation(rel)
+
+
+def _seq():
+    """`sql.sequence_ddl` (sequences, identity and serial columns), imported when
+    used: it builds on the helpers of this module."""
+    from borealis.sql import sequence_ddl
+    return sequence_ddl
+
+
+async def _cancel_build(writer: CatalogWriter, index: Index) -> None:
+    """DROP of an index whose async build is still running cancels the job, in the same
+    transaction (the runner sees the job failed, or the catalog moved, and stops)."""
+    if not index.job_id or index.valid:
+        return
+    from borealis.qp.jobs import DROPPED_DETAIL
+    job = await store.get_job(writer.txn, index.job_id)
+    if job is not None and job.status in (JOB_SUBMITTED, JOB_PROCESSING):
+        store.put_job(writer.txn, replace(job, status=JOB_FAILED, details=DROPPED_DETAIL,
+                                          update_time=writer.txn.rt.clock.now()))
 
 
 async def _delete_range(txn, prefix: bytes) -> None:
@@ -189,7 +285,8 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
     constraints: list[Constraint] = []
     pk: tuple[int, ...] = ()
     unique_sets: list[tuple[str | None, tuple[int, ...], bool]] = []
-    for elt in node.tableElts or ():
+    elts, serials = _seq().serial_columns(binder, node.tableElts, name)  # relaxed mode: SERIAL
+    for elt in elts:
         if isinstance(elt, ast.ColumnDef):
             col, col_pk, col_unique, col_checks = _column_def(elt, len(columns) + 1, name)
             if any(c.name == col.name for c in columns):
@@ -217,7 +314,7 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
                 constraints.append(Constraint(elt.conname or f"{name}_check{len(constraints) + 1 or ''}",
                                               "c", expr=deparse(elt.raw_expr)))
             elif kind == ConstrType.CONSTR_FOREIGN:
-                raise errors.FeatureNotSupported(what="FOREIGN KEY constraints are not supported yet")
+                pass  # sql.fk.create_table_foreign_keys, once the table's keys exist
             else:
                 raise errors.FeatureNotSupported(what=f"constraint {kind.name} is not supported")
         else:
@@ -230,6 +327,9 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
         _check_indexable(col)
         by_attnum[a] = Column(**{**col.__dict__, "not_null": True})
     columns = [by_attnum[c.attnum] for c in columns]
+    # identity and serial sequences; defaults calling nextval('name') resolved to the OID
+    columns = await _seq().table_sequences(binder, writer, schema, name, oid, elts, columns, serials)
+    by_attnum = {c.attnum: c for c in columns}
     indexes: list[Index] = []
     if pk:
         pk_name = _ident(f"{name}_pkey")
@@ -243,8 +343,11 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
         iname = _ident(con_name or f"{name}_{'_'.join(by_attnum[a].name for a in cols)}_key")
         indexes.append(Index(index_oid, iname, cols, unique=True, nulls_not_distinct=nnd))
         constraints.append(Constraint(iname, "u", cols, index_oid=index_oid))
-    _check_constraint_names(constraints, name)
     rel = Relation(oid, schema.oid, name, "r", tuple(columns), pk, tuple(indexes), tuple(constraints))
+    rel = fk.create_table_foreign_keys(binder, rel, node)  # REFERENCES / FOREIGN KEY
+    _check_constraint_names(list(rel.constraints), name)
+    check_table_shape(binder, len(columns), [i.columns for i in indexes], len(indexes))  # DSQL
+    check_new_relation(binder, "r")
     from borealis.sql.dml import RowCodec
     RowCodec(binder, rel)  # binds CHECK and generated expressions now: 42703 & co. at CREATE
     writer.put_relation(rel)
@@ -279,6 +382,7 @@ def _column_def(elt: ast.ColumnDef, attnum: int, table: str):
     name = _ident(elt.colname)
     not_null = bool(elt.is_not_null)
     default = generated = None
+    identity = ""
     is_pk = False
     unique: list[tuple[str | None, bool]] = []
     checks: list[Constraint] = []
@@ -300,19 +404,22 @@ def _column_def(elt: ast.ColumnDef, attnum: int, table: str):
         elif kind == ConstrType.CONSTR_GENERATED:
             generated = deparse(con.raw_expr)
         elif kind == ConstrType.CONSTR_IDENTITY:
-            raise errors.FeatureNotSupported(what="identity columns are not supported yet")
-        elif kind == ConstrType.CONSTR_FOREIGN:
-            raise errors.FeatureNotSupported(what="FOREIGN KEY constraints are not supported yet")
+            identity, not_null = con.generated_when, True  # its sequence: sql.sequence_ddl
+        elif kind in fk.COLUMN_KINDS:
+            pass  # REFERENCES [DEFERRABLE ...]: sql.fk.column_references
         else:
             raise errors.FeatureNotSupported(what=f"column constraint {kind.name} is not supported")
     if elt.collClause is not None:
         coll = elt.collClause.collname[-1].sval
         if coll not in ("C", "POSIX", "default"):
             raise errors.FeatureNotSupported(what=f'collation "{coll}" is not supported: only C')
-    return Column(attnum, name, oid, typmod, not_null, default, generated), is_pk, unique, checks
+    return (Column(attnum, name, oid, typmod, not_null, default, generated, identity), is_pk,
+            unique, checks)
 
 
 async def _alter_table(binder: Binder, writer: CatalogWriter, node: ast.AlterTableStmt, sql: str) -> str:
+    if _roles().is_owner_change(node):  # ALTER TABLE / VIEW / SEQUENCE ... OWNER TO
+        return await _roles().alter_table_owner(binder, writer, node)
     rel = binder.find_relation(node.relation.schemaname, node.relation.relname)
     if rel is None:
         if node.missing_ok:
@@ -325,15 +432,20 @@ async def _alter_table(binder: Binder, writer: CatalogWriter, node: ast.AlterTab
                 if cmd.missing_ok:
                     continue
                 raise errors.DuplicateColumn(f'column "{col.name}" of relation "{rel.name}" already exists')
-            if is_pk or unique or checks or col.not_null or col.default is not None or col.generated:
+            if is_pk or unique or checks or col.not_null or col.default is not None or col.generated \
+                    or fk.column_references(cmd.def_):
                 raise errors.FeatureNotSupported(what="ALTER TABLE ADD COLUMN with constraint not supported")
             rel = rel.with_changes(columns=rel.columns + (col,))
+            check_table_shape(binder, len(rel.live_columns), [], 0)  # DSQL's 255 columns
         elif cmd.subtype == AlterTableType.AT_ColumnDefault:
             col = rel.column_by_name.get(cmd.name)
             if col is None:
                 raise errors.UndefinedColumn(f'column "{cmd.name}" of relation "{rel.name}" does not exist')
-            new = Column(**{**col.__dict__, "default": deparse(cmd.def_) if cmd.def_ is not None else None})
+            new = _seq().column_with_default(binder, rel, col, cmd.def_)  # 42601 on identity
             rel = rel.with_changes(columns=tuple(new if c.attnum == col.attnum else c for c in rel.columns))
+        elif cmd.subtype in (AlterTableType.AT_AddIdentity, AlterTableType.AT_SetIdentity,
+                             AlterTableType.AT_DropIdentity):
+            rel = await _seq().alter_identity(binder, writer, rel, cmd)
         elif cmd.subtype == AlterTableType.AT_DropNotNull:
             col = rel.column_by_name.get(cmd.name)
             if col is None:
@@ -342,6 +454,13 @@ async def _alter_table(binder: Binder, writer: CatalogWriter, node: ast.AlterTab
                 raise errors.InvalidTableDefinition(what=f'column "{col.name}" is in a primary key')
             new = Column(**{**col.__dict__, "not_null": False})
             rel = rel.with_changes(columns=tuple(new if c.attnum == col.attnum else c for c in rel.columns))
+        elif cmd.subtype == AlterTableType.AT_AddConstraint and isinstance(cmd.def_, ast.Constraint) \
+                and cmd.def_.contype in (ConstrType.CONSTR_FOREIGN, ConstrType.CONSTR_CHECK):
+            rel = await fk.add_constraint(binder, writer, rel, cmd.def_)
+        elif cmd.subtype == AlterTableType.AT_DropConstraint:
+            rel = await fk.drop_constraint(binder, writer, rel, cmd)
+        elif cmd.subtype == AlterTableType.AT_ValidateConstraint:
+            rel = await fk.validate_constraint(binder, writer, rel, cmd.name)
         else:
             raise errors.FeatureNotSupported(
                 what=f"unsupported ALTER TABLE {cmd.subtype.name.removeprefix('AT_')} statement")
@@ -351,6 +470,8 @@ async def _alter_table(binder: Binder, writer: CatalogWriter, node: ast.AlterTab
 
 async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, sql: str) -> str:
     kind = node.renameType
+    if kind == ObjectType.OBJECT_ROLE:  # ALTER ROLE / USER / GROUP ... RENAME TO
+        return await _roles().rename_role(binder, writer, node, sql)
     if kind == ObjectType.OBJECT_SCHEMA:
         raise errors.FeatureNotSupported(what="renaming a schema is not supported")
     if kind == ObjectType.OBJECT_INDEX:
@@ -371,8 +492,12 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
             return "ALTER TABLE"
         raise errors.UndefinedTable(name=node.relation.relname)
     tag = "ALTER VIEW" if rel.kind == "v" else "ALTER TABLE"
+    if kind == ObjectType.OBJECT_SEQUENCE:
+        if rel.kind != "S":
+            raise errors.WrongObjectType(what=f'"{rel.name}" is not a sequence')
+        tag = "ALTER SEQUENCE"
     new_name = _ident(node.newname)
-    if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
+    if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_SEQUENCE):
         if binder.catalog.name_taken(rel.schema_oid, new_name):
             raise errors.DuplicateTable(name=new_name)
         writer.put_relation(rel.with_changes(name=new_name))
@@ -392,7 +517,90 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
 
 # -- indexes and views ------------------------------------------------------------------
 
+def _compat(binder: Binder) -> Compat:
+    return getattr(binder.ctx.settings, "compat", Compat.DSQL)
+
+
 async def _create_index(binder: Binder, writer: CatalogWriter, node: ast.IndexStmt, sql: str) -> str:
+    """CREATE INDEX: the index is built at once, in this transaction. Only in relaxed
+    mode: DSQL refuses it (even on an empty table) and wants CREATE INDEX ASYNC."""
+    _check_index_syntax(binder, node, sql)
+    if _compat(binder) is Compat.DSQL:
+        raise errors.IndexAsyncRequired()
+    planned = await _plan_index(binder, writer, node)
+    if planned is None:
+        return "CREATE INDEX"
+    rel, index = planned
+    new_rel = rel.with_changes(indexes=rel.indexes + (index,))
+    await _build_index(binder, writer.txn, new_rel, index)
+    writer.put_relation(new_rel)
+    return "CREATE INDEX"
+
+
+async def _create_index_async(binder: Binder, writer: CatalogWriter, node: ast.IndexStmt,
+                              sql: str) -> DdlResult:
+    """CREATE INDEX ASYNC: this transaction only writes the index, invalid (writes
+    maintain it, reads ignore it), and a submitted job; `qp.jobs.JobRunner` backfills it
+    and makes it valid once this transaction has committed. Returns the job id."""
+    from borealis.qp.jobs import new_job_id
+    _check_index_syntax(binder, node, sql)
+    txn = writer.txn
+    job_id = new_job_id(txn.rt.random)
+    planned = await _plan_index(binder, writer, node, job_id=job_id)
+    if planned is None:  # IF NOT EXISTS, and it does: no job
+        return DdlResult("CREATE INDEX", JOB_ID_COLUMNS, [])
+    rel, index = planned
+    writer.put_relation(rel.with_changes(indexes=rel.indexes + (index,)))
+    schema = binder.catalog.schema_by_oid(rel.schema_oid)
+    object_name = f"{schema.name if schema else ''}.{index.name}"
+    store.put_job(txn, Job(job_id, JOB_INDEX_BUILD, JOB_SUBMITTED, index.oid, object_name,
+                           rel.oid, txn.rt.clock.now()))
+    runner = getattr(getattr(binder.ctx.settings, "backend", None), "jobs", None)
+    if runner is not None:
+        runner.submitted(job_id, txn)
+    return DdlResult("CREATE INDEX", JOB_ID_COLUMNS, [(job_id,)])
+
+
+def _check_index_syntax(binder: Binder, node: ast.IndexStmt, sql: str) -> None:
+    """What DSQL refuses in any CREATE INDEX: CONCURRENTLY, USING (but its own
+    btree_index), ASC/DESC on keys. Relaxed mode takes CONCURRENTLY and DESC, and USING
+    btree."""
+    dsql = _compat(binder) is Compat.DSQL
+    if dsql and node.concurrent:
+        raise errors.IndexConcurrentlyNotSupported()
+    method = node.accessMethod or "btree"
+    explicit = method != "btree" or _names_access_method(sql)
+    if explicit and method != "btree_index":
+        if dsql:
+            raise errors.IndexUsingNotSupported()
+        if method != "btree":
+            raise errors.FeatureNotSupported(what=f'access method "{method}" is not supported')
+    if dsql and any(e.ordering != SortByDir.SORTBY_DEFAULT for e in node.indexParams):
+        raise errors.IndexSortOrderNotSupported()
+
+
+def _names_access_method(sql: str) -> bool:
+    """Whether the statement says USING (the parse tree cannot tell `USING btree` from
+    the default): a USING token between ON and the key list's parenthesis."""
+    try:
+        tokens = scan(sql)
+    except ParseError:
+        return False
+    after_on = False
+    for tok in tokens:
+        if tok.name == "ON":
+            after_on = True
+        elif after_on and tok.name == "USING":
+            return True
+        elif after_on and tok.name == "ASCII_40":
+            return False
+    return False
+
+
+async def _plan_index(binder: Binder, writer: CatalogWriter, node: ast.IndexStmt, *,
+                      job_id: str = "") -> tuple[Relation, Index] | None:
+    """The table and the new index (not yet written); None when IF NOT EXISTS finds the
+    name taken. With a `job_id` the index starts invalid, to be built by that job."""
     rel = binder.relation(node.relation)
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'"{rel.name}" is not a table')
@@ -418,7 +626,7 @@ async def _create_index(binder: Binder, writer: CatalogWriter, node: ast.IndexSt
     name = _ident(base)
     if binder.catalog.name_taken(rel.schema_oid, name):
         if node.if_not_exists:
-            return "CREATE INDEX"
+            return None
         if node.idxname is None:
             n = 1
             while binder.catalog.name_taken(rel.schema_oid, _ident(f"{base}{n}")):
@@ -426,13 +634,12 @@ async def _create_index(binder: Binder, writer: CatalogWriter, node: ast.IndexSt
             name = _ident(f"{base}{n}")
         else:
             raise errors.DuplicateTable(name=name)
+    check_new_index(binder, rel, len(attnums))  # DSQL: 8 key columns, 24 indexes
     index = Index(await writer.allocate_oid(), name, tuple(attnums), unique=bool(node.unique),
                   include=tuple(include), descending=tuple(desc) if any(desc) else (),
-                  nulls_not_distinct=bool(node.nulls_not_distinct))
-    new_rel = rel.with_changes(indexes=rel.indexes + (index,))
-    await _build_index(binder, writer.txn, new_rel, index)
-    writer.put_relation(new_rel)
-    return "CREATE INDEX"
+                  nulls_not_distinct=bool(node.nulls_not_distinct),
+                  valid=not job_id, job_id=job_id)
+    return rel, index
 
 
 async def _build_index(binder: Binder, txn, rel: Relation, index: Index) -> None:
@@ -474,14 +681,18 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
         raise errors.DuplicateTable(name=name)
     oid = existing.oid if existing is not None else await writer.allocate_oid()
     columns = tuple(Column(i + 1, c.name, c.oid, c.typmod) for i, c in enumerate(cols))
-    writer.put_relation(Relation(oid, schema.oid, name, "v", columns, view_sql=deparse(node.query)))
+    view_sql = deparse(node.query)
+    check_view_definition(binder, view_sql)  # DSQL's limits
+    if existing is None:
+        check_new_relation(binder, "v")
+    writer.put_relation(Relation(oid, schema.oid, name, "v", columns, view_sql=view_sql))
     return "CREATE VIEW"
 
 
 async def _comment(binder: Binder, writer: CatalogWriter, node: ast.CommentStmt, sql: str) -> str:
     kind = node.objtype
     text = node.comment
-    if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
+    if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_SEQUENCE):
         names = [s.sval for s in node.object]
         rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
         if rel is None:
@@ -525,6 +736,57 @@ _HANDLERS = {
     ast.IndexStmt: _create_index,
     ast.ViewStmt: _create_view,
     ast.CommentStmt: _comment,
+    ast.CreateSeqStmt: lambda binder, writer, node, sql: _seq().create_sequence(binder, writer, node),
+    ast.AlterSeqStmt: lambda binder, writer, node, sql: _seq().alter_sequence(binder, writer, node),
+}
+
+
+def _roles():
+    """`sql.role_ddl` (roles, GRANT / REVOKE, OWNER TO, AWS IAM GRANT / REVOKE)."""
+    from borealis.sql import role_ddl
+    return role_ddl
+
+
+def _privileges():
+    """`sql.privileges` (who may run which DDL)."""
+    from borealis.sql import privileges
+    return privileges
+
+
+_HANDLERS.update(_roles().HANDLERS)
+
+async def _alter_table_async(binder: Binder, writer: CatalogWriter, node: ast.AlterTableStmt,
+                             sql: str) -> DdlResult:
+    """ALTER TABLE ASYNC t VALIDATE CONSTRAINT name: submits a VALIDATE_CONSTRAINT job
+    (`qp.constraint_jobs`) and returns its id; the constraint stays NOT VALID (and
+    enforced on new writes) until the job has checked every existing row."""
+    from borealis.qp.jobs import new_job_id
+    cmds = node.cmds or ()
+    if len(cmds) != 1 or cmds[0].subtype != AlterTableType.AT_ValidateConstraint:
+        raise errors.FeatureNotSupported(what="ALTER TABLE ASYNC supports only VALIDATE CONSTRAINT")
+    rel = binder.find_relation(node.relation.schemaname, node.relation.relname)
+    if rel is None or rel.kind != "r":
+        raise errors.UndefinedTable(name=node.relation.relname)
+    con = fk.validate_target(rel, cmds[0].name)
+    txn = writer.txn
+    job_id = new_job_id(txn.rt.random)
+    schema = binder.catalog.schema_by_oid(rel.schema_oid)
+    from borealis.catalog.virtual import PG_CONSTRAINT_OID, constraint_oid
+    position = next(i for i, c in enumerate(rel.constraints) if c.name == con.name)
+    store.put_job(txn, Job(job_id, JOB_VALIDATE_CONSTRAINT, JOB_SUBMITTED,
+                           constraint_oid(rel, position), f"{schema.name if schema else ''}.{con.name}",
+                           rel.oid, txn.rt.clock.now(), class_id=PG_CONSTRAINT_OID,
+                           constraint_name=con.name))
+    runner = getattr(getattr(binder.ctx.settings, "backend", None), "jobs", None)
+    if runner is not None:
+        runner.submitted(job_id, txn)
+    return DdlResult("ALTER TABLE", JOB_ID_COLUMNS, [(job_id,)])
+
+
+# Statements with an ASYNC form (`parse.MODIFIERS`): the job-returning handlers.
+_ASYNC_HANDLERS = {
+    ast.IndexStmt: _create_index_async,
+    ast.AlterTableStmt: _alter_table_async,
 }
 
 DDL_NODES = frozenset(_HANDLERS)

@@ -21,11 +21,15 @@ from pglast.enums import OnConflictAction
 from borealis.catalog.model import Index, Relation, key_type, relation_prefix
 from borealis.core import errors, values
 from borealis.core.keys import KeyCodec, KeyColumn
+from borealis.qp.sequences import check_identity_update, identity_default, identity_overrides
 from borealis.sql import coerce as C
+from borealis.sql import fk
 from borealis.sql.bind import Binder, _column_name
+from borealis.sql.dsql_limits import check_row_write
 from borealis.sql.expr import Col, Const, Expr
 from borealis.sql.plan import ExecContext, Node, OutCol, Scan, arm, evaluate, subqueries_of
 from borealis.sql.planner import optimize
+from borealis.sql.privileges import dml_letters
 from borealis.sql.scope import RangeEntry, Scope
 
 BOOL, UNKNOWN = 16, 705
@@ -140,6 +144,9 @@ async def write_row(ctx: ExecContext, codec: RowCodec, row: tuple, *,
     txn = ctx.txn
     rng = ctx.session.random if ctx.session is not None else __import__("random")
     key = old_key if old_key is not None and not codec.rel.primary_key else codec.row_key(row, rng)
+    encoded = values.dumps(row)
+    new_entries = codec.index_entries(row, key)
+    check_row_write(ctx.session, codec.rel, row, key, encoded, new_entries)  # DSQL's sizes
     if check_key and key != old_key and await txn.get(key) is not None:
         raise errors.UniqueViolation(
             name=_unique_name(codec.rel, None),
@@ -150,20 +157,22 @@ async def write_row(ctx: ExecContext, codec: RowCodec, row: tuple, *,
         old_entries = {e[1]: e for e in codec.index_entries(old_row, old_key)}
         if key != old_key:
             txn.delete(old_key)
-    new_entries = codec.index_entries(row, key)
+            txn.mark_modified(old_key)
     for index, entry_key, unique in new_entries:
         if entry_key in old_entries:
             old_entries.pop(entry_key)
             if txn.writes.get(entry_key, b"") == key:
                 continue
-        if unique and index.valid:
+        if unique:  # invalid too: a building or failed unique index is enforced (DSQL)
             existing = await txn.get(entry_key)
             if existing is not None and existing != (old_key or key):
                 raise errors.UniqueViolation(name=index.name)
         txn.put(entry_key, key)
     for entry_key in old_entries:
         txn.delete(entry_key)
-    txn.put(key, values.dumps(row))
+    txn.put(key, encoded)
+    txn.mark_modified(key)  # DSQL's rows-per-transaction limit (qp.txn)
+    fk.row_written(ctx, codec, key, row, old_key, old_row)  # checked at the statement's end
     return key
 
 
@@ -171,6 +180,8 @@ async def delete_row(ctx: ExecContext, codec: RowCodec, key: bytes, row: tuple) 
     for _, entry_key, _ in codec.index_entries(row, key):
         ctx.txn.delete(entry_key)
     ctx.txn.delete(key)
+    ctx.txn.mark_modified(key)
+    fk.row_deleted(ctx, codec, key, row)  # acted on at the statement's end
 
 
 def _pk_cols(rel: Relation):
@@ -204,11 +215,12 @@ class InsertPlan:
 
 
 def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
-    rel = binder.relation(stmt.relation)
+    rel = binder.relation(stmt.relation, privileges=dml_letters(stmt))  # 42501
     if getattr(rel, "virtual_rows", None) is not None:
         rel.refuse_write()  # a system catalog (catalog.virtual)
     if rel.kind != "r":
-        raise errors.WrongObjectType(what=f'cannot insert into view "{rel.name}"')
+        what = "sequence" if rel.kind == "S" else "view"
+        raise errors.WrongObjectType(what=f'cannot {"change" if rel.kind == "S" else "insert into"} {what} "{rel.name}"')
     ctes = None  # WITH: the CTEs are visible to the source query and its subqueries
     if stmt.withClause is not None:
         ctes = Scope()
@@ -244,6 +256,7 @@ def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
         if i in targeted or c.dropped or c.generated:
             continue
         defaults.append((i, _default_expr(binder, c)))
+    defaults.extend(identity_overrides(binder, stmt, cols, positions))  # 428C9, OVERRIDING
     codec = RowCodec(binder, rel)
     plan = InsertPlan(rel, codec, source, positions, defaults)
     if stmt.onConflictClause is not None:
@@ -254,6 +267,8 @@ def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
 
 
 def _source_width(select) -> int | None:
+    if select is None:
+        return 0  # DEFAULT VALUES: every column gets its default
     if isinstance(select, ast.SelectStmt) and select.valuesLists:
         return max(len(row) for row in select.valuesLists)
     if isinstance(select, ast.SelectStmt) and select.targetList and select.op.value == 0 \
@@ -264,6 +279,8 @@ def _source_width(select) -> int | None:
 
 
 def _default_expr(binder: Binder, col) -> Expr:
+    if col.identity:
+        return identity_default(binder, col)
     if col.default is None:
         return Const(col.type_oid, None)
     from borealis.sql.parse import parse
@@ -356,22 +373,34 @@ def _bind_returning(binder: Binder, clause, plan, scope: Scope) -> None:
         plan.returning_cols.append(binder.out_col(e, name, scope))
 
 
-async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tuple]]:
+async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
+                     end_statement: bool = True) -> tuple[int, list[tuple]]:
+    """Insert the source's rows. `end_statement=False` (COPY's batches) leaves the
+    foreign-key checks queued for the caller's `fk.end_statement`."""
     codec = plan.codec
     width = len(plan.relation.columns)
     defaults = [(i, e.compile()) for i, e in plan.defaults]
     returning = [e.compile() for e in plan.returning]
     subs = subqueries_of(list(plan.returning))
     arm(subs, ctx)
+    default_subs = subqueries_of([e for _, e in plan.defaults])  # nextval: identity, serial
+    arm(default_subs, ctx)
     count, out = 0, []
     written_keys: set[bytes] = set()  # rows this statement inserted or updated
     async for batch in plan.source.batches(ctx):
-        for src in batch:
+        for n, src in enumerate(batch):
             row: list[Any] = [None] * width
             for pos, v in zip(plan.targets, src):
                 row[pos] = v
-            for pos, f in defaults:
-                row[pos] = f(())
+            if default_subs:
+                # A fresh row object per inserted row: a sequence call runs once per row.
+                filled = await evaluate(lambda r: [f(r) for _, f in defaults], (n,),
+                                        len(default_subs))
+                for (pos, _), v in zip(defaults, filled):
+                    row[pos] = v
+            else:
+                for pos, f in defaults:
+                    row[pos] = f(())
             new = codec.complete(row)
             written = await _insert_one(plan, ctx, new, written_keys)
             if written is None:
@@ -380,6 +409,8 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext) -> tuple[int, list[tupl
             if returning:
                 out.append(await evaluate(lambda r: tuple(f(r) for f in returning), written,
                                           len(subs)))
+    if end_statement:
+        await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
     return count, out
 
 
@@ -457,9 +488,11 @@ class ModifyPlan:
 
 def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> ModifyPlan:
     is_update = isinstance(stmt, ast.UpdateStmt)
-    rel = binder.relation(stmt.relation)
+    rel = binder.relation(stmt.relation, privileges=dml_letters(stmt))  # 42501
     if getattr(rel, "virtual_rows", None) is not None:
         rel.refuse_write()  # a system catalog (catalog.virtual)
+    if rel.kind == "S":
+        raise errors.WrongObjectType(what=f'cannot change sequence "{rel.name}"')
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot {"update" if is_update else "delete from"} view "{rel.name}"')
     scope = Scope()
@@ -495,6 +528,7 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
             val = target.val
             if isinstance(val, ast.MultiAssignRef) and isinstance(val.source, ast.RowExpr):
                 val = val.source.args[val.colno - 1]  # SET (a, b) = (x, y)
+            check_identity_update(col, val)
             if isinstance(val, ast.SetToDefault):
                 e = _default_expr(binder, col)
             else:
@@ -538,6 +572,7 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
         if returning:
             out.append(await evaluate(lambda r: tuple(f(r) for f in returning),
                                       new_row + tuple(src[width:]), len(subs)))
+    await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
     return count, out
 
 

@@ -22,6 +22,7 @@ from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql import types as T
 from borealis.sql.expr import Call, Const, Expr
+from borealis.sql.types import arrays as A
 
 _EXACT = __import__("decimal").Context(prec=__import__("decimal").MAX_PREC)  # exact + - *
 
@@ -29,6 +30,7 @@ BOOL, INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8, TEXT, UNKNOWN = 16, 21, 23, 20,
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, UUID, BYTEA, JSON, JSONB = (
     1082, 1083, 1114, 1184, 1186, 2950, 17, 114, 3802)
 NUMERICS = (INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8)
+RECORD = 2249  # a row value (sql.types.records)
 
 Binder = Any  # sql.bind.Binder (a cycle at import time)
 ScalarBinder = Callable[[Binder, list[Expr]], Expr]
@@ -290,7 +292,8 @@ def _session_value(name: str, oid: int, getter: Callable[[Any], Any]) -> None:
 _session_value("version", TEXT, lambda s: s.version_string() if s else "PostgreSQL 16")
 _session_value("current_schema", TEXT, lambda s: s.current_schema() if s else "public")
 _session_value("current_database", TEXT, lambda s: "postgres")
-_session_value("pg_backend_pid", INT4, lambda s: s.process_id if s else 0)
+_session_value("pg_backend_pid", INT4, lambda s: s.backend_pid() if s else 0)  # refused in DSQL mode
+_session_value("sys.current_session_id", TEXT, lambda s: s.session_id if s else "")
 _session_value("now", TIMESTAMPTZ, lambda s: s.statement_timestamp())
 _session_value("transaction_timestamp", TIMESTAMPTZ, lambda s: s.statement_timestamp())
 _session_value("statement_timestamp", TIMESTAMPTZ, lambda s: s.statement_timestamp())
@@ -316,6 +319,19 @@ def _set_config(binder: Binder, args: list[Expr]) -> Expr:
                 fn=lambda n, v, local: session.set(n, v, local=bool(local)))
 
 
+def _sequence_function(name: str) -> None:
+    """nextval, currval, setval, lastval: they need the session's sequence cache and
+    I/O, so they bind to `qp.sequences.SequenceCall` nodes (see that module)."""
+    def bind(binder: Binder, args: list[Expr]) -> Expr:
+        from borealis.qp.sequences import bind_sequence_function
+        return bind_sequence_function(binder, name, args)
+    SCALARS[name] = bind
+
+
+for _name in ("nextval", "currval", "setval", "lastval"):
+    _sequence_function(_name)
+
+
 @scalar("pg_typeof")
 def _pg_typeof(binder: Binder, args: list[Expr]) -> Expr:
     _arity("pg_typeof", args, 1)
@@ -339,9 +355,12 @@ def sql_value_function(binder: Binder, node: Any) -> Expr:
         return Call(TIME, name="current_time",
                     fn=lambda: session.statement_timestamp().time().replace(tzinfo=None),
                     args=(), volatile=True)
-    if op in (Op.SVFOP_CURRENT_USER, Op.SVFOP_USER, Op.SVFOP_SESSION_USER, Op.SVFOP_CURRENT_ROLE):
-        return Call(19, name="current_user", fn=lambda: session.user if session else "admin",
+    if op == Op.SVFOP_SESSION_USER:
+        return Call(19, name="session_user", fn=lambda: session.user if session else "admin",
                     args=(), volatile=True)
+    if op in (Op.SVFOP_CURRENT_USER, Op.SVFOP_USER, Op.SVFOP_CURRENT_ROLE):  # SET ROLE's
+        return Call(19, name="current_user", fn=lambda: getattr(session, "current_user", None)
+                    or getattr(session, "user", None) or "admin", args=(), volatile=True)
     if op == Op.SVFOP_CURRENT_SCHEMA:
         return Call(19, name="current_schema", fn=lambda: session.current_schema(), args=(), volatile=True)
     if op == Op.SVFOP_CURRENT_CATALOG:
@@ -418,17 +437,29 @@ class _Avg:
         return _num_div(Decimal(self.total), Decimal(self.count))
 
 
+def _greater(a: Any, b: Any) -> bool:
+    """a > b, with NaN above every number (PostgreSQL's float and numeric order)."""
+    if b != b:
+        return False
+    if a != a:
+        return True
+    return a > b
+
+
 class _MinMax:
+    """min/max: like PostgreSQL's larger()/smaller(), a later equal value replaces the
+    kept one (1.0 then 1.00 gives 1.00)."""
+
     __slots__ = ("best", "pick")
 
     def __init__(self, pick: Callable) -> None:
         self.best: Any = None
-        self.pick = pick
+        self.pick = window_better("max" if pick is max else "min")
 
     def add(self, args: tuple) -> None:
         v = args[0]
-        if v is not None:
-            self.best = v if self.best is None else self.pick(self.best, v)
+        if v is not None and (self.best is None or not self.pick(self.best, v)):
+            self.best = v
 
     def result(self) -> Any:
         return self.best
@@ -486,6 +517,21 @@ class _ArrayAgg:
         return tuple(self.items) if self.items else None
 
 
+class _ArraysAgg:
+    """array_agg(anyarray): the arrays stacked along a new first dimension."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def add(self, args: tuple) -> None:
+        self.items.append(args[0])
+
+    def result(self) -> Any:
+        return A.accumulate(self.items) if self.items else None
+
+
 _JSON_AGGREGATES = frozenset({"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"})
 AGGREGATES = frozenset({"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every",
                         "string_agg", "array_agg"}) | _JSON_AGGREGATES
@@ -493,6 +539,42 @@ AGGREGATES = frozenset({"count", "sum", "avg", "min", "max", "bool_and", "bool_o
 
 def is_aggregate(name: str) -> bool:
     return name in AGGREGATES
+
+
+# -- aggregates as window functions (sql.window) ---------------------------------------
+
+def window_aggregate_kind(agg: Any) -> str | None:
+    """How `sql.window` may compute an aggregate over sliding frames without feeding
+    every frame row by row: count, bool (bool_and/bool_or), sum (sum/avg of integers
+    and numerics, which add exactly), minmax; None for the rest."""
+    name = agg.name
+    if name == "count":
+        return "count"
+    if name in ("bool_and", "bool_or", "every"):
+        return "bool"
+    if name in ("sum", "avg") and agg.args and agg.args[0].oid in (INT2, INT4, INT8, NUMERIC):
+        return "sum"
+    if name in ("min", "max"):
+        return "minmax"
+    return None
+
+
+def window_sum_result(agg: Any, total: Any, count: int) -> Any:
+    """The value of a "sum"-kind aggregate from its frame's exact total and count of
+    non-null values (the same results as `_Sum` and `_Avg`)."""
+    if not count:
+        return None
+    if agg.name == "sum":
+        return Decimal(total) if agg.oid == NUMERIC and isinstance(total, int) else total
+    from borealis.sql.operators import _num_div
+    return _num_div(Decimal(total), Decimal(count))
+
+
+def window_better(name: str) -> Callable[[Any, Any], bool]:
+    """For min or max: whether the kept value `a` beats a new value `b`."""
+    if name == "max":
+        return _greater
+    return lambda a, b: _greater(b, a)
 
 
 def bind_aggregate(binder: Binder, name: str, args: list[Expr], *, star: bool, distinct: bool):
@@ -535,6 +617,8 @@ def bind_aggregate(binder: Binder, name: str, args: list[Expr], *, star: bool, d
     if name == "array_agg":
         _arity(name, args, 1)
         a = args[0] if args[0].oid != UNKNOWN else binder.coerce(args[0], TEXT)
+        if T.element_type(a.oid) is not None and a.oid not in (T.INT2VECTOR, T.OIDVECTOR):
+            return AggCall(name, [a], _ArraysAgg, a.oid, distinct)  # one more dimension
         array = T.array_type(a.oid)
         if array is None:
             raise errors.FeatureNotSupported(what=f"array_agg of {C.type_name(a.oid)} is not supported")
@@ -571,7 +655,8 @@ def set_returning(binder: Binder, name: str, args: list[Expr]):
         elem = T.element_type(args[0].oid)
         if elem is None:
             raise errors.UndefinedFunction(f"function unnest({C.type_name(args[0].oid)}) does not exist")
-        return (lambda arr: [(v,) for v in arr] if arr is not None else []), [elem], args
+        return (lambda arr: [(v,) for v in A.flatten(arr)] if arr is not None else []), \
+            [elem], args
     raise errors.UndefinedFunction(f"function {name} does not exist")
 
 
@@ -1727,6 +1812,27 @@ _json_pair("json", JSON)
 _json_pair("jsonb", JSONB)
 
 
+@scalar("row_to_json")
+def _row_to_json(binder: Binder, args: list[Expr]) -> Expr:
+    _arity("row_to_json", args, 1, 2)
+    if args[0].oid != RECORD or (len(args) == 2 and _fits(args[1], BOOL) is None):
+        raise _no_function("row_to_json", args)
+    pretty = tuple(binder.coerce(a, BOOL) for a in args[1:])
+    return Call(JSON, name="row_to_json", args=(args[0], *pretty),
+                fn=lambda r, p=False: J.record_json(r, p))
+
+
+@scalar("array_to_json")
+def _array_to_json(binder: Binder, args: list[Expr]) -> Expr:
+    _arity("array_to_json", args, 1, 2)
+    elem = T.element_type(args[0].oid)
+    if elem is None or (len(args) == 2 and _fits(args[1], BOOL) is None):
+        raise _no_function("array_to_json", args)
+    pretty = tuple(binder.coerce(a, BOOL) for a in args[1:])
+    return Call(JSON, name="array_to_json", args=(args[0], *pretty),
+                fn=lambda a, p=False: J.array_json(a, elem, p))
+
+
 @scalar("jsonb_pretty")
 def _jsonb_pretty(binder: Binder, args: list[Expr]) -> Expr:
     _arity("jsonb_pretty", args, 1)
@@ -1748,7 +1854,7 @@ class _JsonAgg:
             return None
         if self.oid == JSONB:
             return J.json_text([J._sql_value_json(v, self.src) for v in self.items], JSONB)
-        return "[" + ", ".join(J.json_fragment(v, self.src) for v in self.items) + "]"
+        return J.json_agg_text(self.items, self.src)
 
 
 class _JsonObjectAgg:
@@ -1840,7 +1946,7 @@ def _json_set_returning(binder: Binder, name: str, args: list[Expr]):
     return (lambda d: [] if d is None else J.object_keys(d, oid)), [TEXT], [doc]
 
 
-# -- array functions (one-dimensional arrays, held as tuples) ------------------------------
+# -- array functions (values as in sql.types.arrays: tuples, MDArray for 2+ dimensions) ----
 
 
 def _poly_array(binder: Binder, name: str, arr: Expr, elems: list[Expr]) -> tuple[Expr, list[Expr]]:
@@ -1862,12 +1968,25 @@ def _poly_array(binder: Binder, name: str, arr: Expr, elems: list[Expr]) -> tupl
     return arr, out
 
 
+def _same_element(x: Any, v: Any) -> bool:
+    """IS NOT DISTINCT FROM, as array_remove/replace/position compare elements."""
+    return x is None if v is None else x == v
+
+
+def _flat_only(a: tuple, what: str) -> tuple:
+    if type(a) is A.MDArray:
+        raise errors.FeatureNotSupported(
+            what=f"{what} elements {'in' if what == 'searching for' else 'from'} "
+                 "multidimensional arrays is not supported")
+    return a
+
+
 @scalar("array_append")
 def _array_append(binder: Binder, args: list[Expr]) -> Expr:
     _arity("array_append", args, 2)
     arr, (e,) = _poly_array(binder, "array_append", args[0], [args[1]])
     return Call(arr.oid, name="array_append", args=(arr, e), strict=False,
-                fn=lambda a, v: tuple(a or ()) + (v,))
+                fn=lambda a, v: A.one_dimensional(a or ()) + (v,))
 
 
 @scalar("array_prepend")
@@ -1875,7 +1994,7 @@ def _array_prepend(binder: Binder, args: list[Expr]) -> Expr:
     _arity("array_prepend", args, 2)
     arr, (e,) = _poly_array(binder, "array_prepend", args[1], [args[0]])
     return Call(arr.oid, name="array_prepend", args=(e, arr), strict=False,
-                fn=lambda v, a: (v,) + tuple(a or ()))
+                fn=lambda v, a: (v,) + A.one_dimensional(a or ()))
 
 
 @scalar("array_cat")
@@ -1886,7 +2005,7 @@ def _array_cat(binder: Binder, args: list[Expr]) -> Expr:
         raise _no_function("array_cat", args)
     a, b = (binder.coerce(x, first.oid) for x in args)
     return Call(first.oid, name="array_cat", args=(a, b), strict=False,
-                fn=lambda x, y: None if x is None and y is None else tuple(x or ()) + tuple(y or ()))
+                fn=lambda x, y: None if x is None and y is None else A.concat(x or (), y or ()))
 
 
 @scalar("array_remove")
@@ -1895,7 +2014,7 @@ def _array_remove(binder: Binder, args: list[Expr]) -> Expr:
     arr, (e,) = _poly_array(binder, "array_remove", args[0], [args[1]])
     return Call(arr.oid, name="array_remove", args=(arr, e), strict=False,
                 fn=lambda a, v: None if a is None else tuple(
-                    x for x in a if not (x == v if v is not None else x is None)))
+                    x for x in _flat_only(a, "removing") if not _same_element(x, v)))
 
 
 @scalar("array_replace")
@@ -1906,7 +2025,7 @@ def _array_replace(binder: Binder, args: list[Expr]) -> Expr:
     def replace(a: Any, o: Any, n: Any) -> Any:
         if a is None:
             return None
-        return tuple(n if (x == o if o is not None else x is None) else x for x in a)
+        return A.map_all(a, lambda x: n if _same_element(x, o) else x)
     return Call(arr.oid, name="array_replace", args=(arr, old, new), strict=False, fn=replace)
 
 
@@ -1919,30 +2038,43 @@ def _array_position(binder: Binder, args: list[Expr]) -> Expr:
     def position(a: Any, v: Any, start: int | None = 1) -> int | None:
         if a is None:
             return None
+        _flat_only(a, "searching for")
         for i in range(max((start or 1) - 1, 0), len(a)):
-            if (a[i] == v) if v is not None else a[i] is None:
+            if _same_element(a[i], v):
                 return i + 1
         return None
     return Call(INT4, name="array_position", args=(arr, e, *rest), strict=False, fn=position)
 
 
-def _array_unary(name: str, result: int, fn: Callable[..., Any], extra: tuple[int, ...] = ()) -> None:
+def _array_unary(name: str, result: int, make: Callable[[int], Callable[..., Any]],
+                 extra: tuple[int, ...] = ()) -> None:
+    """Register `name(anyarray, *extra)`; `make(lower_bound)` gives the function (the
+    lower bound is 0 for int2vector/oidvector, 1 for arrays)."""
     def bind(binder: Binder, args: list[Expr]) -> Expr:
         _arity(name, args, 1 + len(extra))
         arr = args[0] if args[0].oid != UNKNOWN else binder.coerce(args[0], TEXT_ARRAY)
         if T.element_type(arr.oid) is None:
             raise _no_function(name, args)
         rest = tuple(binder.coerce(a, t) for a, t in zip(args[1:], extra))
-        return Call(result, name=name, fn=fn, args=(arr, *rest))
+        low = 0 if arr.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1
+        return Call(result, name=name, fn=make(low), args=(arr, *rest))
     SCALARS[name] = bind
 
 
-_array_unary("array_ndims", INT4, lambda a: 1 if a else None)
-_array_unary("array_dims", TEXT, lambda a: f"[1:{len(a)}]" if a else None)
-_array_unary("array_upper", INT4, lambda a, d: len(a) if a and d == 1 else None, (INT4,))
-_array_unary("array_lower", INT4, lambda a, d: 1 if a and d == 1 else None, (INT4,))
-_array_unary("array_length", INT4, lambda a, d: len(a) if a and d == 1 else None, (INT4,))
-_array_unary("cardinality", INT4, len)
+def _dim_length(a: tuple, d: int) -> int | None:
+    shape = A.dims(a)
+    return shape[d - 1] if 1 <= d <= len(shape) else None
+
+
+_array_unary("array_ndims", INT4, lambda low: lambda a: A.ndims(a) or None)
+_array_unary("array_dims", TEXT, lambda low: lambda a: "".join(
+    f"[{low}:{low + n - 1}]" for n in A.dims(a)) or None)
+_array_unary("array_upper", INT4, lambda low: lambda a, d: (
+    None if (n := _dim_length(a, d)) is None else low + n - 1), (INT4,))
+_array_unary("array_lower", INT4, lambda low: lambda a, d: (
+    None if _dim_length(a, d) is None else low), (INT4,))
+_array_unary("array_length", INT4, lambda low: _dim_length, (INT4,))
+_array_unary("cardinality", INT4, lambda low: A.cardinality)
 
 
 def _string_to_array(s: str | None, delim: str | None, null: str | None = None) -> tuple | None:

@@ -12,9 +12,11 @@ from typing import Any
 from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql.expr import Call, Expr
+from borealis.sql.types.arrays import MDArray
 from borealis.sql.types.jsontypes import json_text, jsonb_parse
 
 TEXT, INT4, BOOL, JSON, JSONB = 25, 23, 16, 114, 3802
+RECORD = 2249
 TEXT_ARRAY = 1009
 
 
@@ -149,7 +151,8 @@ _escape = __import__("json").encoder.encode_basestring
 
 def _sql_value_json(value: Any, oid: int) -> Any:
     """A SQL value as a parsed JSON value (for jsonb builders): numbers stay numbers,
-    json/jsonb nest, arrays become lists, everything else its text."""
+    json/jsonb nest, arrays become (nested) lists, records objects of their fields,
+    everything else its text."""
     from decimal import Decimal
 
     from borealis.sql import types as T
@@ -167,10 +170,19 @@ def _sql_value_json(value: Any, oid: int) -> Any:
         if value != value or value in (float("inf"), float("-inf")):
             return _float_word(value)
         return Decimal(T.type_by_oid(oid).text_out(value))
+    if oid == RECORD:
+        desc = value.desc
+        return {name: _sql_value_json(v, o) for name, v, o in zip(desc.names, value, desc.oids)}
     elem = T.element_type(oid)
     if elem is not None:
-        return [_sql_value_json(v, elem) for v in value]
+        return _array_value_json(value, elem)
     return _scalar_text(value, oid)
+
+
+def _array_value_json(value: tuple, elem: int) -> list:
+    if type(value) is MDArray:
+        return [_array_value_json(sub, elem) for sub in value]
+    return [_sql_value_json(v, elem) for v in value]
 
 
 def _float_word(v: float) -> str:
@@ -209,10 +221,43 @@ def json_fragment(value: Any, oid: int) -> str:
         if value != value or value in (float("inf"), float("-inf")):
             return _escape(_float_word(value))
         return T.type_by_oid(oid).text_out(value)
+    if oid == RECORD:
+        return record_json(value)
     elem = T.element_type(oid)
     if elem is not None:
-        return "[" + ",".join(json_fragment(v, elem) for v in value) + "]"
+        return array_json(value, elem)
     return _escape(_scalar_text(value, oid))
+
+
+def record_json(value: Any, pretty: bool = False) -> str:
+    """A record as a json object of its fields (row_to_json, to_json): `{"a":1,"b":"x"}`,
+    with a line feed after each comma when `pretty`."""
+    desc = value.desc
+    sep = ",\n " if pretty else ","
+    return "{" + sep.join(f"{_escape(name)}:{json_fragment(v, o)}"
+                          for name, v, o in zip(desc.names, value, desc.oids)) + "}"
+
+
+def array_json(value: tuple, elem: int, pretty: bool = False) -> str:
+    """An array as nested json arrays (array_to_json, to_json): `[[1,2],[3,4]]`, with a
+    line feed between the first dimension's items when `pretty`."""
+    sep = ",\n " if pretty else ","
+    if type(value) is MDArray:
+        return "[" + sep.join(array_json(sub, elem) for sub in value) + "]"
+    return "[" + sep.join(json_fragment(v, elem) for v in value) + "]"
+
+
+def json_agg_text(items: list[Any], oid: int) -> str:
+    """json_agg's result: items joined by ", ", with a line feed before each array or
+    record after the first (as PostgreSQL writes it)."""
+    from borealis.sql import types as T
+    structured = oid == RECORD or T.element_type(oid) is not None
+    parts = []
+    for i, v in enumerate(items):
+        if i:
+            parts.append(", \n " if structured and v is not None else ", ")
+        parts.append(json_fragment(v, oid))
+    return "[" + "".join(parts) + "]"
 
 
 def to_jsonb(value: Any, oid: int) -> str:

@@ -32,6 +32,7 @@ from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql import types as T
 from borealis.sql.expr import Call, Expr
+from borealis.sql.types import arrays as A
 
 BOOL, INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8, TEXT = 16, 21, 23, 20, 1700, 700, 701, 25
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL = 1082, 1083, 1114, 1184, 1186
@@ -351,18 +352,18 @@ def _array_concat(left: Expr, right: Expr) -> Expr:
         if right.oid == C.UNKNOWN or right.oid != left.oid:
             right = C.coerce(right, left.oid)
         return Call(left.oid, name="||", args=(left, right), strict=False,
-                    fn=lambda x, y: None if x is None and y is None else (x or ()) + (y or ()))
+                    fn=lambda x, y: None if x is None and y is None else A.concat(x or (), y or ()))
     if rarr is not None and (larr is None and left.oid == C.UNKNOWN):
         left = C.coerce(left, right.oid)
         return Call(right.oid, name="||", args=(left, right), strict=False,
-                    fn=lambda x, y: None if x is None and y is None else (x or ()) + (y or ()))
+                    fn=lambda x, y: None if x is None and y is None else A.concat(x or (), y or ()))
     if larr is not None:
         right = C.coerce(right, larr)
         return Call(left.oid, name="||", args=(left, right), strict=False,
-                    fn=lambda x, y: (x or ()) + (y,))
+                    fn=lambda x, y: A.one_dimensional(x or ()) + (y,))
     left = C.coerce(left, rarr)  # type: ignore[arg-type]
     return Call(right.oid, name="||", args=(left, right), strict=False,
-                fn=lambda x, y: (x,) + (y or ()))
+                fn=lambda x, y: (x,) + A.one_dimensional(y or ()))
 
 
 def _temporal(name: str, left: Expr, right: Expr) -> Expr | None:
@@ -397,10 +398,14 @@ def _array_set_op(name: str, left: Expr, right: Expr) -> Expr:
     arr = left.oid if T.element_type(left.oid) else right.oid
     a, b = C.coerce(left, arr), C.coerce(right, arr)
 
-    def contains(x: tuple, y: tuple) -> bool:
-        return all(v is not None and v in x for v in y)
-    fn = {"@>": contains, "<@": lambda x, y: contains(y, x),
-          "&&": lambda x, y: any(v is not None and v in x for v in y)}[name]
+    def contains(x: tuple, y: tuple) -> bool:  # dimensions do not matter
+        x = A.flatten(x)
+        return all(v is not None and v in x for v in A.flatten(y))
+
+    def overlaps(x: tuple, y: tuple) -> bool:
+        x = A.flatten(x)
+        return any(v is not None and v in x for v in A.flatten(y))
+    fn = {"@>": contains, "<@": lambda x, y: contains(y, x), "&&": overlaps}[name]
     return Call(BOOL, name=name, fn=fn, args=(a, b))
 
 

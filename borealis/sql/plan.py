@@ -53,6 +53,8 @@ class Stats:
     rows: int = 0
     loops: int = 0
     scanned: int = 0  # rows storage read (for "Rows Filtered")
+    returned: int = 0  # rows left after the storage (pushdown) filter
+    entries: int = 0  # secondary-index entries read (an index scan)
 
 
 class ExecContext:
@@ -215,6 +217,7 @@ class Scan(Node):
     index: Any = None  # a secondary index: `range_lo` is an equality prefix of its key
     emit_key: bool = False  # append each row's storage key (UPDATE/DELETE need it)
     lock: str | None = None  # "lock" (FOR UPDATE) / "check" (FOR KEY SHARE): see `_report`
+    index_cond: list[Expr] = field(default_factory=list)  # predicates the key path consumed (EXPLAIN)
 
     @property
     def _with_key(self) -> bool:
@@ -251,6 +254,7 @@ class Scan(Node):
             if pushdown is not None:
                 keep = compile_filter(pushdown)
                 rows = [r for r in rows if keep(r)]
+            stat.returned += len(rows)
             if residual is not None:
                 rows = [r for r in rows if residual(r) is True]
             stat.rows += len(rows)
@@ -268,6 +272,7 @@ class Scan(Node):
             lo = start if after is None else after
             want = BATCH_ROWS if not self.limit else min(BATCH_ROWS, self.limit - stat.rows)
             ctx.check()
+            examined = ctx.txn.usage.read_rows
             page = await ctx.txn.scan(lo, end, limit=want, reverse=self.reverse,
                                       filter=pushdown, projection=None)
             if pushdown is not None:
@@ -276,7 +281,8 @@ class Scan(Node):
                 rows = [_pad(values.loads(v), width, pad) for _, v in page]
             if self._with_key:
                 rows = [r + (k,) for r, (k, _) in zip(rows, page)]
-            stat.scanned += len(page)
+            stat.scanned += ctx.txn.usage.read_rows - examined  # before storage's filter
+            stat.returned += len(page)
             if residual is not None:
                 rows = [r for r in rows if residual(r) is True]
             stat.rows += len(rows)
@@ -313,9 +319,11 @@ class Scan(Node):
             raw = await ctx.txn.get_many(row_keys) if page else []
             rows = [_pad(values.loads(v), width, pad) + ((k,) if self._with_key else ())
                     for k, v in zip(row_keys, raw) if v is not None]
+            stat.entries += len(page)
             stat.scanned += len(rows)
             if keep is not None:
                 rows = [r for r in rows if keep(r)]
+            stat.returned += len(rows)
             if residual is not None:
                 rows = [r for r in rows if residual(r) is True]
             stat.rows += len(rows)
@@ -510,7 +518,7 @@ class _Rev:
 def sort_key_fn(keys: list[SortKey]) -> Callable[[tuple], tuple]:
     parts = []
     for k in keys:
-        f = k.expr.compile()
+        f = _ordered(k.expr.compile(), k.expr.oid)
         nulls_first = k.nulls_first if k.nulls_first is not None else k.descending
         parts.append((f, k.descending, nulls_first))
 
@@ -529,6 +537,17 @@ def sort_key_fn(keys: list[SortKey]) -> Callable[[tuple], tuple]:
 
 
 _NAN_KEY = (1, 0)
+
+
+def _ordered(f: Callable[[tuple], Any], oid: int) -> Callable[[tuple], Any]:
+    """`f`, or for arrays and records (NULL elements/fields, several dimensions) `f`
+    mapped to the type's sort key, whose Python order is PostgreSQL's."""
+    from borealis.sql import types as T
+    info = T.type_by_oid(oid)
+    if info is None or info.sort_key is None or not (info.is_array or oid == T.RECORD):
+        return f
+    sort_key = info.sort_key
+    return lambda row: None if (v := f(row)) is None else sort_key(v)
 
 
 @dataclass(eq=False)
@@ -974,6 +993,25 @@ class RecursiveUnion(Node):
 # -- window functions -----------------------------------------------------------------
 
 @dataclass
+class Frame:
+    """A window frame (the default: RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW).
+
+    `start` is unbounded (PRECEDING), preceding, current or following; `end` is
+    preceding, current, following or unbounded (FOLLOWING). Offsets are expressions
+    without columns, evaluated once per execution (`sql.window.frame_offsets`); RANGE
+    offsets are compared through `in_range` (`sql.window.range_offset`).
+    """
+
+    mode: str = "range"  # rows | range | groups
+    start: str = "unbounded"
+    end: str = "current"
+    start_offset: Expr | None = None
+    end_offset: Expr | None = None
+    exclude: str = "none"  # none | current | group | ties
+    in_range: Callable[..., bool] | None = None
+
+
+@dataclass
 class WindowCall:
     """One `f(args) OVER (PARTITION BY ... ORDER BY ... frame)`."""
 
@@ -982,13 +1020,14 @@ class WindowCall:
     partition: list[Expr]
     order: list[SortKey]
     oid: int
-    frame: str = "default"  # default (RANGE ... CURRENT ROW), rows (ROWS ... CURRENT ROW), all
+    frame: Frame = field(default_factory=Frame)
     agg: AggCall | None = None  # for aggregates used as window functions
 
 
 @dataclass(eq=False)
 class Window(Node):
-    """Appends one column per window call to every input row (DESIGN.md §6)."""
+    """Appends one column per window call to every input row (DESIGN.md §6); the
+    partitions, frames and functions are in `sql.window`."""
 
     child: Node
     calls: list[WindowCall]
@@ -1002,133 +1041,22 @@ class Window(Node):
         return (self.child,)
 
     async def batches(self, ctx):
+        from borealis.sql import window
+
         rows = await self.child.all_rows(ctx)
         if len(rows) > SORT_ROWS_MAX:
             raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
-        extra = [[None] * len(self.calls) for _ in rows]
-        for k, call in enumerate(self.calls):
-            for indices in _partitions(rows, call):
-                _evaluate_window(call, rows, indices, extra, k)
+        subs = subqueries_of([e for c in self.calls
+                              for e in (c.frame.start_offset, c.frame.end_offset)])
+        arm(subs, ctx)
+
+        async def value(expr: Expr) -> Any:
+            return await evaluate(expr.compile(), (), len(subs))
+        offsets = [await window.frame_offsets(c.frame, value) for c in self.calls]
+        width = len(self.child.columns)
+        calls, widened = await window.settle_subqueries(self.calls, rows, width, ctx)
+        extra = window.run(calls, widened, offsets)
         out = [row + tuple(e) for row, e in zip(rows, extra)]
         ctx.stat(self).rows += len(out)
         for i in range(0, len(out), BATCH_ROWS):
             yield out[i:i + BATCH_ROWS]
-
-
-def _partitions(rows: list[tuple], call: WindowCall) -> list[list[int]]:
-    pfns = [p.compile() for p in call.partition]
-    groups: dict[Any, list[int]] = {}
-    for i, row in enumerate(rows):
-        groups.setdefault(_hashable(tuple(f(row) for f in pfns)), []).append(i)
-    if call.order:
-        keyf = sort_key_fn(call.order)
-        for idx in groups.values():
-            idx.sort(key=lambda i: keyf(rows[i]))
-    return list(groups.values())
-
-
-def _evaluate_window(call: WindowCall, rows: list[tuple], idx: list[int],
-                     extra: list[list], k: int) -> None:
-    name = call.name
-    peer_key = sort_key_fn(call.order) if call.order else (lambda row: ())
-    keys = [peer_key(rows[i]) for i in idx]
-    n = len(idx)
-    if name == "row_number":
-        for pos, i in enumerate(idx):
-            extra[i][k] = pos + 1
-        return
-    if name in ("rank", "dense_rank", "percent_rank", "cume_dist"):
-        rank = dense = 0
-        for pos, i in enumerate(idx):
-            if pos == 0 or keys[pos] != keys[pos - 1]:
-                rank = pos + 1
-                dense += 1
-            if name == "rank":
-                extra[i][k] = rank
-            elif name == "dense_rank":
-                extra[i][k] = dense
-            elif name == "percent_rank":
-                extra[i][k] = (rank - 1) / (n - 1) if n > 1 else 0.0
-        if name == "cume_dist":
-            end = n
-            for pos in range(n - 1, -1, -1):
-                if pos < n - 1 and keys[pos] != keys[pos + 1]:
-                    end = pos + 1
-                extra[idx[pos]][k] = end / n
-        return
-    if name == "ntile":
-        buckets = call.args[0].compile()(rows[idx[0]]) if idx else 1
-        if buckets is None or buckets <= 0:
-            raise errors.InvalidParameterValue(what="argument of ntile must be greater than zero")
-        per, rem = divmod(n, buckets)
-        pos = 0
-        for b in range(buckets):
-            size = per + (1 if b < rem else 0)
-            for _ in range(size):
-                extra[idx[pos]][k] = b + 1
-                pos += 1
-        return
-    if name in ("lag", "lead"):
-        value = call.args[0].compile()
-        offset_fn = call.args[1].compile() if len(call.args) > 1 else (lambda row: 1)
-        default_fn = call.args[2].compile() if len(call.args) > 2 else (lambda row: None)
-        sign = -1 if name == "lag" else 1
-        for pos, i in enumerate(idx):
-            off = offset_fn(rows[i])
-            if off is None:
-                extra[i][k] = None
-                continue
-            target = pos + sign * off
-            extra[i][k] = value(rows[idx[target]]) if 0 <= target < n else default_fn(rows[i])
-        return
-    if name in ("first_value", "last_value", "nth_value"):
-        value = call.args[0].compile()
-        for pos, i in enumerate(idx):
-            last = _frame_end(call, keys, pos, n)
-            if name == "first_value":
-                extra[i][k] = value(rows[idx[0]])
-            elif name == "last_value":
-                extra[i][k] = value(rows[idx[last]])
-            else:
-                nth = call.args[1].compile()(rows[i])
-                extra[i][k] = value(rows[idx[nth - 1]]) if nth and nth - 1 <= last else None
-        return
-    _window_aggregate(call, rows, idx, keys, extra, k)
-
-
-def _frame_end(call: WindowCall, keys: list, pos: int, n: int) -> int:
-    """Index (within the partition) of the last row in the current row's frame."""
-    if call.frame == "all" or not call.order:
-        return n - 1
-    if call.frame == "rows":
-        return pos
-    end = pos
-    while end + 1 < n and keys[end + 1] == keys[pos]:
-        end += 1
-    return end
-
-
-def _window_aggregate(call: WindowCall, rows, idx, keys, extra, k) -> None:
-    agg = call.agg
-    assert agg is not None
-    arg_fns = [a.compile() for a in agg.args]
-    filt = agg.filter.compile() if agg.filter is not None else None
-    acc = agg.make()
-    seen: set = set()
-    added = 0
-    n = len(idx)
-    for pos, i in enumerate(idx):
-        end = _frame_end(call, keys, pos, n)
-        while added <= end:
-            row = rows[idx[added]]
-            added += 1
-            if filt is not None and filt(row) is not True:
-                continue
-            args = tuple(f(row) for f in arg_fns)
-            if agg.distinct:
-                hk = _hashable(args)
-                if hk in seen:
-                    continue
-                seen.add(hk)
-            acc.add(args)
-        extra[i][k] = acc.result()

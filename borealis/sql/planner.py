@@ -244,6 +244,7 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
                 consumed.append(hi[0][2])
     if not consumed:
         consumed = _index_path(scan, parts, rel)
+    scan.index_cond = list(consumed)  # shown by EXPLAIN as "Index Cond"
     rest = [p for p in parts if not any(p is c for c in consumed)]
     pushed, residual = [], []
     for p in rest:

@@ -23,6 +23,7 @@ class RangeEntry:
     offset: int = 0
     hidden: frozenset[str] = frozenset()  # USING/NATURAL merged columns, not in `*`
     relation_oid: int = 0
+    scalar: bool = False  # a function returning a scalar: its whole-row reference is that value
 
 
 @dataclass(eq=False)

@@ -70,9 +70,10 @@ def set_returning(binder: Any, name: str, args: list[Expr]):
         low = 0 if arr.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1  # vectors start at 0
 
         def subscripts(values, dim, reverse=False):
-            if values is None or dim != 1 or not values:
+            shape = T.array_dims(values) if values is not None and dim is not None else ()
+            if not 1 <= (dim or 0) <= len(shape):
                 return []
-            idx = range(low, low + len(values))
+            idx = range(low, low + shape[dim - 1])
             return [(i,) for i in (reversed(idx) if reverse else idx)]
         return subscripts, [INT4], [arr, *rest]
     if name == "pg_partition_ancestors":

@@ -118,17 +118,28 @@ class MvccStore:
              reverse: bool = False, filter: Any = None,
              projection: tuple[int, ...] | None = None) -> tuple[list[tuple[bytes, Any]], bool, int]:
         """Visible rows in [start, end) at `ts`: (rows, more, scanned)."""
+        rows, more, scanned, _ = self.scan_metered(start, end, ts, limit=limit, reverse=reverse,
+                                                   filter=filter, projection=projection)
+        return rows, more, scanned
+
+    def scan_metered(self, start: bytes, end: bytes | None, ts: int, *, limit: int = 0,
+                     reverse: bool = False, filter: Any = None,
+                     projection: tuple[int, ...] | None = None
+                     ) -> tuple[list[tuple[bytes, Any]], bool, int, int]:
+        """`scan`, plus the bytes (keys and values) of the rows read before the filter."""
         keep = compile_filter(filter)
         project = compile_projection(projection)
         decode = keep is not None or project is not None
         rows: list[tuple[bytes, Any]] = []
         scanned = 0
+        read_bytes = 0
         size = 0
         with self.env.begin(db=self._versions) as txn:
             versions = self._visible_reverse(txn, start, end, ts) if reverse \
                 else self._visible(txn, start, end, ts)
             for key, value in versions:
                 scanned += 1
+                read_bytes += len(key) + len(value)
                 if decode:
                     row = values.loads(value)
                     if keep is not None and not keep(row):
@@ -140,8 +151,8 @@ class MvccStore:
                 rows.append((key, value))
                 size += len(key)
                 if (limit and len(rows) >= limit) or size >= SCAN_REPLY_BYTES_MAX:
-                    return rows, True, scanned
-        return rows, False, scanned
+                    return rows, True, scanned, read_bytes
+        return rows, False, scanned, read_bytes
 
     def _visible(self, txn, start: bytes, end: bytes | None, ts: int) -> Iterator[tuple[bytes, bytes]]:
         end_esc = escape(end) if end is not None else None

@@ -46,7 +46,8 @@ class Scan:
 
     With `filter` or `projection` set (see `core.expr`), stored values are decoded as
     rows, filtered and projected in storage; the reply's values are then tuples.
-    `scanned` in the reply counts rows read before the filter (for EXPLAIN)."""
+    `scanned` in the reply counts rows read before the filter and `read_bytes` their
+    keys and stored values (for EXPLAIN and its DPU estimate, `qp.metering`)."""
 
     start: bytes
     end: bytes | None
@@ -62,3 +63,4 @@ class ScanReply:
     rows: tuple[tuple[bytes, Any], ...]
     more: bool  # stopped at `limit` or at the reply size bound: continue after last key
     scanned: int
+    read_bytes: int = 0

@@ -73,10 +73,10 @@ class Storage:
             return GetReply(tuple(store.get(k, msg.ts) for k in msg.keys))
         if isinstance(msg, Scan):
             await self._wait_for(msg.ts)
-            rows, more, scanned = self.store.scan(
+            rows, more, scanned, read_bytes = self.store.scan_metered(
                 msg.start, msg.end, msg.ts, limit=msg.limit, reverse=msg.reverse,
                 filter=msg.filter, projection=msg.projection)
-            return ScanReply(tuple(rows), more, scanned)
+            return ScanReply(tuple(rows), more, scanned, read_bytes)
         if isinstance(msg, AppliedQuery):
             return Applied(self.store.applied, self.store.durable)
         raise errors.ProtocolViolation(what=f"storage got {type(msg).__name__}")

@@ -4,11 +4,12 @@ text/binary I/O, typmod application, ordering and key eligibility, plus casts.
 Modules: `registry` (TypeInfo, lookups, typmods, format_type), `casts` (pg_cast,
 coercion contexts, select_common_type), and one codec module per family: `numbers`,
 `strings`, `datetimes`, `interval` (the `Interval` value class), `jsontypes`,
-`arrays`.
+`arrays`, `records`.
 
 Values are plain Python objects (see `borealis.core.values`): int, float, Decimal,
 str, bytes, bool, uuid.UUID, datetime.date/time/datetime, `Interval`, tuples for
-arrays, None for NULL. json/jsonb values are str (jsonb in canonical form).
+arrays (`MDArray` for two or more dimensions, see `arrays`), `Record` tuples for row
+values (`records`), None for NULL. json/jsonb values are str (jsonb in canonical form).
 """
 
 from borealis.sql.types._common import (
@@ -20,6 +21,9 @@ from borealis.sql.types._common import (
     REGCLASS,
     REGTYPE,
 )
+from borealis.sql.types.arrays import MDArray
+from borealis.sql.types.arrays import dims as array_dims
+from borealis.sql.types.arrays import flatten as flatten_array
 from borealis.sql.types.casts import (
     Coercion,
     can_coerce,
@@ -34,6 +38,7 @@ from borealis.sql.types.datetimes import TRANSACTION_TIMESTAMP, add_interval, in
 from borealis.sql.types.interval import Interval, interval_add, interval_typmod, negate_interval
 from borealis.sql.types.jsontypes import json_text
 from borealis.sql.types.numbers import DSQL_NUMERIC_TYPMOD, numeric_typmod
+from borealis.sql.types.records import RECORD, Record, RowDesc, make_record, record_class
 from borealis.sql.types.registry import (
     RELATION_RESOLVER,
     RelationResolver,
@@ -59,15 +64,20 @@ __all__ = [
     "OID",
     "OIDVECTOR",
     "REGCLASS",
+    "RECORD",
     "REGTYPE",
     "RELATION_RESOLVER",
     "TRANSACTION_TIMESTAMP",
     "Coercion",
     "Interval",
+    "MDArray",
+    "Record",
     "RelationResolver",
+    "RowDesc",
     "TypeInfo",
     "add_interval",
     "all_types",
+    "array_dims",
     "array_type",
     "can_coerce",
     "cast",
@@ -76,6 +86,7 @@ __all__ = [
     "common_type",
     "element_type",
     "find_type",
+    "flatten_array",
     "format_type",
     "implicit_cast",
     "interval_add",
@@ -83,10 +94,12 @@ __all__ = [
     "interval_typmod",
     "is_binary_coercible",
     "json_text",
+    "make_record",
     "make_typmod",
     "negate_interval",
     "numeric_typmod",
     "parse_type",
+    "record_class",
     "require_type",
     "type_by_name",
     "type_by_oid",

@@ -18,8 +18,8 @@ from typing import Any
 
 from borealis.core import errors, oids
 from borealis.sql.types import _common as c
+from borealis.sql.types import arrays, jsontypes, numbers, strings
 from borealis.sql.types import datetimes as dt
-from borealis.sql.types import jsontypes, numbers, strings
 from borealis.sql.types._common import out_of_range
 from borealis.sql.types.interval import USECS_PER_DAY, Interval
 from borealis.sql.types.registry import TypeInfo, find_type, format_type, regclass_in
@@ -361,7 +361,7 @@ def _conversion(src: int, dst: int, typmod: int, explicit: bool) -> tuple[Conver
     elems = _array_elems(src_info, dst_info) if src_info and dst_info else None
     if elems is not None and (src != dst or typmod >= 0):
         inner = cast_function(elems[0], elems[1], typmod, explicit=explicit)
-        return (lambda v: tuple(map(inner, v))), True
+        return (lambda v: arrays.map_elements(v, inner)), True
     if src == dst:
         return _identity, False
     row = _CASTS.get((src, dst))

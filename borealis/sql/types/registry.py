@@ -17,7 +17,15 @@ from typing import Any, Protocol
 from borealis.core import errors, oids
 from borealis.core.keys import INDEXABLE_OIDS
 from borealis.sql.types import _common as c
-from borealis.sql.types import arrays, datetimes, interval, jsontypes, numbers, strings
+from borealis.sql.types import (
+    arrays,
+    datetimes,
+    interval,
+    jsontypes,
+    numbers,
+    records,
+    strings,
+)
 from borealis.sql.types._common import VARHDRSZ, no_typmod
 
 TextIn = Callable[[str, int], Any]
@@ -111,11 +119,20 @@ def _array_of(elem: TypeInfo, never_quote: bool) -> TypeInfo:
     elem_key = elem.sort_key
 
     if elem_key is None:
-        def sort_key(v: tuple) -> tuple:
+        def flat_key(v: tuple) -> tuple:
             return tuple((1,) if e is None else (0, e) for e in v)
     else:
-        def sort_key(v: tuple) -> tuple:
+        def flat_key(v: tuple) -> tuple:
             return tuple((1,) if e is None else (0, elem_key(e)) for e in v)
+
+    def sort_key(v: tuple) -> tuple:
+        # PostgreSQL compares the elements in storage order first; equal prefixes order
+        # by element count, then dimensionality, then dimensions. The marker (-1, ...)
+        # sorts below any element key, which gives exactly that order.
+        if type(v) is not arrays.MDArray:
+            return flat_key(v)
+        shape = arrays.dims(v)
+        return flat_key(arrays.flatten(v)) + ((-1, len(shape), shape),)
 
     align = "d" if elem.align == "d" else "i"
     return _register(TypeInfo(
@@ -268,6 +285,9 @@ def _build() -> None:
     _scalar(oids.JSONB, "jsonb", "jsonb", -1, False, "i", "U", c.JSONB_ARRAY,
             (js.jsonb_in, s.text_out, js.jsonb_recv, js.jsonb_send),
             sort_key=js.jsonb_sort_key)
+    _scalar(records.RECORD, "record", "record", -1, False, "d", "P", records.RECORD_ARRAY,
+            (records.record_in, records.record_out, records.record_recv, records.record_send),
+            sort_key=records.record_sort_key)
     _vector(c.INT2VECTOR, "int2vector", oids.INT2, c.INT2VECTOR_ARRAY, n.int2_in,
             n.int2_send, n.int2_recv)
     _vector(c.OIDVECTOR, "oidvector", c.OID, c.OIDVECTOR_ARRAY, n.oid_in, n.oid_send,

@@ -48,5 +48,14 @@ SELECT key, value FROM jsonb_each_text('{"a": 1, "b": "two"}');
 SELECT * FROM jsonb_array_elements('[1, "x", {"y": 2}]');
 SELECT * FROM jsonb_array_elements_text('[1, "x", null]');
 SELECT * FROM jsonb_object_keys('{"b": 1, "a": 2}');
--- only postgres: whole-row references (a table alias used as a value) are not implemented
 SELECT row_to_json(d) FROM docs AS d WHERE id = 1;
+-- rows and multidimensional arrays as json
+SELECT row_to_json(d), to_json(d), to_jsonb(d) FROM docs AS d ORDER BY id;
+SELECT row_to_json(d, true), row_to_json(ROW(d.id, d.body::jsonb -> 'tags')) FROM docs AS d WHERE id = 2;
+SELECT json_agg(d ORDER BY id), jsonb_agg(d ORDER BY id DESC) FROM docs AS d;
+SELECT json_agg(ROW(id, body::jsonb ->> 'name') ORDER BY id), jsonb_agg((id, body::jsonb -> 'age') ORDER BY id) FROM docs;
+SELECT json_object_agg(id, d ORDER BY id), jsonb_object_agg(id, ROW(id, id * 2)) FROM docs AS d;
+SELECT json_build_object('doc', d, 'n', 1), jsonb_build_array(d, ARRAY[[1, 2], [3, 4]]) FROM docs AS d WHERE id = 3;
+SELECT to_json(ARRAY[[1, 2], [3, NULL]]), to_jsonb(ARRAY[[['a']], [['b']]]), array_to_json(ARRAY[[1.5, 2], [3, 4]], true);
+SELECT json_agg(a), jsonb_agg(a) FROM (VALUES (ARRAY[[1, 2], [3, 4]]), (NULL), (ARRAY[[5, 6]])) AS v(a);
+SELECT id FROM docs AS d WHERE to_jsonb(d) -> 'body' IS NOT NULL ORDER BY id;

@@ -1,4 +1,4 @@
--- Window functions (being implemented separately; may fail until they land).
+-- Window functions: ranking, lag/lead, aggregates over windows (frames: window_frames.sql).
 CREATE TABLE w (id int PRIMARY KEY, g text, v int);
 INSERT INTO w VALUES (1, 'a', 10), (2, 'a', 20), (3, 'a', 20), (4, 'b', 5), (5, 'b', NULL), (6, 'c', 7);
 SELECT id, row_number() OVER (ORDER BY id) FROM w ORDER BY id;
@@ -9,7 +9,6 @@ SELECT id, lag(v) OVER (ORDER BY id), lead(v) OVER (ORDER BY id), lag(v, 2, -1) 
 SELECT id, g, sum(v) OVER (PARTITION BY g), count(*) OVER (PARTITION BY g), count(v) OVER () FROM w ORDER BY id;
 SELECT id, sum(v) OVER (ORDER BY id), avg(v) OVER (PARTITION BY g ORDER BY id) FROM w ORDER BY id;
 SELECT id, sum(v) OVER (ORDER BY v) FROM w ORDER BY id;
--- only postgres: window frames with offsets (n PRECEDING / n FOLLOWING) are not supported yet
 SELECT id, sum(v) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM w ORDER BY id;
 SELECT id, first_value(v) OVER (PARTITION BY g ORDER BY id), last_value(v) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM w ORDER BY id;
 SELECT id, max(v) OVER w1, min(v) OVER w1 FROM w WINDOW w1 AS (PARTITION BY g) ORDER BY id;

@@ -1,0 +1,456 @@
+"""CREATE INDEX ASYNC end to end (dsql-behaviour.md §2.3): jobs in sys.jobs,
+CALL sys.wait_for_job, the planner ignoring an index until its build completed, builds
+racing writes from other sessions, unique builds failing on duplicates, DROP INDEX
+canceling a build, a build resumed after SIGKILL, and DSQL mode's refusals.
+
+Every server runs `borealis start --compat dsql` with small backfill chunks, so a build
+of a few hundred rows spans many chunk transactions. A build that must stay in progress
+(to be observed, dropped, or killed) runs on a server whose pause between chunks is an
+hour: it does its first chunk and then waits, so nothing depends on timing. Waiting is
+always on the job itself (sys.jobs, CALL sys.wait_for_job).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import threading
+import time
+
+import psycopg
+import pytest
+from psycopg import errors as pgerr
+
+from tests.qp.server import BorealisProcess
+
+pytestmark = pytest.mark.timeout(300)
+
+DSQL = ("--compat", "dsql", "--auth", "trust", "--tls", "optional")
+SMALL_CHUNKS = ("--index-build-chunk-rows", "4")
+STUCK = ("--index-build-chunk-rows", "5", "--index-build-pause-ms", "3600000")  # 1 chunk, then an hour
+JOB_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz234567")
+POLL_S = 0.02
+POLLS_MAX = 3000  # a minute of polling sys.jobs for a state change
+RETRIES_MAX = 40  # of a statement that got 40001: about 15 s
+WRITERS = 3
+WRITER_OPS_MAX = 2_000  # per writer; they stop as soon as the builds are done
+PSQL = shutil.which("psql")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    proc = BorealisProcess(tmp_path_factory.mktemp("async-index") / "data",
+                           args=(*DSQL, *SMALL_CHUNKS)).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def stuck_server(tmp_path_factory):
+    proc = BorealisProcess(tmp_path_factory.mktemp("async-index-stuck") / "data",
+                           args=(*DSQL, *STUCK)).start()
+    yield proc
+    proc.stop()
+
+
+def connect(proc: BorealisProcess) -> psycopg.Connection:
+    return psycopg.connect(proc.dsn, autocommit=True, connect_timeout=10)
+
+
+def create_async(conn: psycopg.Connection, sql: str) -> str:
+    cur = conn.execute(sql)
+    assert [d.name for d in cur.description] == ["job_id"]
+    (job_id,), = cur.fetchall()
+    assert len(job_id) == 26 and set(job_id) <= JOB_ID_CHARS
+    return job_id
+
+
+def wait_for_job(conn: psycopg.Connection, job_id: str) -> bool:
+    cur = conn.execute("CALL sys.wait_for_job(%s)", (job_id,))
+    (done,), = cur.fetchall()
+    assert isinstance(done, bool)
+    return done
+
+
+def job(conn: psycopg.Connection, job_id: str) -> dict:
+    cur = conn.execute("SELECT * FROM sys.jobs WHERE job_id = %s", (job_id,))
+    rows = cur.fetchall()
+    assert len(rows) == 1, rows
+    return dict(zip([d.name for d in cur.description], rows[0]))
+
+
+def wait_for_status(conn: psycopg.Connection, job_id: str, status: str) -> dict:
+    for _ in range(POLLS_MAX):
+        found = job(conn, job_id)
+        if found["status"] == status:
+            return found
+        time.sleep(POLL_S)
+    raise AssertionError(f"job {job_id} never reached {status}: {found}")
+
+
+def execute_retrying(conn: psycopg.Connection, sql: str, params=None) -> None:
+    """What a DSQL client does with 40001 (OC000/OC001): retry, with backoff."""
+    for attempt in range(RETRIES_MAX):
+        try:
+            conn.execute(sql, params)
+            return
+        except pgerr.SerializationFailure:
+            if attempt == RETRIES_MAX - 1:
+                raise
+            time.sleep(min(0.01 * 2 ** attempt, 0.5))
+
+
+def plan(conn: psycopg.Connection, query: str, *params) -> str:
+    return "\n".join(r[0] for r in conn.execute("EXPLAIN " + query, params).fetchall())
+
+
+def index_valid(conn: psycopg.Connection, name: str) -> bool:
+    (valid,), = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c "
+                             "ON c.oid = i.indexrelid WHERE c.relname = %s", (name,)).fetchall()
+    return valid
+
+
+def ids(conn: psycopg.Connection, query: str, *params) -> list[int]:
+    return sorted(r[0] for r in conn.execute(query, params).fetchall())
+
+
+def assert_index_exact(conn, table: str, column: str, index: str, values) -> None:
+    """For every value: the rows the index finds are exactly the rows a full scan finds.
+
+    A missing entry loses a row; a stale entry (a value the row no longer has) adds one,
+    since the index path trusts its entries; a stale entry of a deleted row shows up once
+    the row's key is reused (the callers re-insert every deleted key first)."""
+    indexed = f"SELECT id FROM {table} WHERE {column} = %s"
+    scanned = f"SELECT id FROM {table} WHERE {column} + 0 = %s"
+    assert f"Index Scan using {index}" in plan(conn, indexed, 0)
+    assert "Full Scan" in plan(conn, scanned, 0)
+    for value in sorted(values):
+        assert ids(conn, indexed, value) == ids(conn, scanned, value), (column, value)
+
+
+# -- the job lifecycle --------------------------------------------------------------------
+
+def test_job_lifecycle_and_planner(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE life (id int PRIMARY KEY, v int, w text)")
+        conn.execute("INSERT INTO life SELECT g, g % 17, 'w' || g FROM generate_series(1, 150) g")
+        queries = [("SELECT id, w FROM life WHERE v = %s ORDER BY id", 3),
+                   ("SELECT count(*) FROM life WHERE v = %s", 16),
+                   ("SELECT id FROM life WHERE v = %s AND id > 100 ORDER BY id", 5)]
+        before = [conn.execute(q, (p,)).fetchall() for q, p in queries]
+        assert "Full Scan" in plan(conn, "SELECT * FROM life WHERE v = %s", 3)
+
+        job_id = create_async(conn, "CREATE INDEX ASYNC life_v ON life (v) INCLUDE (w)")
+        submitted = job(conn, job_id)
+        assert submitted["job_type"] == "INDEX_BUILD"
+        assert submitted["object_name"] == "public.life_v"
+        assert submitted["class_id"] == 1259
+        assert submitted["status"] in ("submitted", "processing", "completed")
+        assert submitted["start_time"] is not None
+        (oid,), = conn.execute("SELECT 'life_v'::regclass::oid").fetchall()
+        assert submitted["object_id"] == oid
+
+        assert wait_for_job(conn, job_id) is True
+        done = job(conn, job_id)
+        assert done["status"] == "completed" and done["details"] is None
+        assert done["update_time"] >= done["start_time"]
+        assert index_valid(conn, "life_v")
+        assert "Index Scan using life_v" in plan(conn, "SELECT * FROM life WHERE v = %s", 3)
+        assert [conn.execute(q, (p,)).fetchall() for q, p in queries] == before
+        assert wait_for_job(conn, job_id) is True  # a finished job answers at once
+
+
+def test_index_is_ignored_until_the_build_completes(stuck_server):
+    """One snapshot shows the job and the catalog together: while the job is not
+    completed the index is invalid and no plan uses it, but writes maintain it."""
+    with connect(stuck_server) as conn:
+        conn.execute("CREATE TABLE pending (id int PRIMARY KEY, v int)")
+        conn.execute("INSERT INTO pending SELECT g, g % 7 FROM generate_series(1, 60) g")
+        job_id = create_async(conn, "CREATE INDEX ASYNC pending_v ON pending (v)")
+        wait_for_status(conn, job_id, "processing")
+        with conn.transaction():
+            assert job(conn, job_id)["status"] == "processing"
+            assert not index_valid(conn, "pending_v")
+            assert "Full Scan" in plan(conn, "SELECT * FROM pending WHERE v = %s", 3)
+        rows = conn.execute("SELECT indisready FROM pg_index WHERE indexrelid = "
+                            "'pending_v'::regclass").fetchall()
+        assert rows == [(True,)]
+        conn.execute("INSERT INTO pending VALUES (1000, 3)")  # maintained, not read
+        assert ids(conn, "SELECT id FROM pending WHERE v = 3") == [3, 10, 17, 24, 31, 38, 45,
+                                                                    52, 59, 1000]
+
+
+def test_drop_index_cancels_the_build(stuck_server):
+    with connect(stuck_server) as conn:
+        conn.execute("CREATE TABLE dropped (id int PRIMARY KEY, v int)")
+        conn.execute("INSERT INTO dropped SELECT g, g FROM generate_series(1, 40) g")
+        job_id = create_async(conn, "CREATE INDEX ASYNC dropped_v ON dropped (v)")
+        wait_for_status(conn, job_id, "processing")
+        execute_retrying(conn, "DROP INDEX dropped_v")  # may race the job's own writes
+        failed = job(conn, job_id)
+        assert failed["status"] == "failed" and "dropped" in failed["details"]
+        assert wait_for_job(conn, job_id) is False
+        assert conn.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'dropped_v'"
+                            ).fetchone() == (0,)
+        # The name is free again, and a table with a canceled build drops cleanly.
+        second = create_async(conn, "CREATE INDEX ASYNC dropped_v ON dropped (v)")
+        execute_retrying(conn, "DROP TABLE dropped")
+        assert job(conn, second)["status"] == "failed"
+
+
+# -- correctness under concurrent writes --------------------------------------------------
+
+class Writers:
+    """Sessions inserting, updating and deleting rows of `race` until stopped."""
+
+    def __init__(self, proc: BorealisProcess, first_new_id: int) -> None:
+        self.proc = proc
+        self.lock = threading.Lock()
+        self.next_id = first_new_id
+        self.ever_ids: set[int] = set(range(1, first_new_id))
+        self.v_values: set[int] = set()
+        self.u_values: set[int] = set()
+        self.stop = threading.Event()
+        self.errors: list[BaseException] = []
+        self.committed = 0
+        self.threads = [threading.Thread(target=self._run, args=(seed,)) for seed in range(WRITERS)]
+
+    def __enter__(self) -> Writers:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(120)
+
+    def _run(self, seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            with connect(self.proc) as conn:
+                for _ in range(WRITER_OPS_MAX):
+                    if self.stop.is_set():
+                        return
+                    self._one(conn, rng)
+        except BaseException as exc:  # reported by the test
+            self.errors.append(exc)
+
+    def _one(self, conn: psycopg.Connection, rng: random.Random) -> None:
+        op = rng.random()
+        with self.lock:
+            row = rng.choice(sorted(self.ever_ids))
+            v = rng.randrange(40)
+            u = row + 100_000 * rng.randrange(1, 3)  # unique per row
+            self.v_values.add(v)
+            self.u_values.add(u)
+            if op < 0.3:
+                row = self.next_id
+                self.next_id += 1
+                self.ever_ids.add(row)
+        if op < 0.3:
+            sql, params = "INSERT INTO race VALUES (%s, %s, %s)", (row, v, row)
+        elif op < 0.8:
+            sql, params = "UPDATE race SET v = %s, u = %s WHERE id = %s", (v, u, row)
+        else:
+            sql, params = "DELETE FROM race WHERE id = %s", (row,)
+        try:
+            conn.execute(sql, params)
+            self.committed += 1
+        except pgerr.SerializationFailure:
+            pass  # OC000 from a backfill chunk or another writer, OC001 from the DDL
+
+
+def test_builds_racing_writers_leave_exact_indexes(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE race (id int PRIMARY KEY, v int, u int)")
+        conn.execute("INSERT INTO race SELECT g, g % 40, g FROM generate_series(1, 300) g")
+        writers = Writers(server, 301)
+        writers.v_values.update(range(40))
+        writers.u_values.update(range(1, 301))
+        with writers:
+            plain = create_async(conn, "CREATE INDEX ASYNC race_v ON race (v)")
+            unique = create_async(conn, "CREATE UNIQUE INDEX ASYNC race_u ON race (u)")
+            assert wait_for_job(conn, plain) is True
+            assert wait_for_job(conn, unique) is True, job(conn, unique)
+        assert not writers.errors, writers.errors
+        assert writers.committed > 0
+        # Reuse every deleted key, so a stale entry of a deleted row would be found.
+        present = set(ids(conn, "SELECT id FROM race"))
+        fresh = 1_000
+        for row in sorted(writers.ever_ids - present):
+            execute_retrying(conn, "INSERT INTO race VALUES (%s, %s, %s)", (row, fresh, -row))
+            writers.v_values.add(fresh)
+            writers.u_values.add(-row)
+            fresh += 1
+        assert_index_exact(conn, "race", "v", "race_v", writers.v_values)
+        assert_index_exact(conn, "race", "u", "race_u", writers.u_values)
+        (taken,), = conn.execute("SELECT u FROM race WHERE id = 1").fetchall()
+        with pytest.raises(pgerr.UniqueViolation):
+            execute_retrying(conn, "UPDATE race SET u = %s WHERE id = 2", (taken,))
+
+
+def test_unique_build_fails_on_duplicates_and_stays_enforced(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE dup (id int PRIMARY KEY, email text)")
+        conn.execute("INSERT INTO dup SELECT g, 'u' || g FROM generate_series(1, 50) g")
+        conn.execute("INSERT INTO dup VALUES (51, 'u7')")
+        job_id = create_async(conn, "CREATE UNIQUE INDEX ASYNC dup_email ON dup (email)")
+        assert wait_for_job(conn, job_id) is False
+        failed = job(conn, job_id)
+        assert failed["status"] == "failed"
+        assert failed["details"] == "Found duplicate key while validating index for UCVs"
+        assert not index_valid(conn, "dup_email")
+        assert "Full Scan" in plan(conn, "SELECT * FROM dup WHERE email = %s", "u1")
+        # A failed unique index still rejects new duplicates of the keys it holds.
+        with pytest.raises(pgerr.UniqueViolation):
+            conn.execute("INSERT INTO dup VALUES (52, 'u1')")
+        conn.execute("INSERT INTO dup VALUES (52, 'new')")
+        conn.execute("DROP INDEX dup_email")
+        conn.execute("INSERT INTO dup VALUES (53, 'u1')")
+
+
+def test_nulls_are_distinct_unless_declared_not(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE nulls (id int PRIMARY KEY, k int)")
+        conn.execute("INSERT INTO nulls VALUES (1, NULL), (2, NULL), (3, 3)")
+        distinct = create_async(conn, "CREATE UNIQUE INDEX ASYNC nulls_k ON nulls (k)")
+        assert wait_for_job(conn, distinct) is True
+        not_distinct = create_async(
+            conn, "CREATE UNIQUE INDEX ASYNC nulls_k2 ON nulls (k) NULLS NOT DISTINCT")
+        assert wait_for_job(conn, not_distinct) is False
+
+
+def test_build_resumes_after_sigkill(tmp_path):
+    """SIGKILL during a build (after its first chunk); writes while it was stuck and
+    after the restart are all in the index the resumed job completes."""
+    data = tmp_path / "data"
+    proc = BorealisProcess(data, args=(*DSQL, *STUCK)).start()
+    try:
+        with connect(proc) as conn:
+            conn.execute("CREATE TABLE kept (id int PRIMARY KEY, v int)")
+            conn.execute("INSERT INTO kept SELECT g, g % 9 FROM generate_series(1, 120) g")
+            job_id = create_async(conn, "CREATE INDEX ASYNC kept_v ON kept (v)")
+            wait_for_status(conn, job_id, "processing")
+            execute_retrying(conn, "UPDATE kept SET v = 100 + id WHERE id % 10 = 0")
+            execute_retrying(conn, "DELETE FROM kept WHERE id % 7 = 0")
+            execute_retrying(conn, "INSERT INTO kept SELECT g, g % 9 FROM generate_series(500, 520) g")
+    finally:
+        proc.kill()
+    proc = BorealisProcess(data, args=(*DSQL, *SMALL_CHUNKS)).start()
+    try:
+        with connect(proc) as conn:
+            assert job(conn, job_id)["status"] in ("processing", "completed")  # resumed
+            assert wait_for_job(conn, job_id) is True
+            deleted = [i for i in range(1, 121) if i % 7 == 0]
+            for row in deleted:
+                execute_retrying(conn, "INSERT INTO kept VALUES (%s, %s)", (row, 1_000 + row))
+            values = set(range(9)) | {100 + i for i in range(10, 121, 10)} | {1_000 + r for r in deleted}
+            assert_index_exact(conn, "kept", "v", "kept_v", values)
+    finally:
+        proc.stop()
+
+
+# -- DSQL mode's rules, and relaxed mode ---------------------------------------------------
+
+@pytest.mark.parametrize(("sql", "sqlstate", "message"), [
+    ("CREATE INDEX rules_v ON rules (v)", "0A000",
+     "unsupported mode. please use CREATE INDEX ASYNC."),
+    ("CREATE UNIQUE INDEX rules_v ON rules (v)", "0A000",
+     "unsupported mode. please use CREATE INDEX ASYNC."),
+    ("CREATE INDEX ASYNC rules_v ON rules USING btree (v)", "0A000",
+     "USING not supported for CREATE INDEX"),
+    ("CREATE INDEX rules_v ON rules USING hash (v)", "0A000",
+     "USING not supported for CREATE INDEX"),
+    ("CREATE INDEX ASYNC rules_v ON rules (v DESC)", "0A000",
+     "specifying sort order not supported for index keys"),
+    ("CREATE INDEX ASYNC rules_v ON rules (v ASC)", "0A000",
+     "specifying sort order not supported for index keys"),
+    ("CREATE INDEX CONCURRENTLY rules_v ON rules (v)", "0A000",
+     "CONCURRENTLY not supported for CREATE INDEX"),
+    ("CREATE INDEX ASYNC public.rules_v ON rules (v)", "42601", 'syntax error at or near "."'),
+    ("SELECT sys.wait_for_job('aaaaaaaaaaaaaaaaaaaaaaaaaa')", "42809",
+     "sys.wait_for_job(unknown) is a procedure"),
+])
+def test_dsql_refusals(server, sql, sqlstate, message):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS rules (id int PRIMARY KEY, v int)")
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute(sql)
+        assert info.value.sqlstate == sqlstate
+        assert info.value.diag.message_primary == message
+
+
+def test_dsql_accepts_its_own_forms(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE forms (id int PRIMARY KEY, a int, b text)")
+        first = create_async(conn, "CREATE INDEX ASYNC ON forms USING btree_index (a NULLS FIRST)")
+        assert wait_for_job(conn, first) is True
+        assert conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'forms' "
+                            "ORDER BY 1").fetchall() == [("forms_a_idx",), ("forms_pkey",)]
+        # IF NOT EXISTS on a taken name: no job, no row.
+        cur = conn.execute("CREATE INDEX ASYNC IF NOT EXISTS forms_a_idx ON forms (b)")
+        assert [d.name for d in cur.description] == ["job_id"] and cur.fetchall() == []
+        # The extended protocol describes the job id column before executing.
+        cur = conn.cursor()
+        cur.execute("CREATE INDEX ASYNC forms_b ON forms (b)", prepare=True)
+        (job_id,), = cur.fetchall()
+        assert wait_for_job(conn, job_id) is True
+        with pytest.raises(pgerr.UndefinedObject):
+            wait_for_job(conn, "zzzzzzzzzzzzzzzzzzzzzzzzzz")
+        # A table named "async" is still a table: the word is a keyword only after INDEX.
+        conn.execute('CREATE TABLE "async" (id int PRIMARY KEY)')
+        conn.execute("ALTER TABLE async ADD COLUMN c int")
+
+
+def test_catalog_reports_btree_index_to_psql_and_sqlalchemy(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE described (id int PRIMARY KEY, v int)")
+        job_id = create_async(conn, "CREATE INDEX ASYNC described_v ON described (v)")
+        assert wait_for_job(conn, job_id) is True
+        assert conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'described_v'"
+                            ).fetchall() == [
+            ("CREATE INDEX described_v ON public.described USING btree_index (v)",)]
+        assert ("btree_index",) in conn.execute("SELECT amname FROM pg_am").fetchall()
+    import sqlalchemy
+    engine = sqlalchemy.create_engine(  # no hstore probe: it needs a SAVEPOINT
+        f"postgresql+psycopg://admin@127.0.0.1:{server.port}/postgres",
+        use_native_hstore=False, connect_args={"sslmode": "disable", "connect_timeout": 10})
+    try:
+        indexes = sqlalchemy.inspect(engine).get_indexes("described")
+    finally:
+        engine.dispose()
+    assert [(i["name"], i["column_names"]) for i in indexes] == [("described_v", ["v"])]
+    if PSQL is None:
+        return
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(server.port), PGUSER="admin",
+               PGDATABASE="postgres", PGSSLMODE="disable", PGCONNECT_TIMEOUT="10")
+    env.pop("PGPASSWORD", None)
+    done = subprocess.run([PSQL, "-X", "-v", "ON_ERROR_STOP=1", "-c", r"\d described"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '"described_v" btree_index (v)' in done.stdout
+    done = subprocess.run([PSQL, "-X", "-v", "ON_ERROR_STOP=1", "-c", r"\d described_v"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert 'btree_index, for table "public.described"' in done.stdout
+
+
+def test_relaxed_mode_builds_at_once_and_takes_async_too(tmp_path):
+    proc = BorealisProcess(tmp_path / "data", args=("--compat", "relaxed", "--auth", "trust",
+                                                    *SMALL_CHUNKS)).start()
+    try:
+        with connect(proc) as conn:
+            conn.execute("CREATE TABLE rel (id int PRIMARY KEY, v int)")
+            conn.execute("INSERT INTO rel SELECT g, g % 5 FROM generate_series(1, 30) g")
+            conn.execute("CREATE INDEX rel_v ON rel (v DESC)")
+            assert index_valid(conn, "rel_v")
+            assert "Index Scan using rel_v" in plan(conn, "SELECT * FROM rel WHERE v = %s", 2)
+            job_id = create_async(conn, "CREATE UNIQUE INDEX ASYNC rel_id_v ON rel (id, v)")
+            assert wait_for_job(conn, job_id) is True
+            assert conn.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'rel_v'"
+                                ).fetchall() == [("CREATE INDEX rel_v ON public.rel USING btree (v DESC)",)]
+    finally:
+        proc.stop()
