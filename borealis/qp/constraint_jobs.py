@@ -134,7 +134,7 @@ async def validate(runner: Any, job: Job) -> None:
         if outcome is J.DONE:
             outcome = await runner._retrying(finish)
     except _Violation as exc:
-        detail = exc.error.message + (f" {exc.error.detail}" if exc.error.detail else "")
+        detail = exc.error.message + (f": {exc.error.detail}" if exc.error.detail else "")
         log.info("job %s: constraint %s is violated: %s", job_id, job.constraint_name, detail)
         await runner._fail(job_id, detail)
         return

@@ -28,9 +28,13 @@ Enforcement follows PostgreSQL's trigger semantics without triggers:
 
 Firing at the end of the statement (not per row) is what lets one INSERT add rows that
 reference each other, and an UPDATE move a referenced key and its references together.
-Children are found through an index whose leading columns are the foreign-key columns
-(the child's primary key, else the first valid secondary index that fits), else by
-scanning the child table with the equality filter pushed down to storage.
+It also lets the statement's events be fired in groups: the parents of a group of child
+rows with one `get_many`, and the children of a group of removed keys (one foreign key,
+one action) together. Children are found through an index whose leading columns are the
+foreign-key columns (the child's primary key, else the first valid secondary index that
+fits), one key range per removed key; else with one scan of the child table for the
+whole group, the filter pushed down to storage. ON UPDATE CASCADE events fire one by
+one, in order, since each may create references the next must see.
 
 Why no lock is needed (DESIGN.md §4, dsql-behaviour.md §1.4). Every read is at
 τ_start; what a transaction read can only be invalidated by a write committed after
@@ -58,7 +62,20 @@ commit).
 
 Validation (ALTER TABLE ... VALIDATE CONSTRAINT, and ADD CONSTRAINT without NOT VALID in
 relaxed mode) reads every child row and looks up its parent, putting the parent keys in
-the check set; `qp.constraint_jobs` does the same in chunks for the ASYNC form.
+the check set; `qp.constraint_jobs` does the same in chunks for the ASYNC form, which is
+sound because the constraint was committed (NOT VALID, enforced) before the job began.
+The synchronous forms share the weakness of every synchronous DDL here: a writer that
+commits between the DDL's τ_start and its commit, planned without the constraint, is not
+seen (DSQL itself only has the ASYNC form).
+
+Other differences from PostgreSQL: MATCH PARTIAL is refused (as PostgreSQL does, but
+pglast reports it as a syntax error); the removed keys of one statement are grouped per
+foreign key, so with two foreign keys from one table to another the actions of the
+first run for all rows before the checks of the second (PostgreSQL interleaves them row
+by row); a referencing column may pair with a referenced one of another type when
+PostgreSQL allows it (one integer family, one float family, text/varchar/char,
+date/timestamp/timestamptz, or an implicit cast), and values are compared after casting
+to the referenced type, a narrowing cast that changes the value matching nothing.
 """
 
 from __future__ import annotations
@@ -313,6 +330,46 @@ async def find_children(txn, child: Relation, con: Constraint, child_vals: Seque
     raise errors.ProgramLimitExceeded(what=f"more than {CHILD_ROWS_MAX} rows reference one key")
 
 
+async def find_children_many(txn, child: Relation, con: Constraint, wanted: list[tuple],
+                             first_only: bool = False) -> dict[tuple, list[tuple[bytes, tuple]]]:
+    """The child rows of several keys, by key (`first_only`: stop at the first row
+    found). With an index on the foreign-key columns, one range per key; without one, a
+    single scan of the child table for all of them (not one per key)."""
+    keys = list(dict.fromkeys(wanted))
+    out: dict[tuple, list[tuple[bytes, tuple]]] = {}
+    if len(keys) == 1 or _prefix_path(child, con) is not None:
+        for vals in keys:
+            rows = await find_children(txn, child, con, vals, limit=1 if first_only else 0)
+            if rows:
+                out[vals] = rows
+                if first_only:
+                    return out
+        return out
+    width = len(child.columns)
+    positions = [child.position[a] for a in con.columns]
+    want = set(keys)
+    if len(positions) == 1:
+        pushdown: tuple = ("in", ("col", positions[0]), tuple(v for (v,) in keys))
+    else:
+        pushdown = ("and", *[("notnull", ("col", p)) for p in positions])
+    start, end = child.prefix, prefix_end(child.prefix)
+    seen = 0
+    while seen < CHILD_ROWS_MAX:
+        page = await txn.scan(start, end, limit=PAGE_ROWS, filter=pushdown)
+        for key, row in page:
+            row = _pad(tuple(row), width)
+            vals = tuple(row[p] for p in positions)
+            if vals in want:
+                out.setdefault(vals, []).append((key, row))
+                seen += 1
+                if first_only:
+                    return out
+        if len(page) < PAGE_ROWS:
+            return out
+        start = page[-1][0] + b"\x00"
+    raise errors.ProgramLimitExceeded(what=f"more than {CHILD_ROWS_MAX} rows reference the keys")
+
+
 def _pad(row: tuple, width: int) -> tuple:
     return row + (None,) * (width - len(row)) if len(row) < width else row
 
@@ -452,6 +509,7 @@ async def before_commit(txn, session) -> None:
         await _drain(ExecContext(txn, session), st, final=True)
     finally:
         st.pending.clear()
+        st.depth = 0
 
 
 async def _drain(ctx, st: FkState, *, final: bool) -> None:
@@ -473,7 +531,18 @@ async def _drain(ctx, st: FkState, *, final: bool) -> None:
             fired += len(group) - 1
             await _check_children(ctx, st, group, final)
         else:
-            await _parent_changed(ctx, st, event, final)
+            # Gathered from the whole queue, not only the next events: a row deleted from
+            # a table with two referencing foreign keys queues one event for each, in turn.
+            group, rest = [event], deque()
+            while st.pending:
+                other = st.pending.popleft()
+                if len(group) < CHECK_GROUP_MAX and _groups_with(event, other):
+                    group.append(other)
+                else:
+                    rest.append(other)
+            st.pending = rest
+            fired += len(group) - 1
+            await _parents_changed(ctx, st, group, final)
 
 
 def _defer(st: FkState, event) -> None:
@@ -538,50 +607,74 @@ def _missing_parent(event: ChildCheck, parent: Relation | None) -> None:
         detail=f'{_key_detail(child, con.columns, event.vals)} is not present in table "{table}".')
 
 
-async def _parent_changed(ctx, st: FkState, event: ParentChange, final: bool) -> None:
-    con, child, parent = event.con, event.child, event.parent
-    action = con.on_delete if event.new is None else con.on_update
+def _action(event: ParentChange) -> str:
+    return event.con.on_delete if event.new is None else event.con.on_update
+
+
+def _groups_with(event: ParentChange, other: Any) -> bool:
+    """Whether `other` may be fired together with `event`: the same foreign key and
+    action, and not ON UPDATE CASCADE (whose updates may create references the next
+    event of the group must see, so those fire one by one, in order)."""
+    return (isinstance(other, ParentChange) and other.con is event.con
+            and other.child is event.child and other.parent is event.parent
+            and _action(other) == _action(event)
+            and not (_action(event) == "c" and event.new is not None))
+
+
+async def _parents_changed(ctx, st: FkState, group: list[ParentChange], final: bool) -> None:
+    """Referenced keys went away (one foreign key, one action): check or act on their
+    children, found with one lookup for the whole group."""
+    first = group[0]
+    con, child, parent = first.con, first.child, first.parent
+    action = _action(first)
     if action == "a" and not final and st.is_deferred(child, con):
-        _defer(st, event)
+        for event in group:
+            _defer(st, event)
         return
     txn = ctx.txn
-    child_vals = _to_child(parent, child, con, event.old)
-    if child_vals is None:
-        return  # no child value can equal this key
+    live = []
+    for event in group:
+        child_vals = _to_child(parent, child, con, event.old)
+        if child_vals is not None:  # else no child value can equal this key
+            live.append((event, child_vals))
+    if action == "a" and live:
+        pk = st.parent_key(parent, con, child)
+        still = await pk.find(txn, [pk.key(e.old) for e, _ in live])
+        # another row has the key now: its references are still satisfied
+        live = [(e, cv) for (e, cv), row_key in zip(live, still) if row_key is None]
+    if not live:
+        return
+    found = await find_children_many(txn, child, con, [cv for _, cv in live],
+                                     first_only=action in ("a", "r"))
     if action in ("a", "r"):
-        if action == "a":
-            pk = st.parent_key(parent, con, child)
-            (still,) = await pk.find(txn, [pk.key(event.old)])
-            if still is not None:
-                return  # another row has the key now: the references are still satisfied
-        if await find_children(txn, child, con, child_vals, limit=1):
+        if found:
+            event = next(e for e, cv in live if cv in found)
             raise errors.ForeignKeyViolation(
                 what=f'update or delete on table "{parent.name}" violates foreign key constraint '
                      f'"{con.name}" on table "{child.name}"',
                 detail=f'{_key_detail(parent, con.ref_columns, event.old)} is still referenced '
                        f'from table "{child.name}".')
         return
-    rows = await find_children(txn, child, con, child_vals)
-    if not rows:
-        return
     from borealis.sql.dml import delete_row, write_row
-    codec = _codec(st, event.binder, child)
-    if action == "c" and event.new is None:
+    codec = _codec(st, first.binder, child)
+    for event, child_vals in live:
+        rows = found.pop(child_vals, [])
+        if action == "c" and event.new is None:
+            for key, row in rows:
+                await delete_row(ctx, codec, key, row)
+            continue
+        changes = _new_child_values(event, child, codec) if rows else []
         for key, row in rows:
-            await delete_row(ctx, codec, key, row)
-        return
-    changes = _new_child_values(event, child, codec)
-    for key, row in rows:
-        new = list(row)
-        for pos, value in changes:
-            new[pos] = value
-        new_row = codec.complete(new)
-        new_key = await write_row(ctx, codec, new_row, old_key=key, old_row=row)
-        vals = _vals(new_row, child, con.columns)
-        if action == "d" and vals == _vals(row, child, con.columns) and None not in vals:
-            # The default is the key just removed: an unchanged row queues no check of
-            # its own, and it must not keep referencing a parent that is gone.
-            st.pending.append(ChildCheck(event.binder, child, con, new_key, vals, st.depth))
+            new = list(row)
+            for pos, value in changes:
+                new[pos] = value
+            new_row = codec.complete(new)
+            new_key = await write_row(ctx, codec, new_row, old_key=key, old_row=row)
+            vals = _vals(new_row, child, con.columns)
+            if action == "d" and vals == _vals(row, child, con.columns) and None not in vals:
+                # The default is the key just removed: an unchanged row queues no check
+                # of its own, and it must not keep referencing a parent that is gone.
+                st.pending.append(ChildCheck(event.binder, child, con, new_key, vals, st.depth))
 
 
 def _to_child(parent: Relation, child: Relation, con: Constraint, parent_vals: Sequence[Any]):
@@ -654,6 +747,7 @@ async def set_constraints(ctx, catalog: CatalogSnapshot, search_path: Sequence[s
         await _drain(ctx, st, final=True)
     finally:
         st.pending.clear()
+        st.depth = 0
 
 
 def _named_constraints(catalog: CatalogSnapshot, search_path: Sequence[str],
@@ -717,25 +811,28 @@ def column_references(coldef: ast.ColumnDef) -> list[ast.Constraint]:
     last: ast.Constraint | None = None
     for con in coldef.constraints or ():
         kind = con.contype
-        if kind == ConstrType.CONSTR_FOREIGN:
+        if kind not in ATTRIBUTE_KINDS:
             last = con
-            out.append(con)
+            if kind == ConstrType.CONSTR_FOREIGN:
+                out.append(con)
             continue
-        if kind in ATTRIBUTE_KINDS:
-            if last is None:
-                raise errors.SyntaxError(what="misplaced DEFERRABLE clause" if kind in (
-                    ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_NOT_DEFERRABLE)
-                    else "misplaced INITIALLY DEFERRED clause")
-            if kind == ConstrType.CONSTR_ATTR_DEFERRABLE:
-                last.deferrable = True
-            elif kind == ConstrType.CONSTR_ATTR_NOT_DEFERRABLE:
-                last.deferrable = False
-            elif kind == ConstrType.CONSTR_ATTR_DEFERRED:
-                last.initdeferred = True
-            elif kind == ConstrType.CONSTR_ATTR_IMMEDIATE:
-                last.initdeferred = False
-        else:
-            last = None
+        makes_deferred = kind in (ConstrType.CONSTR_ATTR_DEFERRABLE, ConstrType.CONSTR_ATTR_DEFERRED)
+        if last is None or last.contype != ConstrType.CONSTR_FOREIGN:
+            if not makes_deferred:
+                continue  # NOT DEFERRABLE / INITIALLY IMMEDIATE: what every constraint is
+            words = "DEFERRABLE" if kind == ConstrType.CONSTR_ATTR_DEFERRABLE else "INITIALLY DEFERRED"
+            if last is not None and last.contype in (ConstrType.CONSTR_UNIQUE, ConstrType.CONSTR_PRIMARY):
+                raise errors.FeatureNotSupported(
+                    what="deferrable unique and primary key constraints are not supported")
+            raise errors.SyntaxError(what=f"misplaced {words} clause")
+        if kind == ConstrType.CONSTR_ATTR_DEFERRABLE:
+            last.deferrable = True
+        elif kind == ConstrType.CONSTR_ATTR_NOT_DEFERRABLE:
+            last.deferrable = False
+        elif kind == ConstrType.CONSTR_ATTR_DEFERRED:
+            last.initdeferred = True
+        elif kind == ConstrType.CONSTR_ATTR_IMMEDIATE:
+            last.initdeferred = False
     return out
 
 

@@ -6,6 +6,10 @@ tests/sql/cases/foreign_keys.sql."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -274,3 +278,41 @@ def test_drop_of_a_referenced_table(server):
         assert conn.execute("select count(*) from pg_constraint where conrelid = 'paints'::regclass "
                             "and contype = 'f'").fetchone() == (0,)
         conn.execute("insert into paints values (1, 42)")
+
+
+def test_psql_describe_shows_both_sides(server):
+    run(server, "create table psql_parent (id int primary key)",
+        "create table psql_child (id int primary key, parent int references psql_parent "
+        "on delete set null deferrable)")
+    psql = shutil.which("psql")
+    assert psql is not None, "psql (PostgreSQL's client) is needed"
+
+    def describe(table: str) -> str:
+        done = subprocess.run([psql, server.dsn, "-X", "-c", rf"\d {table}"], capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "PGCONNECT_TIMEOUT": "10"})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    child = describe("psql_child")
+    assert "Foreign-key constraints:\n" \
+        '    "psql_child_parent_fkey" FOREIGN KEY (parent) REFERENCES psql_parent(id) ' \
+        "ON DELETE SET NULL DEFERRABLE\n" in child
+    parent = describe("psql_parent")
+    assert "Referenced by:\n" \
+        '    TABLE "psql_child" CONSTRAINT "psql_child_parent_fkey" FOREIGN KEY (parent) ' \
+        "REFERENCES psql_parent(id) ON DELETE SET NULL DEFERRABLE\n" in parent
+
+
+def test_check_constraint_added_not_valid_and_validated_by_a_job(server):
+    run(server, "create table prices (id int primary key, amount int)",
+        "insert into prices values (1, 5), (2, -1)",
+        "alter table prices add constraint prices_positive check (amount > 0) not valid")
+    with connect(server, autocommit=True) as conn:
+        with pytest.raises(pgerr.CheckViolation):  # enforced on new writes at once
+            conn.execute("insert into prices values (3, -2)")
+        (job_id,) = conn.execute("alter table async prices validate constraint prices_positive").fetchone()
+        assert conn.execute("call sys.wait_for_job(%s)", (job_id,)).fetchone() == (False,)
+        conn.execute("update prices set amount = 1 where id = 2")
+        (job_id,) = conn.execute("alter table async prices validate constraint prices_positive").fetchone()
+        assert conn.execute("call sys.wait_for_job(%s)", (job_id,)).fetchone() == (True,)
+        assert conn.execute("select convalidated, pg_get_constraintdef(oid) from pg_constraint "
+                            "where conname = 'prices_positive'").fetchone() == (True, "CHECK ((amount > 0))")

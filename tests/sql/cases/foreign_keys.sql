@@ -51,6 +51,10 @@ CREATE TABLE bad11 (a int REFERENCES pv);
 CREATE TABLE bad12 (a int, b int, FOREIGN KEY (a) REFERENCES p ON DELETE SET NULL (b));
 -- error 42710
 CREATE TABLE bad13 (a int CONSTRAINT same REFERENCES p, b int CONSTRAINT same REFERENCES p);
+-- error 42601
+CREATE TABLE bad14 (a int NOT NULL DEFERRABLE);
+-- error 42601
+CREATE TABLE bad15 (a int CHECK (a > 0) DEFERRABLE);
 CREATE TABLE okt (a smallint REFERENCES p, b varchar(10) REFERENCES p (code));
 DROP TABLE okt;
 
@@ -145,6 +149,22 @@ SELECT * FROM kc ORDER BY p, n;
 SELECT * FROM kn ORDER BY note;
 -- error 23503
 INSERT INTO kn VALUES (5, 'e');
+
+-- Many parent rows at once, multi-column keys in another column order, no index.
+CREATE TABLE mp (a int, b int, PRIMARY KEY (a, b));
+CREATE TABLE mc (id int PRIMARY KEY, b int, a int, FOREIGN KEY (a, b) REFERENCES mp ON DELETE CASCADE);
+CREATE TABLE mr (id int PRIMARY KEY, a int, b int, FOREIGN KEY (b, a) REFERENCES mp (b, a));
+INSERT INTO mp SELECT i, j FROM generate_series(1, 4) i, generate_series(1, 3) j;
+INSERT INTO mc SELECT i * 10 + j, j, i FROM generate_series(1, 4) i, generate_series(1, 3) j;
+INSERT INTO mr VALUES (1, 4, 3), (2, NULL, 5);
+-- error 23503
+INSERT INTO mr VALUES (3, 5, 1);
+DELETE FROM mp WHERE a <= 2;
+SELECT count(*) FROM mc;
+-- error 23503
+DELETE FROM mp WHERE a >= 3;
+DELETE FROM mp WHERE a = 3;
+SELECT * FROM mc ORDER BY id;
 
 -- Referencing and referenced columns of different (comparable) types.
 CREATE TABLE tp (n numeric PRIMARY KEY, d date UNIQUE, s char(5) UNIQUE, f float4 UNIQUE);
