@@ -816,6 +816,10 @@ def _role_rows(v: CatalogView):
                f"oid oid, rolname name, {_ROLE_FLAGS}, rolbypassrls bool = false, "
                "rolpassword text, rolvaliduntil timestamptz")
 def _pg_authid(v: CatalogView):
+    """DSQL does not expose pg_authid (dsql-behaviour.md §2.5): in DSQL mode reading it
+    is PostgreSQL's answer to a role that is not a superuser, 42501."""
+    if getattr(v.session, "compat", None) is Compat.DSQL:
+        raise InsufficientPrivilege(name="pg_authid")
     return _role_rows(v)
 
 

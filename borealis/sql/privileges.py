@@ -31,7 +31,11 @@ Where PostgreSQL checks column by column, Borealis checks the table: UPDATE and 
 need SELECT as well when they read columns (a WHERE clause, SET expressions that name
 columns, RETURNING), INSERT needs SELECT for RETURNING and UPDATE for ON CONFLICT DO
 UPDATE. Column-level grants (`GRANT SELECT (a) ON t`) are refused. SELECT ... FOR
-UPDATE needs only SELECT.
+UPDATE needs only SELECT. A FOREIGN KEY needs REFERENCES on the table it points to;
+nextval / setval / currval check the sequence at run time (`check_sequence_call`, from
+`qp.sequences`), except an identity column's own sequence. CREATE VIEW binds its body
+as the creating role, so that role needs SELECT on what the view reads when it creates
+it (PostgreSQL checks only when the view is used, as its owner, which Borealis does too).
 """
 
 from __future__ import annotations
@@ -287,8 +291,14 @@ def _create_in(binder: Any, role: int, schemaname: str | None) -> None:
 
 
 def _check_create_schema(binder: Any, role: int, node: ast.CreateSchemaStmt) -> None:
+    """Only admin holds CREATE on the database. AUTHORIZATION (another owner) is not
+    supported: the new schema belongs to the role that creates it."""
     if role != R.ADMIN_OID:
         raise errors.PermissionDenied(kind="database", name=DATABASE_NAME)
+    spec = getattr(node, "authrole", None)
+    named = getattr(spec, "rolename", None)
+    if spec is not None and (named != binder.ctx.settings.current_user or not node.schemaname):
+        raise errors.FeatureNotSupported(what="CREATE SCHEMA ... AUTHORIZATION another role is not supported")
 
 
 def _check_drop(binder: Any, role: int, node: ast.DropStmt) -> None:
@@ -344,14 +354,46 @@ def _check_view(binder: Any, role: int, node: ast.ViewStmt) -> None:
             raise errors.MustBeOwner(kind=R.relation_kind(rel.kind), name=rel.name)
 
 
+def _foreign_key_targets(node: ast.Node) -> Iterator[ast.RangeVar]:
+    """The tables FOREIGN KEY constraints of a CREATE / ALTER TABLE reference."""
+    elements: list = []
+    if isinstance(node, ast.CreateStmt):
+        for elt in node.tableElts or ():
+            elements.append(elt)
+            elements.extend(getattr(elt, "constraints", None) or ())
+    else:
+        elements.extend(cmd.def_ for cmd in node.cmds or () if isinstance(cmd.def_, ast.Constraint))
+    for con in elements:
+        if isinstance(con, ast.Constraint) and getattr(con, "pktable", None) is not None:
+            yield con.pktable
+
+
+def _check_references(binder: Any, role: int, node: ast.Node) -> None:
+    """REFERENCES on each table a new foreign key points to."""
+    for rv in _foreign_key_targets(node):
+        rel = binder.find_relation(rv.schemaname, rv.relname)
+        if rel is not None:
+            check_relation(binder.ctx, rel, "x")
+
+
+def _check_create_table(binder: Any, role: int, node: ast.CreateStmt) -> None:
+    _create_in(binder, role, node.relation.schemaname)
+    _check_references(binder, role, node)
+
+
+def _check_alter_table(binder: Any, role: int, node: ast.AlterTableStmt) -> None:
+    _must_own_relation(binder, role, node.relation.schemaname, node.relation.relname)
+    _check_references(binder, role, node)
+
+
 _DDL_CHECKS = {
     ast.CreateSchemaStmt: _check_create_schema,
-    ast.CreateStmt: lambda b, r, n: _create_in(b, r, n.relation.schemaname),
+    ast.CreateStmt: _check_create_table,
     ast.ViewStmt: _check_view,
     ast.CreateSeqStmt: lambda b, r, n: _create_in(b, r, n.sequence.schemaname),
     ast.IndexStmt: lambda b, r, n: _must_own_relation(b, r, n.relation.schemaname, n.relation.relname),
     ast.DropStmt: _check_drop,
-    ast.AlterTableStmt: lambda b, r, n: _must_own_relation(b, r, n.relation.schemaname, n.relation.relname),
+    ast.AlterTableStmt: _check_alter_table,
     ast.AlterSeqStmt: lambda b, r, n: _must_own_relation(b, r, n.sequence.schemaname, n.sequence.relname),
     ast.RenameStmt: _check_rename,
     ast.CommentStmt: _check_comment,

@@ -262,8 +262,10 @@ async def rename_role(binder: Any, writer: CatalogWriter, node: ast.RenameStmt, 
     role = _alterable(binder, roles, node.subname, "rename")
     new_name = _ident(node.newname)
     _check_role_name(new_name)
-    if role.name in (_session_name(binder, "session_user"), _session_name(binder, "current_user")):
+    if role.name == _session_name(binder, "session_user"):
         raise errors.FeatureNotSupported(what="session user cannot be renamed")
+    if role.name == _session_name(binder, "current_user"):
+        raise errors.FeatureNotSupported(what="current user cannot be renamed")
     if roles.find(new_name) is not None:
         raise errors.DuplicateRole(name=new_name)
     roles.put(replace(role, name=new_name))
@@ -342,8 +344,9 @@ async def grant_role(binder: Any, writer: CatalogWriter, node: ast.GrantRoleStmt
     roles = _Roles(binder)
     actor = _actor(binder)
     options = {o.defname: getattr(o.arg, "boolval", True) for o in node.opt or ()}
-    if set(options) - {"admin", "inherit", "set"}:
-        raise errors.SyntaxError(what=f"unrecognized role option \"{sorted(set(options) - {'admin'})[0]}\"")
+    unknown = sorted(set(options) - {"admin", "inherit", "set"})  # INHERIT / SET: accepted
+    if unknown:
+        raise errors.SyntaxError(what=f'unrecognized role option "{unknown[0]}"')
     admin_option = bool(options.get("admin", False))
     for priv in node.granted_roles:
         granted = roles.get(priv.priv_name)

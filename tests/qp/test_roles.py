@@ -290,3 +290,13 @@ def test_catalog_shows_roles_and_grants(admin, app_role):
     assert grants == [("app", "SELECT")]
     assert admin.execute("select has_table_privilege('app', 'appdata.secret', 'select')"
                          ).fetchone() == (False,)
+    fails(admin, "select rolname from pg_authid", "42501", "permission denied for table pg_authid")
+    admin.execute("create role team")
+    admin.execute("grant team to app")
+    members = admin.execute("select r.rolname, m.rolname, a.admin_option from pg_auth_members a "
+                            "join pg_roles r on r.oid = a.roleid join pg_roles m on m.oid = a.member "
+                            "where r.rolname = 'team'").fetchall()
+    assert members == [("team", "app", False)]
+    admin.execute("drop role team")  # memberships go with the role
+    assert admin.execute("select count(*) from pg_auth_members a join pg_roles m "
+                         "on m.oid = a.member where m.rolname = 'app'").fetchone() == (0,)

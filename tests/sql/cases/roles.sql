@@ -157,6 +157,16 @@ FROM pg_tables WHERE schemaname = 'roles_s' ORDER BY 1;
 SET ROLE r_app;
 SELECT * FROM roles_s.u;
 RESET ROLE;
+-- A foreign key needs REFERENCES on the table it points to.
+GRANT CREATE ON SCHEMA roles_s TO r_app;
+SET ROLE r_app;
+-- error 42501
+CREATE TABLE roles_s.child (id int PRIMARY KEY, t_id int REFERENCES roles_s.t (id));
+RESET ROLE;
+GRANT REFERENCES ON roles_s.t TO r_app;
+SET ROLE r_app;
+CREATE TABLE roles_s.child (id int PRIMARY KEY, t_id int REFERENCES roles_s.t (id));
+RESET ROLE;
 -- error 2BP01
 DROP ROLE r_app;
 ALTER ROLE r_other RENAME TO r_renamed;
