@@ -154,8 +154,8 @@ def _authenticator(settings: FrontendSettings, backend):
 
 
 def _role_directory(backend):
-    """The roles IAM authentication may log in as. Until the catalog implements
-    `borealis.wire.iam.RoleDirectory` (CREATE ROLE … LOGIN, AWS IAM GRANT), only `admin`."""
+    """The roles IAM authentication may log in as: the QP backend's catalog-backed
+    directory (CREATE ROLE … LOGIN, AWS IAM GRANT); without one, only `admin`."""
     from borealis.wire.iam import InMemoryRoleDirectory
 
     directory = getattr(backend, "role_directory", None)
