@@ -98,6 +98,11 @@ ERRORS: tuple[ErrorSpec, ...] = (
     # Class 28 — IAM token authentication (DSQL wording, dsql-behaviour.md §4.4, §5). The
     # connectors' tests see asyncpg's ProtocolViolationError for an unknown role only
     # because sslmode=prefer retries in plain text and meets "SSL is mandatory" (08P01).
+    # Connection-level refusals the wire sends during startup and shutdown.
+    ErrorSpec("TooManyConnections", "53300", "sorry, too many clients already"),
+    ErrorSpec("InvalidAuthorization", "28000", "{what}"),
+    ErrorSpec("InvalidPassword", "28P01", 'password authentication failed for user "{user}"'),
+    ErrorSpec("AdminShutdown", "57P01", "terminating connection due to administrator command"),
     ErrorSpec("IamAuthenticationFailed", "28P01", 'IAM authentication failed for user "{user}"'),
     ErrorSpec("IamNotAuthorized", "28000", 'IAM authentication failed for user "{user}"'),
     ErrorSpec("IamExpiresTooLong", "28P01", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"),
@@ -235,6 +240,13 @@ def error_class(name: str) -> type[BorealisError]:
     return _CLASSES.get(name, BorealisError)
 
 
+def invalid_utf8(data: bytes, exc: UnicodeDecodeError) -> BorealisError:
+    """22021 for bytes that are not UTF-8, naming the offending bytes as PostgreSQL
+    does (`invalid byte sequence for encoding "UTF8": 0xc3 0x28`)."""
+    bad = data[exc.start : max(exc.end, exc.start + 1)][:4]
+    return _CLASSES["CharacterNotInRepertoire"](what=" ".join(f"0x{b:02x}" for b in bad))
+
+
 _build()
 
 # Names for static analysis and readers; the classes are made by `_build`.
@@ -258,6 +270,10 @@ IamNotAuthorized: type[BorealisError]
 IamExpiresTooLong: type[BorealisError]
 IamWrongAction: type[BorealisError]
 IamRoleNotFound: type[BorealisError]
+TooManyConnections: type[BorealisError]
+InvalidAuthorization: type[BorealisError]
+InvalidPassword: type[BorealisError]
+AdminShutdown: type[BorealisError]
 InternalError: type[BorealisError]
 DataCorrupted: type[BorealisError]
 SyntaxError: type[BorealisError]

@@ -906,6 +906,6 @@ def _decode_param(raw: bytes | None, fmt: int, oid: int) -> Any:
         return info.binary_in(raw, -1)
     try:
         text = raw.decode()
-    except UnicodeDecodeError:
-        raise errors.CharacterNotInRepertoire(what="invalid byte sequence for encoding \"UTF8\"") from None
+    except UnicodeDecodeError as exc:
+        raise errors.invalid_utf8(raw, exc) from None
     return info.text_in(text, -1)

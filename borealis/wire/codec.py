@@ -15,8 +15,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 
+from borealis.core import errors
 from borealis.wire.backend import Column
-from borealis.wire.errors import CharacterNotInRepertoire, ProtocolError
+from borealis.wire.errors import ProtocolError
 
 _INT16 = struct.Struct("!h")
 _UINT16 = struct.Struct("!H")
@@ -95,8 +96,8 @@ class Reader:
 def decode_utf8(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CharacterNotInRepertoire() from None
+    except UnicodeDecodeError as exc:
+        raise errors.invalid_utf8(raw, exc) from None
 
 
 def _cstr(text: str) -> bytes:

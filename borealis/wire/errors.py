@@ -1,17 +1,12 @@
-"""Errors that only the wire layer raises (startup, authentication, framing).
+"""The wire's internal signals, which are not client-visible error classes.
 
-They are `BorealisError` subclasses so the one ErrorResponse path handles them like every
-other error. They belong in `borealis.core.errors.ERRORS`; they live here only because
-that table is owned elsewhere — move them there when it is next edited (same names).
-
-`ProtocolError` is different: it is not a client-visible error class but the wire's
-internal signal that a frame was malformed. The state machine turns it into FATAL 08P01
+Errors a client sees (53300, 28000, 28P01, 57P01, 22021, ...) are in the one table
+`borealis.core.errors.ERRORS`. `ProtocolError` is the wire's signal that a frame was
+malformed. The state machine turns it into FATAL 08P01
 (`core.errors.ProtocolViolation`) and closes the connection.
 """
 
 from __future__ import annotations
-
-from borealis.core.errors import BorealisError
 
 
 class ProtocolError(Exception):
@@ -24,38 +19,3 @@ class ConnectionLost(Exception):
     Raised by the shell's flush callback; the state machine lets it through untouched
     (it is not an SQL error and must not become an ErrorResponse).
     """
-
-
-class TooManyConnections(BorealisError):
-    sqlstate = "53300"
-    template = "sorry, too many clients already"
-
-
-class FeatureNotSupported(BorealisError):
-    sqlstate = "0A000"
-    template = "{what}"
-
-
-class InvalidAuthorization(BorealisError):
-    sqlstate = "28000"
-    template = "{what}"
-
-
-class InvalidPassword(BorealisError):
-    sqlstate = "28P01"
-    template = 'password authentication failed for user "{user}"'
-
-
-class InvalidParameterValue(BorealisError):
-    sqlstate = "22023"
-    template = "{what}"
-
-
-class CharacterNotInRepertoire(BorealisError):
-    sqlstate = "22021"
-    template = 'invalid byte sequence for encoding "UTF8"'
-
-
-class AdminShutdown(BorealisError):
-    sqlstate = "57P01"
-    template = "terminating connection due to administrator command"

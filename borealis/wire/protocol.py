@@ -48,6 +48,7 @@ import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+from borealis.core import errors
 from borealis.core.errors import BorealisError, InternalError, ProtocolViolation
 from borealis.wire import codec, scram
 from borealis.wire.auth import Authenticator, AuthMethod
@@ -67,12 +68,7 @@ from borealis.wire.backend import (
     Session,
     SessionInfo,
 )
-from borealis.wire.errors import (
-    ConnectionLost,
-    FeatureNotSupported,
-    InvalidPassword,
-    ProtocolError,
-)
+from borealis.wire.errors import ConnectionLost, ProtocolError
 from borealis.wire.startup import Startup, read_parameters, startup_from
 
 logger = logging.getLogger(__name__)
@@ -507,7 +503,7 @@ class ServerProtocol:
     async def _on_startup_message(self, version: int, reader: codec.Reader) -> None:
         major, minor = version >> 16, version & 0xFFFF
         if major != PROTOCOL_MAJOR:
-            raise FeatureNotSupported(
+            raise errors.FeatureNotSupported(
                 what=f"unsupported frontend protocol {major}.{minor}: "
                 f"server supports {PROTOCOL_MAJOR}.0 to {PROTOCOL_MAJOR}.{PROTOCOL_MINOR_MAX}"
             )
@@ -567,7 +563,7 @@ class ServerProtocol:
         reader.end()
         user = self._require_startup().user
         if not await self._authenticator.check_password(user, password):
-            raise InvalidPassword(user=user)
+            raise errors.InvalidPassword(user=user)
         await self._authenticated()
 
     def _on_sasl_initial_response(self, reader: codec.Reader) -> None:
@@ -589,7 +585,7 @@ class ServerProtocol:
         try:
             server_final = self._scram.handle_client_final(reader.rest())
         except scram.ScramAuthFailed:
-            raise InvalidPassword(user=user) from None
+            raise errors.InvalidPassword(user=user) from None
         self._send(codec.authentication(codec.AUTH_SASL_FINAL, server_final))
         await self._authenticated()
 
@@ -678,7 +674,7 @@ class ServerProtocol:
 
     async def _on_function_call(self, reader: codec.Reader) -> None:
         reader.rest()
-        self._send_error(FeatureNotSupported(what="fastpath function calls are not supported"))
+        self._send_error(errors.FeatureNotSupported(what="fastpath function calls are not supported"))
         self._ready_for_query()
 
     # --- extended query ---------------------------------------------------------------

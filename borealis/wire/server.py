@@ -40,11 +40,12 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from borealis.core import errors
 from borealis.core.errors import ProtocolViolation
 from borealis.wire import tls
 from borealis.wire.auth import Authenticator
 from borealis.wire.backend import Backend
-from borealis.wire.errors import AdminShutdown, ConnectionLost, TooManyConnections
+from borealis.wire.errors import ConnectionLost
 from borealis.wire.protocol import ProtocolConfig, ServerProtocol
 
 logger = logging.getLogger(__name__)
@@ -296,7 +297,7 @@ class Server:
         process_id = self._allocate_process_id()
         reject = None
         if self._connections > self._config.connections_max:
-            reject = TooManyConnections()
+            reject = errors.TooManyConnections()
         proto: ServerProtocol
 
         async def flush() -> None:
@@ -387,7 +388,7 @@ class Server:
     async def _finish(self, conn: _Connection, proto: ServerProtocol) -> None:
         timeout_s = CLOSE_FLUSH_TIMEOUT_S
         if self._closing:
-            proto.abort(AdminShutdown())
+            proto.abort(errors.AdminShutdown())
             timeout_s = SHUTDOWN_FLUSH_TIMEOUT_S
         try:
             with contextlib.suppress(ConnectionLost, ConnectionError, TimeoutError):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from borealis.core import errors
 from borealis.wire import codec
-from borealis.wire.errors import InvalidAuthorization, InvalidParameterValue
 
 
 @dataclass(slots=True)
@@ -48,7 +48,7 @@ def _client_encoding(value: str) -> str:
         return "UTF8"
     if name == "sql_ascii":
         return "SQL_ASCII"
-    raise InvalidParameterValue(
+    raise errors.InvalidParameterValue(
         what=f'invalid value for parameter "client_encoding": "{value}"',
         detail="Borealis supports only UTF8.",
     )
@@ -57,7 +57,7 @@ def _client_encoding(value: str) -> str:
 def startup_from(parameters: Mapping[str, str]) -> Startup:
     user = parameters.get("user", "")
     if not user:
-        raise InvalidAuthorization(what="no PostgreSQL user name specified in startup packet")
+        raise errors.InvalidAuthorization(what="no PostgreSQL user name specified in startup packet")
     return Startup(
         user=user,
         database=parameters.get("database") or user,

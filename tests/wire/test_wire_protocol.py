@@ -574,7 +574,7 @@ def test_cancel_reaches_session():
 
 
 def test_too_many_connections_refused_after_startup():
-    from borealis.wire.errors import TooManyConnections
+    from borealis.core.errors import TooManyConnections
 
     h = Harness(reject=TooManyConnections())
     out = h.connect()

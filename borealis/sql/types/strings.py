@@ -23,11 +23,6 @@ def _no_nul(s: str) -> str:
     return s
 
 
-def _bad_utf8(data: bytes, exc: UnicodeDecodeError) -> errors.BorealisError:
-    bad = data[exc.start : max(exc.end, exc.start + 1)][:4]
-    return errors.CharacterNotInRepertoire(what=" ".join(f"0x{b:02x}" for b in bad))
-
-
 def text_in(s: str, typmod: int = -1) -> str:
     return _no_nul(s)
 
@@ -44,7 +39,7 @@ def text_recv(data: bytes, typmod: int = -1) -> str:
     try:
         return _no_nul(data.decode())
     except UnicodeDecodeError as exc:
-        raise _bad_utf8(data, exc) from None
+        raise errors.invalid_utf8(data, exc) from None
 
 
 # --- varchar(n) / char(n) -----------------------------------------------------------
