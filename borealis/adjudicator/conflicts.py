@@ -1,4 +1,4 @@
-"""The conflict table: the last commit time of every recently written key.
+"""The conflict table: the last commit time of every recently written or shared key.
 
 This is the adjudicator's whole concurrency-control state (DESIGN.md §4), kept as a pure
 data structure with no clock and no I/O so it can be tested alone (like FoundationDB's
@@ -7,9 +7,16 @@ data structure with no clock and no I/O so it can be tested alone (like Foundati
 - `last_commit[key]` is the τ_commit of the newest committed transaction that wrote
   (or locked) `key`. A transaction that read at τ_start conflicts on `key` iff
   `last_commit[key] > τ_start`: someone committed it inside (τ_start, τ_commit].
-- `pending[key]` marks keys promised to a multi-adjudicator transaction whose outcome
-  is not known yet. Their future commit time is unknown, so any other transaction
-  touching them is refused (OC000) until the outcome arrives: conservative, never wrong.
+- `last_shared[key]` is the τ_commit of the newest committed transaction that depended
+  on `key` staying as it was without writing it (a foreign-key parent, a FOR KEY SHARE
+  row). Writers conflict on it as on a write; readers and other sharers do not. So two
+  child inserts under one parent both commit, but a parent delete that read before a
+  child insert committed fails — whichever of the two commits second.
+- `pending[key]` marks keys promised to a multi-adjudicator transaction that writes
+  them and whose outcome is not known yet. Their future commit time is unknown, so any
+  other transaction touching them is refused (OC000) until the outcome arrives:
+  conservative, never wrong. `pending_shared[key]` holds the undecided sharers of a
+  key: only writers are refused on it.
 - Entries older than the horizon (now − 300 s) are forgotten: no transaction that old
   may commit, so they can never matter. `trim` bounds memory by the write rate × 300 s.
 """
@@ -21,17 +28,41 @@ from collections.abc import Iterable
 
 
 class ConflictTable:
-    __slots__ = ("_by_time", "horizon", "last_commit", "pending")
+    __slots__ = ("_by_time", "horizon", "last_commit", "last_shared", "pending",
+                 "pending_shared")
 
     def __init__(self) -> None:
         self.last_commit: dict[bytes, int] = {}
+        self.last_shared: dict[bytes, int] = {}
         self.pending: dict[bytes, bytes] = {}  # key -> txn id holding the promise
-        self._by_time: deque[tuple[int, bytes]] = deque()  # (τ, key), τ non-decreasing
+        self.pending_shared: dict[bytes, dict[bytes, None]] = {}  # key -> undecided sharers
+        # (τ, key, shared), τ non-decreasing: what `trim` forgets first
+        self._by_time: deque[tuple[int, bytes, bool]] = deque()
         self.horizon = 0  # transactions with τ_start < horizon are refused
 
     def first_conflict(self, keys: Iterable[bytes], t_start: int,
                        txn_id: bytes | None = None) -> bytes | None:
-        """The first key written after `t_start` or promised to another transaction."""
+        """For keys a transaction writes or locks: the first one written or shared
+        after `t_start`, or promised (written or shared) to another transaction."""
+        last = self.last_commit
+        shared = self.last_shared
+        pending = self.pending
+        pending_shared = self.pending_shared
+        for key in keys:
+            if last.get(key, 0) > t_start or shared.get(key, 0) > t_start:
+                return key
+            holder = pending.get(key)
+            if holder is not None and holder != txn_id:
+                return key
+            sharers = pending_shared.get(key)
+            if sharers and (len(sharers) > 1 or txn_id not in sharers):
+                return key
+        return None
+
+    def first_read_conflict(self, keys: Iterable[bytes], t_start: int,
+                            txn_id: bytes | None = None) -> bytes | None:
+        """For keys a transaction only checks or shares: the first one written after
+        `t_start` or promised to another transaction that writes it."""
         last = self.last_commit
         pending = self.pending
         for key in keys:
@@ -43,17 +74,28 @@ class ConflictTable:
         return None
 
     def record(self, keys: Iterable[bytes], t_commit: int) -> None:
-        """Keys committed at `t_commit` (must not go backwards per key)."""
-        last = self.last_commit
+        """Keys written at `t_commit` (must not go backwards per key)."""
+        self._record(self.last_commit, keys, t_commit, False)
+
+    def record_shared(self, keys: Iterable[bytes], t_commit: int) -> None:
+        """Keys a transaction committed at `t_commit` depended on without writing."""
+        self._record(self.last_shared, keys, t_commit, True)
+
+    def _record(self, table: dict[bytes, int], keys: Iterable[bytes], t_commit: int,
+                shared: bool) -> None:
         by_time = self._by_time
         for key in keys:
-            if last.get(key, 0) < t_commit:
-                last[key] = t_commit
-                by_time.append((t_commit, key))
+            if table.get(key, 0) < t_commit:
+                table[key] = t_commit
+                by_time.append((t_commit, key, shared))
 
     def promise(self, keys: Iterable[bytes], txn_id: bytes) -> None:
         for key in keys:
             self.pending[key] = txn_id
+
+    def promise_shared(self, keys: Iterable[bytes], txn_id: bytes) -> None:
+        for key in keys:
+            self.pending_shared.setdefault(key, {})[txn_id] = None
 
     def release(self, keys: Iterable[bytes], txn_id: bytes) -> None:
         pending = self.pending
@@ -61,15 +103,24 @@ class ConflictTable:
             if pending.get(key) == txn_id:
                 del pending[key]
 
+    def release_shared(self, keys: Iterable[bytes], txn_id: bytes) -> None:
+        pending_shared = self.pending_shared
+        for key in keys:
+            sharers = pending_shared.get(key)
+            if sharers is not None:
+                sharers.pop(txn_id, None)
+                if not sharers:
+                    del pending_shared[key]
+
     def trim(self, horizon: int) -> None:
         """Forget commits older than `horizon`; refuse snapshots older than it."""
         self.horizon = max(self.horizon, horizon)
         by_time = self._by_time
-        last = self.last_commit
         while by_time and by_time[0][0] < self.horizon:
-            t, key = by_time.popleft()
-            if last.get(key) == t:
-                del last[key]
+            t, key, shared = by_time.popleft()
+            table = self.last_shared if shared else self.last_commit
+            if table.get(key) == t:
+                del table[key]
 
     def __len__(self) -> int:
-        return len(self.last_commit)
+        return len(self.last_commit) + len(self.last_shared)

@@ -11,8 +11,11 @@ class CommitRequest:
     """From the QP to the leader adjudicator (or the only one).
 
     `writes` is the whole transaction's write set with post-images; each adjudicator
-    validates only the keys it owns among `writes`, `locks` and `checks`.
-    `participants` are the other adjudicators (each got a `Prepare`).
+    validates only the keys it owns among `writes`, `locks`, `checks` and `shares`.
+    `participants` are the other adjudicators (each got a `Prepare`). `shares` are keys
+    the transaction depends on without writing them (foreign-key parents, FOR KEY SHARE
+    rows): checked like `checks`, and recorded so that a later writer that read before
+    this commit fails (see `ConflictTable`).
     """
 
     txn_id: bytes
@@ -22,6 +25,7 @@ class CommitRequest:
     locks: tuple[bytes, ...]
     checks: tuple[bytes, ...]
     participants: tuple[int, ...]
+    shares: tuple[bytes, ...] = ()
 
 
 @message(11)
@@ -39,6 +43,7 @@ class Prepare:
     keys: tuple[bytes, ...]  # written or locked keys: recorded on commit
     checks: tuple[bytes, ...]  # checked only
     leader: int
+    shares: tuple[bytes, ...] = ()  # checked, and recorded as shared on commit
 
 
 @message(13)

@@ -17,9 +17,11 @@ Rules (DESIGN.md §4):
 - The watermark it publishes is `min(floor, promise, first in-flight ts − 1)`: records
   still being fsynced hold it back, so storage never serves a read at τ before every
   commit ≤ τ is in its stream.
-- A transaction conflicts if any key it writes, locks or checks was committed in
-  (τ_start, τ_commit], or is promised to an undecided multi-adjudicator transaction.
-  A conflict on the catalog-version key is OC001, any other OC000.
+- A transaction conflicts if any key it writes, locks, checks or shares was written in
+  (τ_start, τ_commit], or is promised to an undecided multi-adjudicator writer; and
+  if a key it writes or locks was shared (depended on by a committed or undecided
+  transaction) in that interval. A conflict on the catalog-version key is OC001, any
+  other OC000.
 - Requests are deduplicated by transaction id (`_recent`), so a duplicated or retried
   request can never get a different answer than the first.
 - After a restart the state is rebuilt from the journal: commit times of the last
@@ -89,6 +91,7 @@ class _Promised:
     leader: int
     deadline: int
     vote: Vote
+    shares: tuple[bytes, ...] = ()
 
 
 @dataclass
@@ -153,12 +156,14 @@ class Adjudicator:
     def _replay(self, record) -> None:
         if isinstance(record, CommitRecord):
             self.table.record(self._owned_keys(record.writes, record.locks), record.ts)
+            self.table.record_shared(self._owned(record.shares), record.ts)
             self._committed[record.txn_id] = record.ts
         elif isinstance(record, VoteRecord):
             vote = Vote(record.txn_id, self.index, True, record.ts, "")
             self._promised[record.txn_id] = _Promised(record.keys, record.leader,
-                                                      record.deadline, vote)
+                                                      record.deadline, vote, record.shares)
             self.table.promise(record.keys, record.txn_id)
+            self.table.promise_shared(record.shares, record.txn_id)
         elif isinstance(record, OutcomeRecord):
             self._settle(record.txn_id, record.committed, record.t_commit)
         elif isinstance(record, PromiseRecord):
@@ -267,8 +272,13 @@ class Adjudicator:
         keys.extend(k for k in locks if owned(i, k))
         return keys
 
+    def _owned(self, keys) -> list[bytes]:
+        owned = self.map.owned_by_adjudicator
+        i = self.index
+        return [k for k in keys if owned(i, k)]
+
     def _validate(self, t_start: int, deadline: int, keys: list[bytes], checks,
-                  txn_id: bytes) -> str:
+                  txn_id: bytes, shares: list[bytes] = ()) -> str:
         """'' if the transaction may commit here, else 'data', 'schema' or 'late'."""
         if self.rt.clock.now() > deadline:
             return "late"
@@ -276,11 +286,11 @@ class Adjudicator:
             return "age"
         if self.config.buggy_skip_conflict_check:
             return ""
-        owned = self.map.owned_by_adjudicator
-        i = self.index
         key = self.table.first_conflict(keys, t_start, txn_id)
         if key is None:
-            key = self.table.first_conflict((k for k in checks if owned(i, k)), t_start, txn_id)
+            key = self.table.first_read_conflict(self._owned(checks), t_start, txn_id)
+        if key is None:
+            key = self.table.first_read_conflict(shares, t_start, txn_id)
         if key is None:
             return ""
         return "schema" if key == CATALOG_VERSION_KEY else "data"
@@ -297,7 +307,8 @@ class Adjudicator:
 
     async def _commit(self, req: CommitRequest) -> int:
         keys = self._owned_keys(req.writes, req.locks)
-        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id)
+        shares = self._owned(req.shares)
+        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id, shares)
         if reason:
             if req.participants:
                 # The participants may already have promised their keys on Prepare: tell
@@ -305,21 +316,25 @@ class Adjudicator:
                 self._broadcast_outcome(req, False, 0)
             raise self._refuse(reason)
         if req.participants:
-            return await self._commit_distributed(req, keys)
+            return await self._commit_distributed(req, keys, shares)
         ts = self._next_ts(req.t_start + 1)
         self.table.record(keys, ts)
-        await self._append(ts, CommitRecord(req.txn_id, ts, req.writes, req.locks, ()))
+        self.table.record_shared(shares, ts)
+        await self._append(ts, CommitRecord(req.txn_id, ts, req.writes, req.locks, (),
+                                            req.shares))
         self._committed[req.txn_id] = ts
         self.commits += 1
         await self._commit_wait(ts)
         return ts
 
-    async def _commit_distributed(self, req: CommitRequest, keys: list[bytes]) -> int:
+    async def _commit_distributed(self, req: CommitRequest, keys: list[bytes],
+                                  shares: list[bytes]) -> int:
         deciding = _Deciding(frozenset(req.participants))
         self._deciding[req.txn_id] = deciding
         for vote in self._early_votes.pop(req.txn_id, {}).values():
             self._on_vote(vote)
         self.table.promise(keys, req.txn_id)
+        self.table.promise_shared(shares, req.txn_id)
         try:
             timeout = max(0, req.deadline - self.rt.clock.now())
             try:
@@ -337,12 +352,15 @@ class Adjudicator:
                 raise self._refuse(refusal)
             minimum = max(v.ts for v in votes)
             self.table.release(keys, req.txn_id)
+            self.table.release_shared(shares, req.txn_id)
             ts = self._next_ts(minimum)
             self.table.record(keys, ts)
+            self.table.record_shared(shares, ts)
             await self._append(ts, CommitRecord(req.txn_id, ts, req.writes, req.locks,
-                                                req.participants))
+                                                req.participants, req.shares))
         finally:
             self.table.release(keys, req.txn_id)
+            self.table.release_shared(shares, req.txn_id)
             self._deciding.pop(req.txn_id, None)
         self._committed[req.txn_id] = ts
         self.commits += 1
@@ -389,8 +407,9 @@ class Adjudicator:
         if req.txn_id in self._aborted_early:  # the leader already gave up on it
             self.rt.send(adjudicator_address(req.leader), Vote(req.txn_id, self.index, False, 0, "data"))
             return
-        keys = [k for k in req.keys if self.map.owned_by_adjudicator(self.index, k)]
-        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id)
+        keys = self._owned(req.keys)
+        shares = self._owned(req.shares)
+        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id, shares)
         if reason:
             self.aborts += 1
             conflict = "schema" if reason == "schema" else "data"
@@ -398,10 +417,13 @@ class Adjudicator:
                          Vote(req.txn_id, self.index, False, 0, conflict))
             return
         self.table.promise(keys, req.txn_id)
+        self.table.promise_shared(shares, req.txn_id)
         ts = self._next_ts(req.t_start + 1)
         self._promised[req.txn_id] = _Promised(tuple(keys), req.leader, req.deadline,
-                                               Vote(req.txn_id, self.index, True, ts, ""))
-        await self._append(ts, VoteRecord(req.txn_id, ts, req.leader, tuple(keys), req.deadline))
+                                               Vote(req.txn_id, self.index, True, ts, ""),
+                                               tuple(shares))
+        await self._append(ts, VoteRecord(req.txn_id, ts, req.leader, tuple(keys), req.deadline,
+                                          tuple(shares)))
         self.rt.spawn(self._send_vote(req.txn_id), name="vote")
         self.rt.spawn(self._resolve_later(req.txn_id), name="resolve")
 
@@ -430,8 +452,10 @@ class Adjudicator:
         if promised is None:
             return
         self.table.release(promised.keys, txn_id)
+        self.table.release_shared(promised.shares, txn_id)
         if committed:
             self.table.record(promised.keys, t_commit)
+            self.table.record_shared(promised.shares, t_commit)
 
     async def _resolve_later(self, txn_id: bytes) -> None:
         """Once the deadline has passed, ask the leader how a promised txn ended."""

@@ -30,6 +30,7 @@ class CommitRecord:
     writes: tuple[Write, ...]
     locks: tuple[bytes, ...]  # FOR UPDATE keys: conflict-recorded, no post-image
     participants: tuple[int, ...]  # adjudicators other than the leader
+    shares: tuple[bytes, ...] = ()  # keys depended on, not written (ConflictTable)
 
 
 @message(31)
@@ -39,6 +40,7 @@ class VoteRecord:
     leader: int
     keys: tuple[bytes, ...]
     deadline: int
+    shares: tuple[bytes, ...] = ()
 
 
 @message(32)

@@ -6,7 +6,7 @@
    submitted ─▶ processing: fixes the end of the scan (the table's last row key now)
    chunks: each one transaction at a fresh τ_start — ≤ chunk_rows rows after the cursor,
            each checked against the constraint (its parent looked up, the parent's row
-           key put in the check set; a CHECK evaluated, the row key checked), then the
+           key put in the share set; a CHECK evaluated, the row key checked), then the
            cursor saved: all or nothing, so a restart resumes from the cursor
    the last step, DDL-like: the constraint becomes validated (catalog version + 1),
            the job completed

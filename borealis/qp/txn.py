@@ -104,6 +104,7 @@ class Transaction:
         self.writes: dict[bytes, bytes | None] = {}
         self.locks: dict[bytes, None] = {}
         self.checks: dict[bytes, None] = {}
+        self.shares: dict[bytes, None] = {}
         self._sorted: list[bytes] | None = []
         self.state = "open"  # open, committed, aborted
         self.txn_id = self.rt.random.randbytes(16)
@@ -274,9 +275,18 @@ class Transaction:
         self.locks[key] = None
 
     def check(self, key: bytes) -> None:
+        """COMMIT fails (OC000) if another transaction wrote `key` after τ_start."""
         self._check_open()
         self.snapshot()
         self.checks[key] = None
+
+    def share(self, key: bytes) -> None:
+        """As `check`, and also: a transaction writing `key` that started before this
+        one commits fails when it commits later (a foreign-key parent, a FOR KEY SHARE
+        row: the row must not change under us, before or after our COMMIT)."""
+        self._check_open()
+        self.snapshot()
+        self.shares[key] = None
 
     @property
     def read_only(self) -> bool:
@@ -310,13 +320,16 @@ class Transaction:
         writes = tuple(sorted(self.writes.items()))
         locks = tuple(self.locks)
         checks = tuple(self.checks)
-        participants = sorted({adj_for(k) for k in (*self.writes, *locks, *checks)})
+        shares = tuple(self.shares)
+        participants = sorted({adj_for(k) for k in (*self.writes, *locks, *checks, *shares)})
         leader, others = participants[0], tuple(participants[1:])
         deadline = self.rt.clock.now() + cfg.commit_timeout_ns
-        request = CommitRequest(self.txn_id, t_start, deadline, writes, locks, checks, others)
+        request = CommitRequest(self.txn_id, t_start, deadline, writes, locks, checks, others,
+                                shares)
         keys = (*self.writes, *locks)
-        prepares = [(adjudicator_address(p), Prepare(self.txn_id, t_start, deadline, keys, checks, leader))
-                     for p in others]
+        prepares = [(adjudicator_address(p),
+                     Prepare(self.txn_id, t_start, deadline, keys, checks, leader, shares))
+                    for p in others]
         give_up = self.rt.now_ns() + cfg.commit_timeout_ns + cfg.commit_attempt_ns
         while True:
             for address, prepare in prepares:

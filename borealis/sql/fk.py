@@ -15,7 +15,7 @@ Enforcement follows PostgreSQL's trigger semantics without triggers:
  end of the statement (run_insert, run_modify, COPY) ─▶ end_statement: fire the queue
      ChildCheck   ─ the parent is looked up by its key (PK or unique index entry) through
                     the transaction: at τ_start, with this transaction's own writes
-                    ─ missing ─▶ 23503; found ─▶ the parent's row key joins the check set
+                    ─ missing ─▶ 23503; found ─▶ the parent's row key joins the share set
      ParentChange ─ NO ACTION: fine if a row with the old key exists again, else any
                     child ─▶ 23503;  RESTRICT: any child ─▶ 23503;  CASCADE, SET NULL,
                     SET DEFAULT: the children are written with write_row/delete_row,
@@ -40,29 +40,24 @@ Why no lock is needed (DESIGN.md §4, dsql-behaviour.md §1.4). Every read is at
 τ_start; what a transaction read can only be invalidated by a write committed after
 τ_start, and the adjudicator catches the writes that matter:
 
-- A child insert (or key update) puts the parent's row key in its check set. If a
-  transaction deleting that parent (or changing its key, which rewrites the row key)
-  commits first, the child's COMMIT fails with OC000. Readers of the parent, and other
-  transactions adding children of the same parent, only check the key too: they never
-  conflict with each other, as in DSQL.
-- A parent delete that finds no child at τ_start and commits first is the case above.
-  Children it does find it deletes or updates itself (CASCADE, SET NULL/DEFAULT), so a
-  concurrent change to those rows is a write-write conflict.
+- A child insert (or key update) puts the parent's row key in its share set, as FOR
+  KEY SHARE does. If a transaction deleting that parent (or changing its key, which
+  rewrites the row key) commits first, the child's COMMIT fails with OC000.
+- If the child commits first, the adjudicator records the parent key as shared at the
+  child's τ_commit; the delete, whose τ_start precedes that and which therefore did not
+  see the child, fails at its COMMIT with OC000 (`adjudicator.conflicts`).
+- Readers of the parent, and other transactions adding children of the same parent,
+  only share the key: they never conflict with each other, as in DSQL.
+- Children a parent delete does find it deletes or updates itself (CASCADE, SET
+  NULL/DEFAULT), so a concurrent change to those rows is a write-write conflict.
 
-What this does not catch, and DSQL does: a child insert that commits *before* a
-concurrent parent delete whose τ_start precedes that commit. The delete did not see the
-child and wrote the parent key; the child only checked that key, and the adjudicator
-records the commit times of written keys, not of checked ones — so the delete commits
-and the child is orphaned. DSQL makes the later writer of a KEY SHARE'd row fail; here
-that needs the adjudicator to record check-set keys as "shared at τ_commit" and refuse
-a later write to them (the same limitation `sql.locking` documents for FOR KEY SHARE).
-Another difference from DSQL: the check is on the whole parent row, so a concurrent
-UPDATE of non-key parent columns also aborts the child's transaction (DSQL lets both
-commit).
+A difference from DSQL: the share is on the whole parent row, so a concurrent UPDATE of
+non-key parent columns also conflicts with the child's transaction, whichever commits
+second (DSQL lets both commit).
 
 Validation (ALTER TABLE ... VALIDATE CONSTRAINT, and ADD CONSTRAINT without NOT VALID in
 relaxed mode) reads every child row and looks up its parent, putting the parent keys in
-the check set; `qp.constraint_jobs` does the same in chunks for the ASYNC form, which is
+the share set; `qp.constraint_jobs` does the same in chunks for the ASYNC form, which is
 sound because the constraint was committed (NOT VALID, enforced) before the job began.
 The synchronous forms share the weakness of every synchronous DDL here: a writer that
 commits between the DDL's τ_start and its commit, planned without the constraint, is not
@@ -596,7 +591,7 @@ async def _check_children(ctx, st: FkState, group: list[ChildCheck], final: bool
     for (event, pk, _), row_key in zip(lookups, found):
         if row_key is None:
             _missing_parent(event, pk.parent)
-        txn.check(row_key)  # a concurrent delete of the parent must abort us (OC000)
+        txn.share(row_key)  # a concurrent delete of the parent aborts whichever commits last
 
 
 def _missing_parent(event: ChildCheck, parent: Relation | None) -> None:
@@ -1132,7 +1127,7 @@ class RowValidator:
         for (event, _), row_key in zip(lookups, found):
             if row_key is None:
                 _missing_parent(event, pk.parent)
-            txn.check(row_key)  # a concurrent delete of the parent must abort the validation
+            txn.share(row_key)  # a concurrent delete of the parent aborts whichever commits last
 
 
 # -- DDL: what dropping a table or an index does to foreign keys --------------------------

@@ -7,10 +7,12 @@ it is read, it declares what the transaction's COMMIT must be adjudicated agains
 ```
  FOR UPDATE         ─▶ the row keys go to the lock set: conflict-checked at COMMIT and
                        recorded as written, as if the transaction had updated the rows
- FOR KEY SHARE      ─▶ the row keys go to the check set: COMMIT fails (OC000) if another
-                       transaction committed a write to one of them after τ_start
+ FOR KEY SHARE      ─▶ the row keys go to the share set: COMMIT fails (OC000) if another
+                       transaction committed a write to one of them after τ_start, and
+                       a writer of one of them that started before our COMMIT fails
+                       when it commits after it
  FOR NO KEY UPDATE,  ─▶ refused in DSQL mode (0A000), as DSQL does; relaxed mode maps
- FOR SHARE             them to the lock set and the check set respectively
+ FOR SHARE             them to the lock set and the share set respectively
  NOWAIT, SKIP LOCKED ─▶ accepted and without effect: no row is ever locked at read
                        time, so there is nothing to wait for and nothing to skip
 ```
@@ -23,10 +25,10 @@ report more rows than the query returns. Under OCC that can only cause an extra
 conflict, never hide one. Naming a view or a subquery in `FOR UPDATE OF` marks every
 table the query reads in FROM, for the same reason.
 
-Differences from DSQL's conflict matrix: DSQL lets a FOR KEY SHARE reader commit after a
-concurrent UPDATE of non-key columns, and makes a writer that commits after a KEY SHARE
-reader fail. The adjudicator here knows only whole-row keys, so a KEY SHARE check fails
-on any committed write to the row and never makes a later writer fail.
+Difference from DSQL's conflict matrix: DSQL lets a FOR KEY SHARE reader commit after a
+concurrent UPDATE of non-key columns (and such an UPDATE after the reader). The
+adjudicator here knows only whole-row keys, so KEY SHARE conflicts with any write of
+the row, in either order: extra conflicts, never a missed one.
 """
 
 from __future__ import annotations
@@ -46,10 +48,11 @@ CLAUSE_NAMES = {
     LockClauseStrength.LCS_FORNOKEYUPDATE: "FOR NO KEY UPDATE",
     LockClauseStrength.LCS_FORUPDATE: "FOR UPDATE",
 }
-# What each strength asks of the transaction: "lock" (write-like) or "check" (read-validated).
+# What each strength asks of the transaction: "lock" (write-like) or "share" (the rows
+# must not be written between τ_start and the COMMIT, nor by a writer that read before it).
 MODES = {
-    LockClauseStrength.LCS_FORKEYSHARE: "check",
-    LockClauseStrength.LCS_FORSHARE: "check",
+    LockClauseStrength.LCS_FORKEYSHARE: "share",
+    LockClauseStrength.LCS_FORSHARE: "share",
     LockClauseStrength.LCS_FORNOKEYUPDATE: "lock",
     LockClauseStrength.LCS_FORUPDATE: "lock",
 }

@@ -216,7 +216,7 @@ class Scan(Node):
     width: int = 0
     index: Any = None  # a secondary index: `range_lo` is an equality prefix of its key
     emit_key: bool = False  # append each row's storage key (UPDATE/DELETE need it)
-    lock: str | None = None  # "lock" (FOR UPDATE) / "check" (FOR KEY SHARE): see `_report`
+    lock: str | None = None  # "lock" (FOR UPDATE) / "share" (FOR KEY SHARE): see `_report`
     index_cond: list[Expr] = field(default_factory=list)  # predicates the key path consumed (EXPLAIN)
 
     @property
@@ -225,10 +225,10 @@ class Scan(Node):
 
     def _report(self, ctx, rows: list[tuple]) -> list[tuple]:
         """A locking clause: the keys of the rows this scan returns (after its own filters)
-        go to the transaction's lock set (FOR UPDATE) or check set (FOR KEY SHARE)."""
+        go to the transaction's lock set (FOR UPDATE) or share set (FOR KEY SHARE)."""
         if self.lock is None:
             return rows
-        mark = ctx.txn.lock if self.lock == "lock" else ctx.txn.check
+        mark = ctx.txn.lock if self.lock == "lock" else ctx.txn.share
         for r in rows:
             mark(r[-1])
         return rows if self.emit_key else [r[:-1] for r in rows]

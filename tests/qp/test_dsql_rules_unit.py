@@ -225,7 +225,7 @@ def test_transaction_age_limit(tmp_path):
     run(tmp_path, Compat.DSQL, body)
 
 
-def test_locking_clauses_fill_the_lock_and_check_sets(tmp_path):
+def test_locking_clauses_fill_the_lock_and_share_sets(tmp_path):
     async def body(s: Session) -> None:
         await sql(s, "create table lk (id int primary key, v int)")
         await sql(s, "create table other (id int primary key)")
@@ -234,15 +234,15 @@ def test_locking_clauses_fill_the_lock_and_check_sets(tmp_path):
         await sql(s, "begin")
         rows = await sql(s, "select id from lk where v > 7 for update")
         assert sorted(rows) == [("10",), ("8",), ("9",)]
-        assert (len(user_keys(s.txn.locks)), len(user_keys(s.txn.checks))) == (3, 0)  # rows returned
+        assert (len(user_keys(s.txn.locks)), len(user_keys(s.txn.shares))) == (3, 0)  # rows returned
         await sql(s, "select l.id from lk l, other o where l.id = o.id for key share of o")
-        assert (len(user_keys(s.txn.locks)), len(user_keys(s.txn.checks))) == (3, 1)
+        assert (len(user_keys(s.txn.locks)), len(user_keys(s.txn.shares))) == (3, 1)
         await sql(s, "rollback")
         await sql(s, "begin")
         await sql(s, "select * from lk where id = 1 for no key update")
         await sql(s, "select * from lk where id = 2 for share")
-        # relaxed mode: NO KEY UPDATE locks, SHARE checks
-        assert (len(user_keys(s.txn.locks)), len(user_keys(s.txn.checks))) == (1, 1)
+        # relaxed mode: NO KEY UPDATE locks, SHARE shares
+        assert (len(user_keys(s.txn.locks)), len(user_keys(s.txn.shares))) == (1, 1)
         await sql(s, "rollback")
 
     run(tmp_path, Compat.RELAXED, body)

@@ -66,6 +66,30 @@ def test_parent_deleted_before_the_child_insert_commits_gives_oc000(server):
     assert info.value.diag.message_detail == 'Key (author_id)=(1) is not present in table "authors".'
 
 
+def test_a_parent_delete_that_missed_a_committed_child_gives_oc000(server):
+    """The child commits first; the delete read before that commit, so it saw no child
+    and must not commit after it (the parent key was shared at the child's τ_commit)."""
+    run(server, "create table shelves (id int primary key)",
+        "create table items (id int primary key, shelf int references shelves)",
+        "insert into shelves values (1), (2)")
+    deleter = connect(server)
+    try:
+        assert deleter.execute("select count(*) from items where shelf = 1").fetchone() == (0,)
+        deleter.execute("delete from shelves where id = 1")  # no child at τ_start: allowed
+        run(server, "insert into items values (10, 1)")  # commits first
+        with pytest.raises(pgerr.SerializationFailure) as info:
+            deleter.commit()
+        assert "(OC000)" in str(info.value)
+        # A delete of another parent is not affected by that child.
+        deleter.execute("delete from shelves where id = 2")
+        run(server, "insert into items values (11, 1)")
+        deleter.commit()
+    finally:
+        deleter.close()
+    assert scalar(server, "select array_agg(id order by id) from shelves") == [1]
+    assert scalar(server, "select count(*) from items i join shelves s on s.id = i.shelf") == 2
+
+
 def test_children_of_one_parent_added_concurrently_both_commit(server):
     run(server, "create table teams (id int primary key, name text)",
         "create table players (id int primary key, team int references teams)",

@@ -139,3 +139,47 @@ def test_matches_a_model_of_last_commit_times(writes, horizon, t_start):
         expected = key in model and model[key] >= horizon and model[key] > t_start
         assert (table.first_conflict([key], t_start) == key) == expected
     assert set(table.last_commit) == {k for k, t in model.items() if t >= horizon}
+
+
+def test_a_share_conflicts_with_later_writers_not_with_readers_or_sharers():
+    table = ConflictTable()
+    table.record_shared([b"parent"], 100)  # a child insert committed at 100
+    # A parent delete that read at 50 did not see the child: it must not commit.
+    assert table.first_conflict([b"parent"], 50) == b"parent"
+    assert table.first_conflict([b"parent"], 100) is None  # it read after: it saw the child
+    # Other children, readers and checks of the parent are not affected.
+    assert table.first_read_conflict([b"parent"], 50) is None
+    # A write conflicts with sharers that read before it, not after.
+    table.record([b"parent"], 200)
+    assert table.first_read_conflict([b"parent"], 150) == b"parent"
+    assert table.first_read_conflict([b"parent"], 200) is None
+    assert len(table) == 2
+
+
+def test_undecided_sharers_block_writers_only():
+    table = ConflictTable()
+    table.promise_shared([b"p"], b"child-1")
+    table.promise_shared([b"p"], b"child-2")
+    assert table.first_conflict([b"p"], 10**9, b"deleter") == b"p"
+    assert table.first_read_conflict([b"p"], 0, b"child-3") is None
+    # One sharer writing the key it shares is blocked only by the other sharer.
+    assert table.first_conflict([b"p"], 0, b"child-1") == b"p"
+    table.release_shared([b"p"], b"child-2")
+    assert table.first_conflict([b"p"], 0, b"child-1") is None
+    table.release_shared([b"p", b"other"], b"child-1")
+    assert table.pending_shared == {}
+    # An undecided writer blocks sharers.
+    table.promise([b"q"], b"deleter")
+    assert table.first_read_conflict([b"q"], 10**9, b"child-4") == b"q"
+
+
+def test_trim_forgets_shares_like_writes():
+    table = ConflictTable()
+    table.record([b"w"], 100)
+    table.record_shared([b"s"], 150)
+    table.record_shared([b"s"], 300)
+    table.trim(200)
+    assert table.last_commit == {}
+    assert table.last_shared == {b"s": 300}
+    table.trim(301)
+    assert len(table) == 0

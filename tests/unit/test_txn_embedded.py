@@ -308,6 +308,59 @@ def test_lock_conflicts_like_a_write(tmp_path):
     run(tmp_path, body)
 
 
+def test_a_share_fails_the_writer_that_commits_after_it(tmp_path):
+    """A share (a foreign-key parent, a FOR KEY SHARE row) on another adjudicator than
+    the transaction's writes: the writer of the shared key fails whichever commits
+    second; sharers of one key never conflict with each other."""
+    async def body(cluster, client):
+        parent = S2 + b"parent"
+        await commit_rows(client, {parent: b"p"})
+        # The sharer commits first: a writer that read before that commit fails.
+        deleter, child, other_child = client.begin(), client.begin(), client.begin()
+        deleter.snapshot()
+        child.share(parent)
+        child.put(S0 + b"child-1", b"c")
+        other_child.share(parent)
+        other_child.put(S1 + b"child-2", b"c")
+        await child.commit()
+        await other_child.commit()
+        deleter.delete(parent)
+        with pytest.raises(errors.OccConflict):
+            await deleter.commit()
+        # The writer commits first: the sharer that read before it fails.
+        deleter, child = client.begin(), client.begin()
+        child.share(parent)
+        child.put(S0 + b"child-3", b"c")
+        deleter.delete(parent)
+        await deleter.commit()
+        with pytest.raises(errors.OccConflict):
+            await child.commit()
+        rows = await read_all(client)
+        assert parent not in rows
+        assert (S0 + b"child-1" in rows, S1 + b"child-2" in rows, S0 + b"child-3" in rows) == \
+            (True, True, False)
+
+    run(tmp_path, body)
+
+
+def test_shares_are_rebuilt_from_the_journal_after_a_restart(tmp_path):
+    parent = S2 + b"parent"
+
+    async def first(cluster, client):
+        txn = client.begin()
+        txn.share(parent)
+        txn.put(S2 + b"child", b"c")  # one adjudicator: recorded in its CommitRecord
+        await txn.commit()
+
+    async def second(cluster, client):
+        owner = cluster.adjudicators[cluster.map.adjudicator_for(parent)]
+        assert parent in owner.table.last_shared
+        assert parent not in owner.table.last_commit
+
+    run(tmp_path, first)
+    run(tmp_path, second)
+
+
 # ----------------------------------------------------------------- atomicity
 
 
