@@ -60,6 +60,7 @@ from borealis.journal.records import (
     VoteRecord,
 )
 from borealis.runtime.base import Runtime
+from borealis.storage.engine import check_key as check_storage_key
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +309,14 @@ class Adjudicator:
     async def _commit(self, req: CommitRequest) -> int:
         keys = self._owned_keys(req.writes, req.locks)
         shares = self._owned(req.shares)
+        try:
+            for key, _ in req.writes:  # the storage format's bound: refuse, never wedge a shard
+                check_storage_key(key)
+        except errors.KeySizeTooLarge:
+            if req.participants:
+                self._broadcast_outcome(req, False, 0)
+            self.aborts += 1
+            raise
         reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id, shares)
         if reason:
             if req.participants:

@@ -361,6 +361,21 @@ def test_shares_are_rebuilt_from_the_journal_after_a_restart(tmp_path):
     run(tmp_path, second)
 
 
+def test_the_adjudicator_refuses_a_key_storage_cannot_hold(tmp_path):
+    """A request that bypasses the QP's own check (a buggy or hostile client) is refused
+    at the commit point with 54000, and the cluster keeps working."""
+    async def body(cluster, client):
+        txn = client.begin()
+        txn.put(S0 + b"ok", b"v")
+        txn.writes[S1 + b"k" * 600] = b"too long"  # what txn.put would have refused
+        with pytest.raises(errors.KeySizeTooLarge):
+            await txn.commit()
+        await commit_rows(client, {S0 + b"after": b"v"})
+        assert await read_all(client) == {S0 + b"after": b"v"}
+
+    run(tmp_path, body)
+
+
 # ----------------------------------------------------------------- atomicity
 
 
