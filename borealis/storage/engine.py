@@ -69,12 +69,17 @@ class MvccStore:
             raw = txn.get(_APPLIED)
         self.applied = _TS.unpack(raw)[0] if raw else 0
         self.durable = self.applied
+        self._persisted = self.applied  # the applied watermark as stored in LMDB
 
     def close(self) -> None:
         self.env.close()
 
     def sync(self) -> None:
         applied = self.applied
+        if applied > self._persisted:  # advanced by heartbeats alone since the last write
+            with self.env.begin(write=True, db=self._meta) as txn:
+                txn.put(_APPLIED, _TS.pack(applied))
+            self._persisted = applied
         self.env.sync(True)
         self.durable = applied
 
@@ -82,7 +87,15 @@ class MvccStore:
 
     def apply(self, commits: Iterable[tuple[int, Iterable[tuple[bytes, bytes | None]]]],
               watermark: int) -> int:
-        """Apply commits newer than the applied watermark, then raise it, atomically."""
+        """Apply commits newer than the applied watermark, then raise it, atomically.
+
+        A batch with no commit (a heartbeat) only raises the watermark in memory: nothing
+        needs storing for it, and `sync` persists the watermark before calling it
+        durable. After a crash the feed resumes from the stored watermark, which is
+        never ahead of the data stored with it."""
+        if not commits:
+            self.applied = max(self.applied, watermark)
+            return self.applied
         base = applied = self.applied
         with self.env.begin(write=True) as txn:
             for ts, writes in commits:
@@ -95,8 +108,9 @@ class MvccStore:
                     txn.put(_version_key(escape(key), ts), stored, db=self._versions)
                 applied = max(applied, ts)
             applied = max(applied, watermark)
-            if applied > self.applied:
+            if applied > self._persisted:
                 txn.put(_APPLIED, _TS.pack(applied), db=self._meta)
+                self._persisted = applied
         self.applied = max(self.applied, applied)
         return self.applied
 
