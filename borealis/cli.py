@@ -3,7 +3,8 @@
     borealis start [--data-dir DIR] [--shards N] [--host H] [--port P] [--compat dsql|relaxed]
                    [--auth iam|trust|insecure-any-signature] [--region R]
                    [--iam-credentials FILE] [--endpoint NAME]... [--tls required|optional]
-                                                                     the embedded cluster
+                   [--max-connections N] [--connection-rate N] [--connection-burst N]
+                   [--connection-lifetime SECONDS]                   the embedded cluster
     borealis token [--data-dir DIR] [--iam-credentials FILE] [--host H] [--region R]
                    [--admin | --user U] [--expires N] [--access-key-id AKID]
                                                                      print an IAM auth token
@@ -15,7 +16,9 @@ Like Aurora DSQL, by default the frontend demands TLS (a local CA and a server
 certificate for localhost and `*.dsql.<region>.on.aws` are generated into
 `<data>/tls/`) and IAM auth tokens as passwords (`borealis.wire.iam`; the access keys
 are generated into `<data>/iam/credentials.json`). `--compat relaxed` makes TLS
-optional; `--auth trust` admits anyone (local development only).
+optional; `--auth trust` admits anyone (local development only). DSQL's connection
+limits apply too (10,000 connections, 100 new ones a second with bursts of 1,000, 60
+minutes per connection); relaxed keeps only the count. See `connection_limits`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
 from borealis.runtime.aio import install_uvloop
@@ -87,10 +91,59 @@ def frontend_settings(data_dir: str, args: argparse.Namespace) -> FrontendSettin
     return FrontendSettings(auth, tls_mode == "required", region, names, cert_dir, credentials)
 
 
+def connection_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """`ServerConfig` fields for the connection limits. Defaults: DSQL's count, rate and
+    lifetime with `--compat dsql`; with relaxed, the count only (it protects the server;
+    the rate and the lifetime exist only to match DSQL). 0 turns the rate or the lifetime
+    off. ValueError for a negative value or a zero count."""
+    from borealis.core import limits
+    from borealis.core.limits import Compat
+
+    dsql = Compat(getattr(args, "compat", Compat.DSQL.value)) is Compat.DSQL
+    count = getattr(args, "max_connections", None)
+    rate = getattr(args, "connection_rate", None)
+    burst = getattr(args, "connection_burst", None)
+    lifetime = getattr(args, "connection_lifetime", None)
+    count = limits.MAX_CONNECTIONS if count is None else count
+    rate = (limits.CONNECTION_RATE_PER_S if dsql else 0) if rate is None else rate
+    burst = limits.CONNECTION_BURST if burst is None else burst
+    lifetime = (limits.MAX_CONNECTION_AGE_S if dsql else 0) if lifetime is None else lifetime
+    if count < 1 or burst < 1 or rate < 0 or lifetime < 0:
+        raise ValueError("--max-connections and --connection-burst must be at least 1, "
+                         "--connection-rate and --connection-lifetime at least 0 (0: off)")
+    return {"connections_max": count, "connection_rate_per_s": rate or None,
+            "connection_burst": burst, "connection_lifetime_s": lifetime or None}
+
+
+def _raise_open_files_limit(connections: int) -> None:
+    """Every connection is a file descriptor: without enough, clients past the limit
+    hang in the listen backlog instead of hearing 53300. Raise the soft limit as far as
+    the hard one allows, and say so if that is still short."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return
+    from borealis.wire.server import CONNECTIONS_OVERFLOW_MAX
+
+    needed = connections + CONNECTIONS_OVERFLOW_MAX + 256  # listeners, data files, logs
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (OSError, ValueError):
+            pass
+        if soft < needed:
+            log.warning("open files limit %d is below the %d that --max-connections %d "
+                        "needs; connections past it will hang", soft, needed, connections)
+
+
 async def _start(args: argparse.Namespace) -> int:
     data_dir = os.path.abspath(args.data_dir)
     try:
         settings = frontend_settings(data_dir, args)
+        _raise_open_files_limit(connection_limits(args)["connections_max"])
     except (OSError, ValueError) as exc:
         print(f"borealis: {exc}", file=sys.stderr)
         return 2
@@ -136,7 +189,7 @@ async def _start_frontend(cluster: EmbeddedCluster, args: argparse.Namespace,
     backend.start()  # resume the async jobs a previous run left unfinished
     server = Server(backend, _authenticator(settings, backend),
                     ServerConfig(host=args.host, port=args.port, ssl_context=context,
-                                 tls_required=settings.tls_required))
+                                 tls_required=settings.tls_required, **connection_limits(args)))
     await server.start()
     return server
 
@@ -261,6 +314,17 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--tls", choices=["required", "optional"], default=None,
                        help="required: plaintext connections are refused, as in DSQL "
                             "(default with --compat dsql); optional: default with relaxed")
+    start.add_argument("--max-connections", type=int, default=None, metavar="N",
+                       help="open connections at most; more get 53300 (default 10000)")
+    start.add_argument("--connection-rate", type=float, default=None, metavar="N",
+                       help="new connections per second, on average; faster get 53400 "
+                            "(default 100 with --compat dsql, 0 = no limit with relaxed)")
+    start.add_argument("--connection-burst", type=int, default=None, metavar="N",
+                       help="new connections allowed at once before the rate applies "
+                            "(default 1000)")
+    start.add_argument("--connection-lifetime", type=float, default=None, metavar="SECONDS",
+                       help="a connection is closed after this long, once no transaction "
+                            "is open (default 3600 with --compat dsql, 0 = none with relaxed)")
     start.add_argument("--index-build-chunk-rows", type=int, default=None, metavar="N",
                        help="rows per backfill transaction of CREATE INDEX ASYNC (default 500)")
     start.add_argument("--index-build-pause-ms", type=int, default=None, metavar="MS",

@@ -98,8 +98,15 @@ ERRORS: tuple[ErrorSpec, ...] = (
     # Class 28 — IAM token authentication (DSQL wording, dsql-behaviour.md §4.4, §5). The
     # connectors' tests see asyncpg's ProtocolViolationError for an unknown role only
     # because sslmode=prefer retries in plain text and meets "SSL is mandatory" (08P01).
-    # Connection-level refusals the wire sends during startup and shutdown.
-    ErrorSpec("TooManyConnections", "53300", "sorry, too many clients already"),
+    # Connection-level refusals the wire sends during startup and shutdown; the connection
+    # limits in DSQL's wording (dsql-behaviour.md §3). DSQL does not document what
+    # it says when it closes a session at the 60-minute lifetime; 57P01 (what a
+    # terminated backend reports, which drivers and pools read as "reconnect") and a
+    # PostgreSQL-style text are our inference.
+    ErrorSpec("TooManyConnections", "53300", "Unable to accept connection, too many open connections."),
+    ErrorSpec("ConnectionRateExceeded", "53400", "Unable to accept connection, rate exceeded."),
+    ErrorSpec("ConnectionLifetimeExceeded", "57P01",
+              "terminating connection due to connection lifetime limit of {seconds}s"),
     ErrorSpec("InvalidAuthorization", "28000", "{what}"),
     ErrorSpec("InvalidPassword", "28P01", 'password authentication failed for user "{user}"'),
     ErrorSpec("AdminShutdown", "57P01", "terminating connection due to administrator command"),
@@ -194,6 +201,12 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("SequenceLimitReached", "2200H", 'nextval: reached {which} value of sequence "{name}" ({value})'),
     ErrorSpec("SequenceValueOutOfBounds", "22003", 'setval: value {value} is out of bounds for sequence "{name}" ({low}..{high})'),
     ErrorSpec("ObjectNotInPrerequisiteState", "55000", "{what}"),
+    # SQL functions (PostgreSQL's wording; sql/routines.py, sql/function_ddl.py).
+    ErrorSpec("InvalidFunctionDefinition", "42P13", "{what}"),
+    ErrorSpec("DuplicateFunction", "42723", "{what}"),
+    ErrorSpec("AmbiguousFunction", "42725", "{what}"),
+    ErrorSpec("UndefinedFunctionParameter", "42P02", "there is no parameter ${number}"),
+    ErrorSpec("StackDepthExceeded", "54001", "stack depth limit exceeded"),
     # Roles and privileges (PostgreSQL's wording; DSQL's for AWS IAM GRANT / REVOKE and
     # DROP ROLE, dsql-behaviour.md §4.4, §5; sql/privileges.py, sql/role_ddl.py).
     ErrorSpec("PermissionDenied", "42501", "permission denied for {kind} {name}"),
@@ -271,6 +284,8 @@ IamExpiresTooLong: type[BorealisError]
 IamWrongAction: type[BorealisError]
 IamRoleNotFound: type[BorealisError]
 TooManyConnections: type[BorealisError]
+ConnectionRateExceeded: type[BorealisError]
+ConnectionLifetimeExceeded: type[BorealisError]
 InvalidAuthorization: type[BorealisError]
 InvalidPassword: type[BorealisError]
 AdminShutdown: type[BorealisError]
@@ -308,6 +323,11 @@ IamRoleNeedsLogin: type[BorealisError]
 IamGrantRoleMissing: type[BorealisError]
 IamMappingMissing: type[BorealisError]
 UniqueViolation: type[BorealisError]
+InvalidFunctionDefinition: type[BorealisError]
+DuplicateFunction: type[BorealisError]
+AmbiguousFunction: type[BorealisError]
+UndefinedFunctionParameter: type[BorealisError]
+StackDepthExceeded: type[BorealisError]
 NotNullViolation: type[BorealisError]
 CheckViolation: type[BorealisError]
 ForeignKeyViolation: type[BorealisError]

@@ -27,6 +27,11 @@ MAX_CONNECTIONS = 10_000
 CONNECTION_RATE_PER_S = 100
 CONNECTION_BURST = 1_000
 MAX_CONNECTION_AGE_S = 60 * 60
+# A transaction still open when the connection's hour is up may run to its own limit;
+# the session is closed when it ends, or after this much longer in any case.
+CONNECTION_AGE_GRACE_S = MAX_TXN_AGE_S
+# `Compat.RELAXED` keeps the count (it protects the server; `--max-connections`) and
+# lifts the rate limit and the lifetime, which only exist to match DSQL.
 
 # -- sizes ----------------------------------------------------------------------------
 MAX_KEY_BYTES = 1024  # primary key, and secondary index key

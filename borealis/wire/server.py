@@ -16,7 +16,15 @@ refused with FATAL 08P01 "SSL is mandatory"; both ways into TLS stay open.
 
 Bounds: `connections_max` sessions; up to `connections_overflow_max` more are accepted
 only to be told FATAL 53300 (after their startup packet, so the client sees a proper
-error even over TLS); beyond that a connection is closed at once. The whole startup
+error even over TLS); beyond that a connection is closed at once. With
+`connection_rate_per_s`, admitted connections also take a token from a bucket of
+`connection_burst` tokens refilled at that rate; a connection that finds it empty is told
+FATAL 53400 the same way. With `connection_lifetime_s`, a session that has lived that
+long is ended with FATAL 57P01 at the first moment no transaction is open (between
+messages, status idle); an open transaction may finish first, for at most
+`connection_lifetime_grace_s` more, after which a running statement is cancelled and the
+session ends anyway (DSQL: a connection runs transactions for up to an hour; one begun
+in the 60th minute still runs to its 5-minute limit). The whole startup
 (TLS, startup packet, authentication) must finish within `startup_timeout_s`. A
 connection stops reading while `read_buffer_bytes_max` bytes wait unprocessed, and the
 state machine stops producing output while the socket's write buffer is full, so one
@@ -40,13 +48,13 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from borealis.core import errors
+from borealis.core import errors, limits
 from borealis.core.errors import ProtocolViolation
 from borealis.wire import tls
 from borealis.wire.auth import Authenticator
-from borealis.wire.backend import Backend
+from borealis.wire.backend import Backend, TransactionStatus
 from borealis.wire.errors import ConnectionLost
-from borealis.wire.protocol import ProtocolConfig, ServerProtocol
+from borealis.wire.protocol import ProtocolConfig, ServerProtocol, State
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +83,66 @@ class ServerConfig:
     startup_timeout_s: float = STARTUP_TIMEOUT_S
     read_buffer_bytes_max: int = READ_BUFFER_BYTES_MAX
     protocol: ProtocolConfig = field(default_factory=ProtocolConfig)
+    # DSQL's connection rate limit (53400) and lifetime (57P01); None: no limit. The CLI
+    # turns both on with `--compat dsql` (borealis/core/limits.py has DSQL's values).
+    connection_rate_per_s: float | None = None
+    connection_burst: int = limits.CONNECTION_BURST
+    connection_lifetime_s: float | None = None
+    connection_lifetime_grace_s: float = limits.CONNECTION_AGE_GRACE_S
+    # The rate bucket's clock, in seconds (tests inject one); default: the event loop's.
+    # Timers (startup timeout, lifetime) always run on the event loop's clock.
+    rate_clock: Callable[[], float] | None = None
 
     def __post_init__(self) -> None:
         if self.tls_required and self.ssl_context is None:
             raise ValueError("tls_required needs an ssl_context")
+        if self.connections_max < 1 or self.connections_overflow_max < 0:
+            raise ValueError("connections_max must be positive, the overflow not negative")
+        if self.connection_rate_per_s is not None and not self.connection_rate_per_s > 0:
+            raise ValueError("connection_rate_per_s must be positive (or None: no limit)")
+        if self.connection_burst < 1:
+            raise ValueError("connection_burst must be at least 1")
+        if self.connection_lifetime_s is not None and not self.connection_lifetime_s > 0:
+            raise ValueError("connection_lifetime_s must be positive (or None: no limit)")
+        if self.connection_lifetime_grace_s < 0:
+            raise ValueError("connection_lifetime_grace_s must not be negative")
+
+
+class TokenBucket:
+    """Admission at `rate_per_s` on average with bursts of up to `burst`: a token per
+    admission, refilled continuously. Pure: the caller passes the time, in seconds."""
+
+    def __init__(self, rate_per_s: float, burst: int, now: float) -> None:
+        self._rate_per_s = rate_per_s
+        self._burst = burst
+        self._tokens = float(burst)  # starts full
+        self._at = now
+
+    def take(self, now: float) -> bool:
+        """Take one token if there is one; a clock that steps back refills nothing."""
+        if now > self._at:
+            refill = (now - self._at) * self._rate_per_s
+            self._tokens = min(float(self._burst), self._tokens + refill)
+            self._at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Lifetime:
+    """When one session must end, on the event loop's clock."""
+
+    limit_s: float
+    expires_at: float  # from here on, close as soon as no transaction is open
+    hard_at: float  # from here on, close whatever it is doing
+
+    def over(self, now: float, proto: ServerProtocol) -> bool:
+        return now >= self.hard_at or (now >= self.expires_at and _between_transactions(proto))
+
+    def next_check(self, now: float) -> float:
+        return self.expires_at if now < self.expires_at else self.hard_at
 
 
 class _Connection(asyncio.Protocol):
@@ -216,6 +280,7 @@ class Server:
         self._next_process_id = 1
         self._connections = 0
         self._closing = False
+        self._bucket: TokenBucket | None = None  # made in start(): it needs the loop's clock
 
     @property
     def port(self) -> int:
@@ -228,6 +293,9 @@ class Server:
         return self._connections
 
     async def start(self) -> None:
+        rate = self._config.connection_rate_per_s
+        if rate is not None:
+            self._bucket = TokenBucket(rate, self._config.connection_burst, self._rate_now())
         self._listeners = _listen(self._config.host, self._config.port)
         for listener in self._listeners:
             self._accept_tasks.append(asyncio.create_task(self._accept_loop(listener)))
@@ -295,9 +363,13 @@ class Server:
 
     def _new_protocol(self, conn: _Connection, address: str) -> ServerProtocol:
         process_id = self._allocate_process_id()
-        reject = None
+        reject: errors.BorealisError | None = None
         if self._connections > self._config.connections_max:
             reject = errors.TooManyConnections()
+        elif self._bucket is not None and not self._bucket.take(self._rate_now()):
+            # Every admitted connection takes a token (a CancelRequest too: the kind of
+            # connection is not known yet); ones refused for the count take none.
+            reject = errors.ConnectionRateExceeded()
         proto: ServerProtocol
 
         async def flush() -> None:
@@ -319,11 +391,18 @@ class Server:
     async def _serve_connection(
         self, sock: socket.socket, conn: _Connection, proto: ServerProtocol
     ) -> None:
+        opened_at = asyncio.get_running_loop().time()
         async with asyncio.timeout(self._config.startup_timeout_s):
             if not await self._open(sock, conn, proto):
                 return
             await self._pump(conn, proto, until_session=True)
-        await self._pump(conn, proto, until_session=False)
+        limit_s = self._config.connection_lifetime_s
+        if limit_s is None:
+            await self._pump(conn, proto, until_session=False)
+            return
+        expires_at = opened_at + limit_s
+        hard_at = expires_at + self._config.connection_lifetime_grace_s
+        await self._pump_until_expiry(conn, proto, _Lifetime(limit_s, expires_at, hard_at))
 
     async def _open(self, sock: socket.socket, conn: _Connection, proto: ServerProtocol) -> bool:
         """Attach the socket to asyncio, doing the TLS handshake now if the client
@@ -377,6 +456,33 @@ class Server:
             if proto.wants_tls:
                 await self._upgrade(conn, proto)
 
+    async def _pump_until_expiry(
+        self, conn: _Connection, proto: ServerProtocol, lifetime: _Lifetime
+    ) -> None:
+        """`_pump` for a session with a lifetime: reads wake up at the lifetime's
+        deadlines, and a statement still running at the hard deadline is cancelled."""
+        loop = asyncio.get_running_loop()
+        conn.on_lost = lambda: proto.cancel() if proto.busy else None
+        watchdog = loop.call_at(lifetime.hard_at, lambda: proto.cancel() if proto.busy else None)
+        try:
+            while not proto.closed:
+                now = loop.time()
+                if lifetime.over(now, proto):
+                    proto.abort(errors.ConnectionLifetimeExceeded(seconds=f"{lifetime.limit_s:g}"))
+                    return
+                try:
+                    # Cancelling a pending read loses nothing: the bytes stay in `conn`.
+                    async with asyncio.timeout_at(lifetime.next_check(now)):
+                        data = await conn.read()
+                except TimeoutError:
+                    continue
+                if not data:
+                    return
+                await proto.feed(data)
+                await conn.write(proto.take_output())
+        finally:
+            watchdog.cancel()
+
     async def _upgrade(self, conn: _Connection, proto: ServerProtocol) -> None:
         if conn.has_unread:  # plain-text bytes behind the SSLRequest (CVE-2021-23214)
             proto.abort(ProtocolViolation(what="received unencrypted data after SSL request"))
@@ -412,6 +518,10 @@ class Server:
                 proto.cancel()
             except Exception:
                 logger.exception("cancel of session %d failed", process_id)
+
+    def _rate_now(self) -> float:
+        clock = self._config.rate_clock or asyncio.get_running_loop().time
+        return clock()
 
     def _allocate_process_id(self) -> int:
         # Bounded: at most (live connections + 1) candidates are taken.
@@ -494,6 +604,17 @@ async def _readable(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> Non
         await ready
     finally:
         loop.remove_reader(fd)
+
+
+def _between_transactions(proto: ServerProtocol) -> bool:
+    """Idle with no transaction open: ReadyForQuery 'I' sent and nothing under way."""
+    session = proto.session
+    return (
+        proto.state is State.READY
+        and not proto.busy
+        and session is not None
+        and session.transaction_status == TransactionStatus.IDLE
+    )
 
 
 def _format_address(address: object) -> str:

@@ -582,7 +582,7 @@ def test_too_many_connections_refused_after_startup():
     assert (fields["S"], fields["C"], fields["M"]) == (
         "FATAL",
         "53300",
-        "sorry, too many clients already",
+        "Unable to accept connection, too many open connections.",
     )
     h.close()
 
