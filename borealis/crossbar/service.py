@@ -11,6 +11,11 @@
                                                                        retried until acked)
 ```
 
+A shard that gets no commit in a release gets the new watermark only when one of its
+reads waits for it (`NeedWatermark`) or when it has not had one for
+`idle_watermark_ns`: heartbeats come every few milliseconds, and an Apply per shard per
+heartbeat is most of an idle cluster's work.
+
 A journal's horizon is the watermark of its last batch: it will never hold another
 record at or below it. So once every horizon is ≥ R, every commit with τ ≤ R has been
 read, and a storage shard that has applied the release "has every commit ≤ R". Commits
@@ -49,6 +54,7 @@ class CrossbarConfig:
     call_timeout_ns: int = 200 * MS  # beyond a long poll's own wait
     retry_ns: int = 10 * MS
     trim_interval_ns: int = 10_000 * MS
+    idle_watermark_ns: int = 200 * MS  # a shard without commits or waiting reads
 
 
 @dataclass
@@ -74,6 +80,9 @@ class Crossbar:
         self._start_ts = 0
         self._bumped = 0
         self._durable = [0] * shard_map.storage_count  # per shard, from Apply acks
+        self._wanted = [0] * shard_map.storage_count  # per shard: a read waits for this τ
+        self._sent = [0] * shard_map.storage_count  # per shard: the last watermark queued
+        self._sent_at = [0] * shard_map.storage_count  # per shard: when (runtime ns)
 
     async def start(self) -> None:
         self.rt.listen(CROSSBAR_ADDRESS, self._handle)
@@ -105,6 +114,11 @@ class Crossbar:
 
     async def _handle(self, sender: str, msg):
         if isinstance(msg, NeedWatermark):
+            shards = range(len(self._queues)) if msg.shard < 0 else (msg.shard,)
+            for shard in shards:
+                self._wanted[shard] = max(self._wanted[shard], msg.ts)
+                if self._sent[shard] < msg.ts <= self.released:  # released, not sent to it
+                    self._queue(shard, [], self.released, self.rt.now_ns())
             if msg.ts > self._bumped:
                 self._bumped = msg.ts
                 for cursor in self._journals:
@@ -174,11 +188,20 @@ class Crossbar:
                 split.setdefault(storage_for(write[0]), []).append(write)
             for shard, writes in split.items():
                 per_shard[shard].append((ts, tuple(writes)))
+        now = self.rt.now_ns()
+        idle = self.config.idle_watermark_ns
         for shard, commits in enumerate(per_shard):
-            self._queues[shard].append((commits, bound))
-            self._queue_ready[shard].set()
+            if (commits or self._wanted[shard] > self._sent[shard]
+                    or now - self._sent_at[shard] >= idle):
+                self._queue(shard, commits, bound, now)
         self.released = bound
         self._signal_space()
+
+    def _queue(self, shard: int, commits: list, watermark: int, now: int) -> None:
+        self._queues[shard].append((commits, watermark))
+        self._queue_ready[shard].set()
+        self._sent[shard] = watermark
+        self._sent_at[shard] = now
 
     def _signal_space(self) -> None:
         self._space.set()

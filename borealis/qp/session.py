@@ -507,7 +507,10 @@ class Session:
             return [OutCol(DISPLAY_NAMES.get(node.name.lower(), node.name), 25)]
         if isinstance(node, ast.ExplainStmt):
             return [OutCol("QUERY PLAN", 25)]
-        own = self.txn is None
+        # Binding starts the implicit transaction Execute will run in (PostgreSQL's
+        # extended protocol does too): one τ_start, one catalog read for Bind, Describe
+        # and Execute. A failed block has none to offer: bind on a throwaway one.
+        own = self.txn is None and self.failed
         txn = self._transaction() if not own else self.client.begin()
         try:
             catalog = await self._catalog(txn)

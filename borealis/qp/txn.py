@@ -114,6 +114,7 @@ class Transaction:
         self.ddl_statements = 0  # counted by the session (one DDL per transaction in DSQL)
         self.dml_statements = 0
         self.usage = Usage()  # storage traffic, for EXPLAIN's DPU estimate (qp.metering)
+        self.catalog: Any = None  # the committed catalog at τ_start, once read (catalog.store)
 
     # -- snapshot -------------------------------------------------------------------
 

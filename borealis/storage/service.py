@@ -101,7 +101,7 @@ class Storage:
         heapq.heappush(self._waiters, (ts, next(self._seq), future))
         if ts > self._nudged:
             self._nudged = ts
-            self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(ts))
+            self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(ts, self.index))
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             async with asyncio.timeout(self.config.read_wait_max_ns / 1e9):
