@@ -14,7 +14,9 @@ Data layout of a table (index-organized, DESIGN.md §3):
   column added later is not stored);
 - index key = `relation_prefix(index oid) | encode(index columns)`, followed by the
   encoded primary key unless the index is unique and no key column is NULL; its value
-  is the row key, so an index lookup is one more `get`.
+  is the row key, so an index lookup is one more `get`. A key column may be an
+  expression over the row, and a partial index has entries only for the rows its
+  predicate holds for (`sql.index_keys`).
 
 `relation_prefix` starts with a byte spread over 1..255 by the oid, so the tables and
 indexes of a database fall into different key ranges (adjudicators, storage shards)
@@ -27,6 +29,9 @@ sequence's own relation prefix), holding the row `(last_value, log_cnt, is_calle
 PostgreSQL's sequence relation does. So `nextval` writes that key (in an autonomous
 transaction, `qp.sequences`) and never the catalog version, and `SELECT * FROM seq`
 reads it like a one-row table.
+
+A SQL function (`Function`, `CREATE FUNCTION ... LANGUAGE sql`) is a descriptor of its
+own, indexed in the snapshot by (schema, name) for overload resolution (`sql.routines`).
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ class Column:
 class Index:
     oid: int
     name: str
-    columns: tuple[int, ...]  # attnums of the key columns
+    columns: tuple[int, ...]  # attnums of the key columns; 0 = the next of `expressions`
     unique: bool = False
     primary: bool = False
     include: tuple[int, ...] = ()
@@ -81,6 +86,9 @@ class Index:
     valid: bool = True  # false while an async build runs, and after it failed
     comment: str | None = None
     job_id: str = ""  # the CREATE INDEX ASYNC job that builds it ("" when built at once)
+    # Expression keys and partial indexes (`sql.index_keys`): SQL text, bound where used.
+    expressions: tuple[str, ...] = ()  # one per 0 in `columns`, in key order
+    predicate: str | None = None  # WHERE: only rows for which it is true have entries
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,62 @@ class Relation:
         return replace(self, **changes)
 
 
+VOID_OID, RECORD_OID = 2278, 2249
+
+
+@dataclass(frozen=True)
+class FunctionArg:
+    """One parameter of a function (pg_proc.proargnames / proallargtypes / proargmodes)."""
+
+    name: str = ""  # "" for an unnamed parameter
+    type_oid: int = 0
+    mode: str = "i"  # "i" IN, "o" OUT, "b" INOUT, "v" VARIADIC, "t" a RETURNS TABLE column
+    default: str | None = None  # the DEFAULT expression's SQL text (IN parameters)
+
+
+@dataclass(frozen=True)
+class Function:
+    """A `CREATE FUNCTION ... LANGUAGE sql` function (pg_proc; `sql.routines` runs it).
+
+    `body` is SQL text the function runs: the string of `AS '...'`, or, for the
+    SQL-standard forms (`body_form` "return" or "atomic"), their statements deparsed
+    (`RETURN e` is kept as `SELECT e`). A function returning a table's rows
+    (`RETURNS [SETOF] t`) records the table in `return_relation`; its columns are the
+    table's when the function runs, as PostgreSQL reads the row type then."""
+
+    oid: int
+    schema_oid: int
+    name: str
+    args: tuple[FunctionArg, ...] = ()
+    return_type: int = VOID_OID  # prorettype: record for TABLE / OUT parameters / a table's rows
+    returns_set: bool = False
+    return_relation: int = 0
+    body: str = ""
+    body_form: str = "string"  # "string" (AS '...'), "return" (RETURN e), "atomic" (BEGIN ATOMIC)
+    volatility: str = "v"  # "i" IMMUTABLE, "s" STABLE, "v" VOLATILE
+    strict: bool = False
+    security_definer: bool = False
+    leakproof: bool = False
+    parallel: str = "u"
+    cost: float = 100.0
+    rows: float = 0.0
+    owner: str = "admin"
+    comment: str | None = None
+
+    @cached_property
+    def input_args(self) -> tuple[FunctionArg, ...]:
+        return tuple(a for a in self.args if a.mode in ("i", "b", "v"))
+
+    @cached_property
+    def input_types(self) -> tuple[int, ...]:
+        return tuple(a.type_oid for a in self.input_args)
+
+    @cached_property
+    def output_args(self) -> tuple[FunctionArg, ...]:
+        """OUT, INOUT and RETURNS TABLE columns: the result row's fields."""
+        return tuple(a for a in self.args if a.mode in ("o", "b", "t"))
+
+
 @dataclass(frozen=True)
 class Schema:
     oid: int
@@ -234,6 +298,13 @@ class CatalogSnapshot:
     roles: tuple = field(default=(), compare=False, repr=False)
     acls: tuple = field(default=(), compare=False, repr=False)
     default_acls: tuple = field(default=(), compare=False, repr=False)
+    functions: tuple[Function, ...] = field(default=(), compare=False, repr=False)
+    epoch: int = 0  # quiet changes since (keyspace.CATALOG_EPOCH_KEY)
+
+    @property
+    def ident(self) -> tuple[int, int]:
+        """What names this catalog: plans and caches built from it are keyed by this."""
+        return (self.version, self.epoch)
 
     @cached_property
     def auth(self):
@@ -257,6 +328,9 @@ class CatalogSnapshot:
                         by_name.setdefault(("seq-users", seq), []).append((r, c))
             for con in r.foreign_keys:
                 by_name.setdefault(("referenced-by", con.ref_relation), []).append((r, con))
+        for f in self.functions:
+            by_name.setdefault(("fn", f.schema_oid, f.name), []).append(f)
+            by_name[("fn-oid", f.oid)] = f
 
     def schema(self, name: str) -> Schema | None:
         return self._by_name.get(("schema", name))
@@ -278,6 +352,13 @@ class CatalogSnapshot:
 
     def index(self, schema_oid: int, name: str) -> tuple[Relation, Index] | None:
         return self._by_name.get(("index", schema_oid, name))
+
+    def functions_named(self, schema_oid: int, name: str) -> list[Function]:
+        """The functions (overloads) called `name` in one schema."""
+        return self._by_name.get(("fn", schema_oid, name), [])
+
+    def function_by_oid(self, oid: int) -> Function | None:
+        return self._by_name.get(("fn-oid", oid))
 
     def name_taken(self, schema_oid: int, name: str) -> bool:
         return (("rel", schema_oid, name) in self._by_name

@@ -7,6 +7,7 @@ Keys (all under the system prefix 0x00, never used by user data):
     0x00 0x02 'r' <oid:4>            a relation descriptor (table, view or sequence,
                                      with its columns, indexes and constraints, or its
                                      sequence options)
+    0x00 0x02 'p' <oid:4>            a SQL function (`model.Function`)
     0x00 0x02 'a' <oid:4>            a role (`catalog.roles.Role`: LOGIN, members, IAM
                                      mappings)
     0x00 0x02 'g' <oid:4>            the ACL of the schema or relation with that oid
@@ -40,6 +41,8 @@ from borealis.catalog.model import (
     CatalogSnapshot,
     Column,
     Constraint,
+    Function,
+    FunctionArg,
     Index,
     Job,
     Relation,
@@ -58,7 +61,7 @@ from borealis.catalog.roles import (
 from borealis.catalog.roles import grant as acl_grant
 from borealis.core import values
 from borealis.core.keys import prefix_end
-from borealis.core.keyspace import CATALOG_VERSION_KEY
+from borealis.core.keyspace import CATALOG_EPOCH_KEY, CATALOG_VERSION_KEY
 from borealis.qp.txn import Transaction
 
 DESCRIPTOR_PREFIX = b"\x00\x02"
@@ -86,6 +89,10 @@ def _decode(raw: bytes) -> Schema | Relation:
         return Schema(**fields)
     if kind in RECORD_TYPES:  # roles, ACLs, default ACLs (catalog.roles)
         return decode_record(kind, fields)
+    if kind == "Function":
+        fields = dict(fields)
+        fields["args"] = tuple(FunctionArg(**a) for a in fields["args"])
+        return Function(**fields)
     fields = dict(fields)
     fields["columns"] = tuple(Column(**c) for c in fields["columns"])
     fields["indexes"] = tuple(Index(**i) for i in fields["indexes"])
@@ -102,25 +109,32 @@ def bootstrap_snapshot() -> CatalogSnapshot:
     return CatalogSnapshot(0, (Schema(PUBLIC_SCHEMA_OID, "public"),), ())
 
 
-async def read_version(txn: Transaction) -> int:
-    raw = await txn.get(CATALOG_VERSION_KEY)
-    return values.loads(raw) if raw is not None else 0
+async def read_version(txn: Transaction) -> tuple[int, int]:
+    """The catalog's (version, epoch) at the transaction's snapshot, in one read."""
+    version, epoch = await txn.get_many([CATALOG_VERSION_KEY, CATALOG_EPOCH_KEY])
+    return (values.loads(version) if version is not None else 0,
+            values.loads(epoch) if epoch is not None else 0)
 
 
-async def load_snapshot(txn: Transaction, version: int) -> CatalogSnapshot:
+async def load_snapshot(txn: Transaction, ident: tuple[int, int]) -> CatalogSnapshot:
+    version, epoch = ident
     if version == 0:
         return bootstrap_snapshot()
     rows = await txn.scan(DESCRIPTOR_PREFIX, DESCRIPTOR_END)
-    schemas, relations = [], []
+    schemas, relations, functions = [], [], []
     auth: dict[type, list] = {Role: [], ObjectAcl: [], DefaultAcl: []}
     for _, raw in rows:
         obj = _decode(raw)
         if type(obj) in auth:
             auth[type(obj)].append(obj)
             continue
+        if isinstance(obj, Function):
+            functions.append(obj)
+            continue
         (schemas if isinstance(obj, Schema) else relations).append(obj)
     return CatalogSnapshot(version, tuple(schemas), tuple(relations), roles=tuple(auth[Role]),
-                           acls=tuple(auth[ObjectAcl]), default_acls=tuple(auth[DefaultAcl]))
+                           acls=tuple(auth[ObjectAcl]), default_acls=tuple(auth[DefaultAcl]),
+                           functions=tuple(functions), epoch=epoch)
 
 
 class CatalogCache:
@@ -131,8 +145,11 @@ class CatalogCache:
 
     async def snapshot(self, txn: Transaction) -> CatalogSnapshot:
         txn.check(CATALOG_VERSION_KEY)
+        own_ddl = CATALOG_VERSION_KEY in txn.writes or CATALOG_EPOCH_KEY in txn.writes
+        if txn.catalog is not None and not own_ddl:
+            return txn.catalog  # one τ_start, one committed catalog: read it once
         version = await read_version(txn)
-        if CATALOG_VERSION_KEY in txn.writes:
+        if own_ddl:
             # This transaction's own DDL, not committed: it may still roll back, and
             # another DDL would then commit a different catalog under the same number.
             return await load_snapshot(txn, version)
@@ -142,15 +159,19 @@ class CatalogCache:
             if len(self._snapshots) >= CACHE_SNAPSHOTS_MAX:
                 del self._snapshots[min(self._snapshots)]
             self._snapshots[version] = snap
+        txn.catalog = snap
         return snap
 
 
 class CatalogWriter:
     """The writes of one DDL transaction against the snapshot it read."""
 
-    def __init__(self, txn: Transaction, snapshot: CatalogSnapshot) -> None:
+    def __init__(self, txn: Transaction, snapshot: CatalogSnapshot, *, quiet: bool = False) -> None:
         self.txn = txn
         self.snapshot = snapshot
+        # quiet: a change transactions planned without it stay correct under (see
+        # keyspace.CATALOG_EPOCH_KEY); it moves the epoch, not the conflict-checked version.
+        self.quiet = quiet
         self._next_oid: int | None = None
         self._bumped = False
         self.owner: str | None = None  # the role creating objects (None: keep "admin")
@@ -167,6 +188,9 @@ class CatalogWriter:
     def _bump(self) -> None:
         if not self._bumped:
             self._bumped = True
+            if self.quiet:
+                self.txn.put(CATALOG_EPOCH_KEY, values.dumps(self.snapshot.epoch + 1))
+                return
             self.txn.put(CATALOG_VERSION_KEY, values.dumps(self.snapshot.version + 1))
             if self.snapshot.version == 0:
                 # First DDL ever: materialise the bootstrap objects.
@@ -201,6 +225,19 @@ class CatalogWriter:
         self.txn.delete(_key(b"r", relation.oid))
         self.txn.delete(_key(b"g", relation.oid))  # its ACL (catalog.roles)
 
+    def put_function(self, fn: Function) -> None:
+        existing = self.snapshot.function_by_oid(fn.oid)
+        fn = self._owned(fn, existing)
+        self._bump()
+        self.txn.put(_key(b"p", fn.oid), _encode(fn))
+        if existing is None:
+            self._default_privileges(fn.oid, fn.owner, fn.schema_oid, "f", "function")
+
+    def drop_function(self, fn: Function) -> None:
+        self._bump()
+        self.txn.delete(_key(b"p", fn.oid))
+        self.txn.delete(_key(b"g", fn.oid))  # its ACL (catalog.roles)
+
     # -- ownership, roles and privileges (catalog.roles) ------------------------------
 
     def _owned(self, obj, existing):
@@ -212,10 +249,10 @@ class CatalogWriter:
             return dataclasses.replace(obj, owner=self.owner)
         return obj
 
-    def set_owner(self, obj: Schema | Relation, owner: str) -> None:
+    def set_owner(self, obj: Schema | Relation | Function, owner: str) -> None:
         """ALTER ... OWNER TO, and a role rename: the descriptor with a new owner name."""
         self._bump()
-        kind = b"s" if isinstance(obj, Schema) else b"r"
+        kind = b"s" if isinstance(obj, Schema) else b"p" if isinstance(obj, Function) else b"r"
         self.txn.put(_key(kind, obj.oid), _encode(dataclasses.replace(obj, owner=owner)))
 
     def _default_privileges(self, oid: int, owner: str, schema_oid: int, objtype: str,
@@ -234,7 +271,7 @@ class CatalogWriter:
                 for item in d.items:
                     items = acl_grant(items, item.grantee, item.grantor, item.privileges, False)
                     items = acl_grant(items, item.grantee, item.grantor, item.grantable, True)
-        self.put_acl(ObjectAcl(oid, "schema" if objtype == "n" else "relation", items))
+        self.put_acl(ObjectAcl(oid, {"n": "schema", "f": "function"}.get(objtype, "relation"), items))
 
     def put_role(self, role: Role) -> None:
         self._bump()

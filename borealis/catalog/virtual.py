@@ -24,8 +24,9 @@ Decisions (where Borealis' model differs from PostgreSQL's):
   counters, `attmissingval`, system columns such as `tableoid`). Function-name
   columns of rows that exist (pg_type.typinput, ..., pg_am.amhandler) are `name`s, since
   there are no pg_proc rows for a `regproc` to name, and
-  `pg_node_tree` columns (adbin, conbin, indexprs) are `text` holding SQL text, which
-  `pg_get_expr` returns unchanged.
+  `pg_node_tree` columns (adbin, conbin, indexprs, indpred) are `text` holding SQL text,
+  which `pg_get_expr` returns unchanged (an index predicate asked for pretty is printed
+  again from its definition, `sql.index_keys`).
 - A table is index-organized: its primary key index shares the table's OID in the
   model. Here that index gets its own OID, `PK_INDEX_OID_BASE + table oid`, so pg_class
   has one row per OID. Constraints have no OID in the model; they get
@@ -49,6 +50,7 @@ Decisions (where Borealis' model differs from PostgreSQL's):
 from __future__ import annotations
 
 import datetime
+import functools
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -91,6 +93,7 @@ PG_ATTRDEF_OID = 2604
 PG_CONSTRAINT_OID = 2606
 PG_NAMESPACE_OID = 2615
 PG_TYPE_OID = 1247
+PG_PROC_OID = 1255
 PG_DATABASE_OID = 1262
 PG_AUTHID_OID = 1260
 
@@ -521,8 +524,18 @@ def _pg_attribute(v: CatalogView):
         by_attnum = {c.attnum: c for c in rel.columns}
         for index in rel.indexes:
             attnums = key_columns(rel, index) + include_columns(rel, index)
+            if index.expressions:  # expression keys: named and typed as CREATE INDEX chose
+                from borealis.sql import index_keys
+                names = index_keys.column_names(rel, index)
+                types = index_keys.key_types(rel, index)
             for i, a in enumerate(attnums):
                 col = by_attnum.get(a)
+                if a == 0 and index.expressions:
+                    row = {"attrelid": index_oid(rel, index), "attname": names[i], "attnum": i + 1,
+                           "atttypid": types[i]}
+                    row.update(_type_facts(types[i]))
+                    yield row
+                    continue
                 if col is None:
                     continue
                 row = {"attrelid": index_oid(rel, index), "attname": col.name, "attnum": i + 1,
@@ -630,20 +643,44 @@ def index_option(index: Index, position: int) -> int:
 @catalog_table("pg_index", 2610, _PG_INDEX)
 def _pg_index(v: CatalogView):
     for rel in v.user_relations():
-        by_attnum = {c.attnum: c for c in rel.columns}
         for index in rel.indexes:
             keys = key_columns(rel, index)
             attnums = keys + include_columns(rel, index)
+            types = index_key_types(rel, index)
             yield {"indexrelid": index_oid(rel, index), "indrelid": rel.oid,
                    "indnatts": len(attnums), "indnkeyatts": len(keys),
                    "indisunique": index.unique, "indnullsnotdistinct": index.nulls_not_distinct,
                    "indisprimary": index.primary, "indisvalid": index.valid,
                    "indisready": True, "indkey": tuple(attnums),  # writes maintain it at once
-                   "indcollation": tuple(
-                       type_collation(by_attnum[a].type_oid) if a in by_attnum else 0
-                       for a in keys),
+                   "indcollation": tuple(type_collation(t) for t in types),
                    "indclass": tuple(0 for _ in keys),
-                   "indoption": tuple(index_option(index, i) for i in range(len(keys)))}
+                   "indoption": tuple(index_option(index, i) for i in range(len(keys))),
+                   # pg_node_tree columns hold the text pg_get_expr shows (sql.index_keys)
+                   "indexprs": index_expressions_text(rel, index),
+                   "indpred": index_predicate_text(rel, index, pretty=False)}
+
+
+def index_key_types(rel: Relation, index: Index) -> tuple[int, ...]:
+    """The type of each key column of an index (a column's, or an expression's)."""
+    if index.expressions:
+        from borealis.sql import index_keys
+        return index_keys.key_types(rel, index)
+    by_attnum = {c.attnum: c for c in rel.columns}
+    return tuple(by_attnum[a].type_oid if a in by_attnum else 0 for a in key_columns(rel, index))
+
+
+def index_expressions_text(rel: Relation, index: Index) -> str | None:
+    if not index.expressions:
+        return None
+    from borealis.sql import index_keys
+    return index_keys.expressions_text(rel, index)
+
+
+def index_predicate_text(rel: Relation, index: Index, *, pretty: bool) -> str | None:
+    if index.predicate is None:
+        return None
+    from borealis.sql import index_keys
+    return index_keys.predicate_text(rel, index, pretty=pretty)
 
 
 _PG_CONSTRAINT = """oid oid, conname name, connamespace oid, contype char,
@@ -685,6 +722,41 @@ def _foreign_key_columns(con: Constraint) -> dict:
             "confdelsetcols": tuple(con.delete_set_columns) if con.delete_set_columns else None}
 
 
+def constraint_columns(rel: Relation, con: Constraint) -> tuple[int, ...] | None:
+    """pg_constraint.conkey. A table CHECK constraint lists the columns its expression
+    names, in order of first mention (Django's introspection reads them back); one that
+    names none has NULL."""
+    if con.kind == "c" and con.expr:
+        names = _check_expr_columns(con.expr)
+        by_name = {c.name: c.attnum for c in rel.columns if not c.dropped}
+        attnums = tuple(by_name[n] for n in names if n in by_name)
+        return attnums or None
+    return tuple(con.columns) if con.columns else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_expr_columns(expr: str) -> tuple[str, ...]:
+    """The column names a stored CHECK expression mentions, first mention first."""
+    from pglast import ast
+
+    from borealis.sql.parse import parse
+    found: dict[str, None] = {}
+    stack: list[Any] = [parse(f"SELECT {expr}")[0].node.targetList[0].val]
+    seen = 0
+    while stack and seen < 100_000:  # bounded: stored expressions are small
+        seen += 1
+        n = stack.pop()
+        if isinstance(n, ast.ColumnRef):
+            last = n.fields[-1]
+            if isinstance(last, ast.String):
+                found.setdefault(last.sval)
+        elif isinstance(n, ast.Node):
+            stack.extend(reversed([getattr(n, attr) for attr in n]))
+        elif isinstance(n, tuple):
+            stack.extend(reversed(n))
+    return tuple(found)
+
+
 @catalog_table("pg_constraint", PG_CONSTRAINT_OID, _PG_CONSTRAINT)
 def _pg_constraint(v: CatalogView):
     for rel in v.user_relations():
@@ -692,7 +764,7 @@ def _pg_constraint(v: CatalogView):
             yield {"oid": oid, "conname": con.name, "connamespace": rel.schema_oid,
                    "contype": con.kind, "convalidated": con.validated, "conrelid": rel.oid,
                    "conindid": constraint_index(rel, con, v.catalog),
-                   "conkey": tuple(con.columns) if con.columns else None,
+                   "conkey": constraint_columns(rel, con),
                    "conbin": con.expr if con.kind == "c" else None,
                    "connoinherit": False, **_foreign_key_columns(con)}
 
@@ -776,6 +848,9 @@ def descriptions(catalog: CatalogSnapshot) -> dict[tuple[int, int, int], str]:
         for oid, con in constraints_of(rel):
             if con.comment is not None:
                 out[(oid, PG_CONSTRAINT_OID, 0)] = con.comment
+    for fn in catalog.functions:
+        if fn.comment is not None:
+            out[(fn.oid, PG_PROC_OID, 0)] = fn.comment
     out[(PG_CATALOG_OID, PG_NAMESPACE_OID, 0)] = "system catalog schema"
     return out
 
@@ -971,14 +1046,18 @@ def _pg_extension(v: CatalogView):
     yield {"oid": PLPGSQL_EXT_OID, "extname": "plpgsql", "extversion": "1.0"}
 
 
-_empty("pg_proc", 1255,
-       "oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, "
-       "prorows float4, provariadic oid, prosupport regproc, prokind char, prosecdef bool, "
-       "proleakproof bool, proisstrict bool, proretset bool, provolatile char, "
-       "proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, "
-       "proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], "
-       "proargdefaults pg_node_tree, protrftypes oid[], prosrc text, probin text, "
-       "prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]")
+@catalog_table("pg_proc", PG_PROC_OID,
+               "oid oid, proname name, pronamespace oid, proowner oid, prolang oid, procost float4, "
+               "prorows float4, provariadic oid, prosupport regproc, prokind char, prosecdef bool, "
+               "proleakproof bool, proisstrict bool, proretset bool, provolatile char, "
+               "proparallel char, pronargs int2, pronargdefaults int2, prorettype oid, "
+               "proargtypes oidvector, proallargtypes oid[], proargmodes char[], proargnames text[], "
+               "proargdefaults pg_node_tree, protrftypes oid[], prosrc text, probin text, "
+               "prosqlbody pg_node_tree, proconfig text[], proacl aclitem[]")
+def _pg_proc(v: CatalogView):
+    """SQL functions only (CREATE FUNCTION): the built-ins have no rows."""
+    from borealis.sql.routine_catalog import pg_proc_rows
+    return pg_proc_rows(v)
 _empty("pg_inherits", 2611,
        "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
 
@@ -1151,25 +1230,27 @@ _empty("pg_prepared_xacts", None,
 # -- convenience views ------------------------------------------------------------------
 
 def index_definition(v_catalog: CatalogSnapshot, rel: Relation, index: Index,
-                     am: str = "btree") -> str:
-    """pg_get_indexdef: CREATE [UNIQUE] INDEX name ON schema.table USING btree (cols)."""
-    schema = schema_name_of(v_catalog, rel.schema_oid)
+                     am: str = "btree", *, pretty: bool = False, qualified: bool = True) -> str:
+    """pg_get_indexdef: CREATE [UNIQUE] INDEX name ON schema.table USING btree (keys)
+    [INCLUDE (cols)] [NULLS NOT DISTINCT] [WHERE predicate]. Key expressions and the
+    predicate are printed as PostgreSQL prints them (`pretty`: fewer parentheses)."""
+    from borealis.sql import index_keys
     by_attnum = {c.attnum: c for c in rel.columns}
-    keys = []
-    for i, a in enumerate(key_columns(rel, index)):
-        col = by_attnum.get(a)
-        name = quote_ident(col.name) if col is not None else str(a)
-        if i < len(index.descending) and index.descending[i]:
-            name += " DESC"
-        keys.append(name)
+    keys = index_keys.key_texts(rel, index, pretty=pretty)
+    table = quote_ident(rel.name)
+    if qualified:
+        table = f"{quote_ident(schema_name_of(v_catalog, rel.schema_oid))}.{table}"
     text = (f"CREATE {'UNIQUE ' if index.unique else ''}INDEX {quote_ident(index.name)} "
-            f"ON {quote_ident(schema)}.{quote_ident(rel.name)} USING {am} ({', '.join(keys)})")
+            f"ON {table} USING {am} ({', '.join(keys)})")
     include = include_columns(rel, index)
     if include:
         names = [quote_ident(by_attnum[a].name) for a in include if a in by_attnum]
         text += f" INCLUDE ({', '.join(names)})"
     if index.nulls_not_distinct:
         text += " NULLS NOT DISTINCT"
+    predicate = index_predicate_text(rel, index, pretty=pretty)
+    if predicate is not None:
+        text += f" WHERE {predicate}"
     return text
 
 
@@ -1804,6 +1885,15 @@ class CatalogNames:
             if role_oid(n) == oid:
                 return quote_ident(n)
         return None
+
+    # regproc (sql.catalog_types) uses these: the catalog's SQL functions.
+    def function_oid(self, name: str) -> int | None:
+        from borealis.sql.routine_catalog import regproc_oid
+        return regproc_oid(self, name)
+
+    def function_name(self, oid: int) -> str | None:
+        from borealis.sql.routine_catalog import function_name
+        return function_name(self.catalog, self.search_path, oid)
 
     def lookup(self, name: str) -> int | None:
         parts = split_qualified(name)

@@ -133,6 +133,7 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("DuplicateAlias", "42712", "{what}"),
     ErrorSpec("GroupingError", "42803", "{what}"),
     ErrorSpec("InvalidTableDefinition", "42P16", "{what}"),
+    ErrorSpec("InvalidObjectDefinition", "42P17", "{what}"),
     ErrorSpec("InvalidColumnReference", "42P10", "{what}"),
     ErrorSpec("WrongObjectType", "42809", "{what}"),
     ErrorSpec("DependentObjectsStillExist", "2BP01", "{what}"),
@@ -305,6 +306,7 @@ DuplicateObject: type[BorealisError]
 AmbiguousColumn: type[BorealisError]
 GroupingError: type[BorealisError]
 InvalidTableDefinition: type[BorealisError]
+InvalidObjectDefinition: type[BorealisError]
 InvalidColumnReference: type[BorealisError]
 WrongObjectType: type[BorealisError]
 DependentObjectsStillExist: type[BorealisError]

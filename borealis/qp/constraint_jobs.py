@@ -8,7 +8,8 @@
            each checked against the constraint (its parent looked up, the parent's row
            key put in the share set; a CHECK evaluated, the row key checked), then the
            cursor saved: all or nothing, so a restart resumes from the cursor
-   the last step, DDL-like: the constraint becomes validated (catalog version + 1),
+   the last step: the constraint becomes validated (a quiet catalog change: the epoch
+           moves, so no concurrent transaction gets OC001 for it),
            the job completed
    a row that violates the constraint ─▶ the job fails with the violation as its
            details, and the constraint stays NOT VALID (as PostgreSQL leaves it)
@@ -92,11 +93,11 @@ async def validate(runner: Any, job: Job) -> None:
             return J.DONE
         start = rel.prefix if last is None else last + b"\x00"
         rows = await txn.scan(start, end + b"\x00", limit=runner.config.chunk_rows)
-        validator = validators.get(snapshot.version)
+        validator = validators.get(snapshot.ident)
         if validator is None or validator.rel is not rel:
             from borealis.sql.bind import BindContext, Binder
             validators.clear()
-            validator = validators[snapshot.version] = fk.RowValidator(
+            validator = validators[snapshot.ident] = fk.RowValidator(
                 Binder(BindContext(snapshot)), rel, con)
         width = len(rel.columns)
         decoded = [(k, _pad(values.loads(v), width)) for k, v in rows]
@@ -116,7 +117,7 @@ async def validate(runner: Any, job: Job) -> None:
         snapshot, current, rel, con = got
         if not con.validated:
             valid = dataclasses.replace(con, validated=True)
-            CatalogWriter(txn, snapshot).put_relation(rel.with_changes(
+            CatalogWriter(txn, snapshot, quiet=True).put_relation(rel.with_changes(
                 constraints=tuple(valid if c.name == con.name else c for c in rel.constraints)))
         store.put_job(txn, dataclasses.replace(
             current, status=JOB_COMPLETED, update_time=runner.rt.clock.now(), details=None))

@@ -13,7 +13,8 @@
       │  at a snapshot taken after the DDL committed
       │  each chunk is one transaction: ≤ chunk_rows rows from the cursor, an index entry
       │  per row, the cursor moved on (all or nothing, so a restart resumes)
-      │  validate: a DDL-like transaction marks the index valid (catalog version + 1)
+      │  validate: a transaction marks the index valid, a quiet catalog change (the
+   │  epoch moves, not the conflict-checked version: nobody gets OC001 for it)
       └─ a unique build that meets a duplicate ─▶ failed (index stays invalid, and is
          still enforced on new writes, as in DSQL); DROP INDEX / DROP TABLE mark the job
          failed in their own transaction and the runner stops.
@@ -353,9 +354,8 @@ class JobRunner:
         for key, raw in rows:
             row = values.loads(raw)
             row = row + (None,) * (width - len(row))
-            for idx, entry_key, unique in codec.index_entries(row, key):
-                if idx.oid == index.oid:
-                    entries.append((entry_key, key, unique))
+            for _, entry_key, unique in codec.index_entries(row, key, only=index.oid):
+                entries.append((entry_key, key, unique))
             txn.check(key)  # a write to the row before this commits: retry from scratch
         if await self._has_duplicate(txn, entries):
             return DUPLICATE
@@ -383,7 +383,7 @@ class JobRunner:
     def _codec(self, snapshot: CatalogSnapshot, rel: Relation):
         from borealis.sql.bind import BindContext, Binder
         from borealis.sql.dml import RowCodec
-        key = (snapshot.version, rel.oid)
+        key = (snapshot.ident, rel.oid)
         codec = self._codecs.get(key)
         if codec is None:
             if len(self._codecs) >= CODECS_CACHED_MAX:
@@ -392,14 +392,15 @@ class JobRunner:
         return codec
 
     async def _validate(self, txn: Transaction, job_id: str) -> _Outcome:
-        """The last step, DDL-like: the index becomes valid and the catalog version moves
-        (concurrent sessions may get OC001, as in DSQL)."""
+        """The last step: the index becomes valid. A quiet catalog change: transactions
+        planned without the index as valid maintained it all the same, so none of them
+        gets OC001 for it; only DDL writing the same table's descriptor conflicts."""
         target = await self._target(txn, job_id)
         if not isinstance(target, _Target):
             return target
         rel, index = target.relation, target.index
         valid = dataclasses.replace(index, valid=True)
-        writer = CatalogWriter(txn, target.snapshot)
+        writer = CatalogWriter(txn, target.snapshot, quiet=True)
         writer.put_relation(rel.with_changes(
             indexes=tuple(valid if i.oid == index.oid else i for i in rel.indexes)))
         store.put_job(txn, dataclasses.replace(

@@ -153,6 +153,8 @@ _WRITE_COMMANDS: dict[type, str] = {
     ast.AlterTableStmt: "ALTER TABLE",
     ast.RenameStmt: "ALTER TABLE",
     ast.CommentStmt: "COMMENT",
+    ast.CreateFunctionStmt: "CREATE FUNCTION",
+    ast.AlterFunctionStmt: "ALTER FUNCTION",
 }
 
 

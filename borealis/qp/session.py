@@ -521,7 +521,7 @@ class Session:
         return prepared.columns
 
     async def _bind(self, prepared: Prepared, catalog: CatalogSnapshot) -> Any:
-        if prepared.version == catalog.version and prepared.bound is not None \
+        if prepared.version == catalog.ident and prepared.bound is not None \
                 and prepared.role == self.current_user:
             return prepared.bound
         binder = self._binder(catalog, prepared)
@@ -545,7 +545,7 @@ class Session:
             if oid in (0, 705):
                 prepared.param_oids[i] = 25
         prepared.bound = bound
-        prepared.version = catalog.version
+        prepared.version = catalog.ident
         prepared.role = self.current_user
         return bound
 

@@ -25,4 +25,6 @@ _values.register(_values.EXT_INTERVAL, _Interval, _pack_interval, _unpack_interv
 
 
 # System information functions (format_type, pg_get_indexdef, ...) for catalog queries.
+# pg_get_functiondef & co. of SQL functions (routine_catalog) replace catalog_functions' stubs.
 from borealis.sql import catalog_functions as _catalog_functions  # noqa: E402, F401
+from borealis.sql import routine_catalog as _routine_catalog  # noqa: E402, F401

@@ -684,17 +684,26 @@ class Binder:
         call = item.functions[0][0]
         if not isinstance(call, ast.FuncCall):
             raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
+        from borealis.sql.routines import bind_from  # a SQL function (CREATE FUNCTION)
+        user = bind_from(self, item, scope)
+        if user is not None:
+            return user
         name = _func_name(call)
         # Arguments may name earlier FROM items (always LATERAL for functions): bound
         # one level down, such references become outer columns of this level.
         args = [self.expr(a, Scope(scope)) for a in call.args or ()]
         lateral = any(isinstance(n, OuterCol) and n.outer is scope.outer
                       for a in args for n in walk(a))
-        from borealis.sql.srf import set_returning  # F's, plus pg_partition_ancestors (psql \d)
-        fn, out_types, args = set_returning(self, name, args)
+        # F's, plus pg_partition_ancestors (psql \d) and unnest(a, b, ...)
+        from borealis.sql.srf import set_returning, unnest_side_by_side
+        out_names = F.SRF_COLUMN_NAMES.get(name)  # OUT parameters (jsonb_each: key, value)
+        if name == "unnest" and len(args) > 1:  # FROM only: ROWS FROM (unnest(a), unnest(b))
+            fn, out_types, args = unnest_side_by_side(self, args)
+            out_names = [name] * len(out_types)
+        else:
+            fn, out_types, args = set_returning(self, name, args)
         alias = item.alias.aliasname if item.alias else name
         colnames = item.alias.colnames if item.alias else None
-        out_names = F.SRF_COLUMN_NAMES.get(name)  # OUT parameters (jsonb_each: key, value)
         cols = [OutCol(out_names[i] if out_names else name if len(out_types) == 1 else f"col{i + 1}", oid)
                 for i, oid in enumerate(out_types)]
         if item.ordinality:
@@ -1148,6 +1157,10 @@ class Binder:
             return self.window_call(node, name, scope)
         if F.is_aggregate(name):
             raise errors.GroupingError(what="aggregate functions are not allowed here")
+        from borealis.sql.routines import bind_call  # CREATE FUNCTION ... LANGUAGE sql
+        user = bind_call(self, node, scope)
+        if user is not None:
+            return user
         if node.agg_star:
             raise errors.SyntaxError(what=f"{name}(*) is only valid for aggregates")
         args = [self.expr(a, scope) for a in node.args or ()]
@@ -1458,6 +1471,23 @@ def _child_nodes(node: Node) -> list[Node]:
     return [c for c in out if isinstance(c, Node)]
 
 
+class _AnyValue:
+    """Accumulator of a column that is constant within each group: its first value."""
+
+    __slots__ = ("seen", "value")
+
+    def __init__(self) -> None:
+        self.seen = False
+        self.value: Any = None
+
+    def add(self, args: tuple) -> None:
+        if not self.seen:
+            self.seen, self.value = True, args[0]
+
+    def result(self) -> Any:
+        return self.value
+
+
 class GroupedScope(Scope):
     """Binding above an Aggregate: group keys and aggregates become output columns.
 
@@ -1491,12 +1521,39 @@ class GroupedScope(Scope):
             if _same(g, bound):
                 return Col(g.oid, i, typmod=g.typmod)
         if isinstance(bound, Col):
+            dependent = self.dependent_column(bound)
+            if dependent is not None:
+                return dependent
             raise errors.GroupingError(
                 what=f'column "{bound.table + "." if bound.table else ""}{bound.name}" must appear '
                      f"in the GROUP BY clause or be used in an aggregate function")
         if not any(isinstance(n, Col) for n in walk(bound)):
             return bound
         raise errors.GroupingError(what="expression must appear in the GROUP BY clause or be used in an aggregate function")
+
+    def dependent_column(self, col: Col) -> Expr | None:
+        """PostgreSQL's functional dependency: when every primary-key column of a table
+        is a GROUP BY key, the table's other columns have one value per group and may
+        be read ungrouped (Django's `annotate()` groups by the primary key only). Such
+        a column is carried through the Aggregate as `any_value` of its group."""
+        entries = [e for e in self.inner.entries if e.relation_oid
+                   and e.offset <= col.index < e.offset + len(e.columns)]
+        rel = None
+        for entry in entries:
+            rel = self.binder.catalog.relation_by_oid(entry.relation_oid)
+            if rel is not None and entry.columns[col.index - entry.offset].table_oid == rel.oid:
+                break
+        else:
+            return None
+        if rel.kind != "r" or not rel.primary_key:
+            return None
+        positions = {c.attnum: entry.offset + i for i, c in enumerate(entry.columns)
+                     if c.table_oid == rel.oid}
+        keys = {g.index for g in self.groups if isinstance(g, Col)}
+        if not all(positions.get(attnum) in keys for attnum in rel.primary_key):
+            return None
+        self.aggs.append(AggCall("any_value", [col], _AnyValue, col.oid))
+        return Col(col.oid, len(self.groups) + len(self.aggs) - 1, typmod=col.typmod)
 
     def aggregate(self, node: ast.FuncCall) -> Expr:
         name = _func_name(node)

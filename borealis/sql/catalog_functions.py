@@ -124,7 +124,19 @@ def _format_type(binder: Binder, args: list[Expr]) -> Expr:
 @_register("pg_get_expr")
 def _pg_get_expr(binder: Binder, args: list[Expr]) -> Expr:
     _arity("pg_get_expr", args, 2, 3)
-    return _call(binder, "pg_get_expr", TEXT, lambda text, *_: text, args,
+    look = _Lookup(binder)
+
+    def get_expr(text: str | None, relid: int | None = None, pretty: bool | None = False) -> Any:
+        # The stored text is the plain form; an index predicate (pg_index.indpred, which
+        # psql reads pretty) is printed again from its definition.
+        found = look.relations.get(relid) if pretty and text is not None else None
+        if found is not None and found[1] is None:
+            for index in found[0].indexes:
+                if index.predicate is not None \
+                        and V.index_predicate_text(found[0], index, pretty=False) == text:
+                    return V.index_predicate_text(found[0], index, pretty=True)
+        return text
+    return _call(binder, "pg_get_expr", TEXT, get_expr, args,
                  (TEXT, OID, BOOL)[: len(args)], strict=False)
 
 
@@ -140,11 +152,17 @@ def _pg_get_indexdef(binder: Binder, args: list[Expr]) -> Expr:
         if found is None or found[1] is None:
             return None
         rel, index = found
-        if not column:
-            return V.index_definition(look.catalog, rel, index, V.index_am(binder.ctx.settings)[1])
+        pretty = bool(pretty)
+        if not column:  # pretty: the table named as the search path would find it
+            return V.index_definition(
+                look.catalog, rel, index, V.index_am(binder.ctx.settings)[1], pretty=pretty,
+                qualified=not pretty or not V.relation_visible(look.catalog, look.search_path, rel))
         attnums = V.key_columns(rel, index) + V.include_columns(rel, index)
-        if column > len(attnums):
+        if column > len(attnums) or column < 0:
             return ""
+        if column <= len(index.columns) and attnums[column - 1] == 0:  # an expression key
+            from borealis.sql import index_keys
+            return index_keys.key_text(rel, index, column, pretty=pretty)
         by_attnum = {c.attnum: c for c in rel.columns}
         col = by_attnum.get(attnums[column - 1])
         return V.quote_ident(col.name) if col is not None else ""

@@ -7,7 +7,8 @@ running statement's catalog, through the same per-statement resolver as regclass
 
 - regnamespace: schema names (`pg_catalog`, `information_schema`, user schemas);
 - regrole: role names (`admin` is OID 10; see `catalog.virtual.role_oid`);
-- regproc: Borealis has no pg_proc rows, so only numbers (and '-' for 0) convert.
+- regproc: the SQL functions of the catalog (`sql.routine_catalog`); built-ins have no
+  pg_proc rows, so only their numbers (and '-' for 0) convert.
 
 They are added to the type registry and its cast table when this module is imported
 (unless the registry already has them), with the casts PostgreSQL has between them
@@ -81,12 +82,17 @@ def regrole_out(v: int) -> str:
 def regproc_in(s: str, typmod: int = -1) -> int:
     number = _number(s)
     if number is None:
+        number = _resolver_call("function_oid", s.strip(c.PG_SPACE))  # a SQL function
+    if number is None:
         raise errors.UndefinedFunction(f'function "{s.strip(c.PG_SPACE)}" does not exist')
     return number
 
 
 def regproc_out(v: int) -> str:
-    return "-" if v == 0 else str(v)
+    if v == 0:
+        return "-"
+    name = _resolver_call("function_name", v)
+    return name if name is not None else str(v)
 
 
 def _install() -> None:

@@ -3,14 +3,15 @@
 Each statement reads the catalog snapshot, builds new descriptors (`catalog.model`)
 and writes them with `CatalogWriter`, which also bumps the cluster-wide catalog version
 so concurrent sessions get OC001. Expressions kept in the catalog (DEFAULT, CHECK,
-generated columns, view bodies) are stored as SQL text deparsed by pglast and bound
-again where they are used.
+generated columns, view bodies, index key expressions and predicates) are stored as SQL
+text deparsed by pglast and bound again where they are used.
 
 Indexes: `CREATE INDEX ASYNC` (the parser hands over the ASYNC keyword as a statement
 modifier) writes the index invalid plus a job record, returns the job id, and leaves the
 backfill to `qp.jobs.JobRunner`; DROP INDEX / DROP TABLE cancel a running build. A plain
 `CREATE INDEX` builds the index inside its own transaction, and only in relaxed mode:
-DSQL refuses it, as it refuses USING, ASC/DESC keys and CONCURRENTLY.
+DSQL refuses it, as it refuses USING, ASC/DESC keys and CONCURRENTLY. Keys may be
+immutable expressions and the index partial (WHERE): `sql.index_keys` checks and keeps them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from borealis.catalog.store import CatalogWriter
 from borealis.core import errors, values
 from borealis.core.keys import INDEXABLE_OIDS, prefix_end
 from borealis.core.limits import Compat
-from borealis.sql import fk
+from borealis.sql import fk, index_keys
 from borealis.sql import types as T
 from borealis.sql.bind import Binder, type_from_ast
 from borealis.sql.dsql_limits import (
@@ -285,10 +286,12 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
     constraints: list[Constraint] = []
     pk: tuple[int, ...] = ()
     unique_sets: list[tuple[str | None, tuple[int, ...], bool]] = []
+    check_names = fk.schema_constraint_names(binder.catalog, schema.oid)  # for unnamed CHECKs
     elts, serials = _seq().serial_columns(binder, node.tableElts, name)  # relaxed mode: SERIAL
     for elt in elts:
         if isinstance(elt, ast.ColumnDef):
-            col, col_pk, col_unique, col_checks = _column_def(elt, len(columns) + 1, name)
+            col, col_pk, col_unique, col_checks = _column_def(elt, len(columns) + 1, name,
+                                                              check_names)
             if any(c.name == col.name for c in columns):
                 raise errors.DuplicateColumn(name=col.name)
             columns.append(col)
@@ -311,7 +314,7 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
                 unique_sets.append((elt.conname, tuple(_attnum(by_name, k.sval) for k in elt.keys),
                                     bool(elt.nulls_not_distinct)))
             elif kind == ConstrType.CONSTR_CHECK:
-                constraints.append(Constraint(elt.conname or f"{name}_check{len(constraints) + 1 or ''}",
+                constraints.append(Constraint(_check_name(name, elt, check_names),
                                               "c", expr=deparse(elt.raw_expr)))
             elif kind == ConstrType.CONSTR_FOREIGN:
                 pass  # sql.fk.create_table_foreign_keys, once the table's keys exist
@@ -376,8 +379,40 @@ def _check_indexable(col: Column) -> None:
             what=f'data type {T.type_by_oid(col.type_oid).name} has no default operator class for access method "btree"')
 
 
-def _column_def(elt: ast.ColumnDef, attnum: int, table: str):
-    """(Column, is primary key, [(unique name, nulls not distinct)], [check constraints])."""
+def _check_name(table: str, con: ast.Constraint, taken: set[str]) -> str:
+    """A CHECK constraint's name: its own, or PostgreSQL's for an unnamed one,
+    `<table>_<column>_check` when the expression reads exactly one column (wherever the
+    constraint was written), else `<table>_check`, numbered (check1, ...) past the names
+    in `taken` (the schema's constraints and this statement's CHECKs so far)."""
+    name = con.conname
+    if not name:
+        columns: set[str] = set()
+
+        def walk(n: object, depth: int) -> None:
+            if depth > _CHECK_DEPTH_MAX:
+                return
+            if isinstance(n, ast.ColumnRef):
+                if isinstance(n.fields[-1], ast.String):
+                    columns.add(n.fields[-1].sval)
+            elif isinstance(n, ast.Node):
+                for attr in n:
+                    walk(getattr(n, attr), depth + 1)
+            elif isinstance(n, tuple):
+                for x in n:
+                    walk(x, depth + 1)
+
+        walk(con.raw_expr, 0)
+        name = fk.choose_name(table, sorted(columns) if len(columns) == 1 else [], "check", taken)
+    taken.add(name)
+    return name
+
+
+_CHECK_DEPTH_MAX = 200  # how deep _check_name looks into an expression for column names
+
+
+def _column_def(elt: ast.ColumnDef, attnum: int, table: str, check_names: set[str] | None = None):
+    """(Column, is primary key, [(unique name, nulls not distinct)], [check constraints]).
+    Unnamed CHECKs are named past `check_names` (see `_check_name`), which grows."""
     oid, typmod = type_from_ast(elt.typeName)
     name = _ident(elt.colname)
     not_null = bool(elt.is_not_null)
@@ -399,7 +434,8 @@ def _column_def(elt: ast.ColumnDef, attnum: int, table: str):
         elif kind == ConstrType.CONSTR_UNIQUE:
             unique.append((con.conname, bool(con.nulls_not_distinct)))
         elif kind == ConstrType.CONSTR_CHECK:
-            checks.append(Constraint(con.conname or f"{table}_{name}_check", "c", (attnum,),
+            checks.append(Constraint(_check_name(table, con, set() if check_names is None
+                                                 else check_names), "c", (attnum,),
                                      expr=deparse(con.raw_expr)))
         elif kind == ConstrType.CONSTR_GENERATED:
             generated = deparse(con.raw_expr)
@@ -509,6 +545,7 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
         if new_name in rel.column_by_name:
             raise errors.DuplicateColumn(f'column "{new_name}" of relation "{rel.name}" already exists')
         new = Column(**{**col.__dict__, "name": new_name})
+        rel = index_keys.rename_column(rel, col.name, new_name)  # index expressions, WHERE
         writer.put_relation(rel.with_changes(
             columns=tuple(new if c.attnum == col.attnum else c for c in rel.columns)))
         return tag
@@ -604,25 +641,16 @@ async def _plan_index(binder: Binder, writer: CatalogWriter, node: ast.IndexStmt
     rel = binder.relation(node.relation)
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'"{rel.name}" is not a table')
-    if node.whereClause is not None:
-        raise errors.FeatureNotSupported(what="partial indexes are not supported")
-    attnums, desc = [], []
-    for elem in node.indexParams:
-        if elem.name is None:
-            raise errors.FeatureNotSupported(what="expression indexes are not supported")
-        col = rel.column_by_name.get(elem.name)
-        if col is None:
-            raise errors.UndefinedColumn(name=elem.name)
-        _check_indexable(col)
-        attnums.append(col.attnum)
-        desc.append(elem.ordering == SortByDir.SORTBY_DESC)
+    keys = index_keys.plan_keys(binder, rel, node, _check_indexable)  # expressions, WHERE
     include = []
     for elem in node.indexIncludingParams or ():
+        if elem.name is None:
+            raise errors.FeatureNotSupported(what="expressions are not supported in included columns")
         col = rel.column_by_name.get(elem.name)
         if col is None:
             raise errors.UndefinedColumn(name=elem.name)
         include.append(col.attnum)
-    base = node.idxname or f"{rel.name}_{'_'.join(rel.columns[rel.position[a]].name for a in attnums)}_idx"
+    base = node.idxname or f"{rel.name}_{'_'.join(keys.names)}_idx"
     name = _ident(base)
     if binder.catalog.name_taken(rel.schema_oid, name):
         if node.if_not_exists:
@@ -634,11 +662,13 @@ async def _plan_index(binder: Binder, writer: CatalogWriter, node: ast.IndexStmt
             name = _ident(f"{base}{n}")
         else:
             raise errors.DuplicateTable(name=name)
-    check_new_index(binder, rel, len(attnums))  # DSQL: 8 key columns, 24 indexes
-    index = Index(await writer.allocate_oid(), name, tuple(attnums), unique=bool(node.unique),
-                  include=tuple(include), descending=tuple(desc) if any(desc) else (),
+    check_new_index(binder, rel, len(keys.columns))  # DSQL: 8 key columns, 24 indexes
+    index = Index(await writer.allocate_oid(), name, keys.columns, unique=bool(node.unique),
+                  include=tuple(include),
+                  descending=keys.descending if any(keys.descending) else (),
                   nulls_not_distinct=bool(node.nulls_not_distinct),
-                  valid=not job_id, job_id=job_id)
+                  valid=not job_id, job_id=job_id, expressions=keys.expressions,
+                  predicate=keys.predicate)
     return rel, index
 
 
@@ -654,11 +684,10 @@ async def _build_index(binder: Binder, txn, rel: Relation, index: Index) -> None
         for key, raw in rows:
             row = values.loads(raw)
             row = row + (None,) * (width - len(row))
-            for idx, entry_key, unique in codec.index_entries(row, key):
-                if idx.oid != index.oid:
-                    continue
+            for _, entry_key, unique in codec.index_entries(row, key, only=index.oid):
                 if unique and entry_key in seen:
-                    raise errors.UniqueViolation(name=index.name)
+                    raise errors.UniqueViolation(f'could not create unique index "{index.name}"',
+                                                 detail=codec.unique_detail(index, row, "is duplicated"))
                 seen[entry_key] = key
                 txn.put(entry_key, key)
         if len(rows) < 1000:
@@ -754,6 +783,12 @@ def _privileges():
 
 
 _HANDLERS.update(_roles().HANDLERS)
+# SQL functions (sql.function_ddl): DROP / RENAME / OWNER TO / COMMENT naming no function
+# go back to the handlers above (_BASE_HANDLERS).
+_BASE_HANDLERS = dict(_HANDLERS)
+from borealis.sql import function_ddl  # noqa: E402  (builds on this module's helpers)
+
+_HANDLERS.update(function_ddl.HANDLERS)
 
 async def _alter_table_async(binder: Binder, writer: CatalogWriter, node: ast.AlterTableStmt,
                              sql: str) -> DdlResult:

@@ -133,6 +133,8 @@ class Deparser:
             op, quantifier = name.rsplit(" ", 1)
             return f"({self.expr(args[0], d)} {op} {quantifier} ({self.expr(args[1], d)}))"
         if _OPERATOR_CHARS.match(name):
+            if name == "-" and len(args) == 2 and args[0] is args[1]:
+                args = args[:1]  # the binder's integer negation: Call("-", (x, x))
             if len(args) == 2:
                 return f"({self.expr(args[0], d)} {name} {self.expr(args[1], d)})"
             if len(args) == 1:

@@ -18,12 +18,11 @@ from typing import Any
 from pglast import ast
 from pglast.enums import OnConflictAction
 
-from borealis.catalog.model import Index, Relation, key_type, relation_prefix
+from borealis.catalog.model import Index, Relation, relation_prefix
 from borealis.core import errors, values
-from borealis.core.keys import KeyCodec, KeyColumn
 from borealis.qp.sequences import check_identity_update, identity_default, identity_overrides
 from borealis.sql import coerce as C
-from borealis.sql import fk
+from borealis.sql import fk, index_keys
 from borealis.sql.bind import Binder, _column_name
 from borealis.sql.dsql_limits import check_row_write
 from borealis.sql.expr import Col, Const, Expr
@@ -60,17 +59,8 @@ class RowCodec:
                 node = parse(f"SELECT {c.generated}")[0].node.targetList[0].val
                 expr = binder.coerce(binder.expr(node, scope), c.type_oid, c.typmod, "assignment")
                 self.generated.append((i, expr.compile()))
-        by_attnum = {c.attnum: c for c in rel.columns}
         self.pk_positions = [rel.position[a] for a in rel.primary_key]
-        self.indexes = []
-        for index in rel.indexes:
-            if index.primary:
-                continue
-            types = [key_type(by_attnum[a].type_oid) for a in index.columns]
-            desc = index.descending or (False,) * len(index.columns)
-            cols = [KeyColumn(t, d) for t, d in zip(types, desc)]
-            key_codec = KeyCodec(cols + list(rel.key_codec.columns))
-            self.indexes.append((index, [rel.position[a] for a in index.columns], key_codec))
+        self.indexes = index_keys.row_entries(binder, rel)  # secondary: columns or expressions
 
     def row_key(self, row: tuple, rng) -> bytes:
         rel = self.rel
@@ -78,17 +68,30 @@ class RowCodec:
             return rel.prefix + rel.key_codec.encode((rng.randbytes(16),))
         return rel.prefix + rel.key_codec.encode([_key_value(row[p]) for p in self.pk_positions])
 
-    def index_entries(self, row: tuple, row_key: bytes) -> list[tuple[Index, bytes, bool]]:
-        """(index, entry key, is a uniqueness-checked key) for each secondary index."""
+    def index_entries(self, row: tuple, row_key: bytes,
+                      only: int | None = None) -> list[tuple[Index, bytes, bool]]:
+        """(index, entry key, is a uniqueness-checked key) for each secondary index, or
+        for index `only` (an oid): a backfill computes no other index's expressions."""
         out = []
         pk_tail = row_key[len(self.rel.prefix):]
-        for index, positions, codec in self.indexes:
-            vals = [_key_value(row[p]) for p in positions]
-            prefix = relation_prefix(index.oid)
-            head = codec.encode(vals)
+        for entries in self.indexes:
+            if only is not None and entries.index.oid != only:
+                continue
+            vals = entries.key_values(row)
+            if vals is None:
+                continue  # a partial index the row is not in
+            index = entries.index
+            head = entries.codec.encode(vals)
             unique = index.unique and (index.nulls_not_distinct or all(v is not None for v in vals))
-            out.append((index, prefix + head + (b"" if unique else pk_tail), unique))
+            out.append((index, relation_prefix(index.oid) + head + (b"" if unique else pk_tail), unique))
         return out
+
+    def unique_detail(self, index: Index, row: tuple, verb: str = "already exists") -> str | None:
+        """The DETAIL of a violation of a secondary unique index: `Key (k)=(v) already exists.`"""
+        for entries in self.indexes:
+            if entries.index.oid == index.oid:
+                return index_keys.unique_detail(self.rel, entries, row, verb)
+        return None
 
     def complete(self, row: list[Any]) -> tuple:
         """Generated columns, NOT NULL and CHECK on a full new row."""
@@ -166,7 +169,7 @@ async def write_row(ctx: ExecContext, codec: RowCodec, row: tuple, *,
         if unique:  # invalid too: a building or failed unique index is enforced (DSQL)
             existing = await txn.get(entry_key)
             if existing is not None and existing != (old_key or key):
-                raise errors.UniqueViolation(name=index.name)
+                raise errors.UniqueViolation(name=index.name, detail=codec.unique_detail(index, row))
         txn.put(entry_key, key)
     for entry_key in old_entries:
         txn.delete(entry_key)
@@ -208,6 +211,7 @@ class InsertPlan:
     defaults: list[tuple[int, Expr]]  # positions not targeted, with their defaults
     on_conflict: str | None = None  # None, "nothing", "update"
     conflict_index: Index | None = None  # None = the primary key
+    conflict_any: bool = False  # no conflict target: the primary key and every unique index
     update_sets: list[tuple[int, Expr]] = field(default_factory=list)  # over existing+excluded
     update_where: Expr | None = None
     returning: list[Expr] = field(default_factory=list)
@@ -223,7 +227,7 @@ def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
         raise errors.WrongObjectType(what=f'cannot {"change" if rel.kind == "S" else "insert into"} {what} "{rel.name}"')
     ctes = None  # WITH: the CTEs are visible to the source query and its subqueries
     if stmt.withClause is not None:
-        ctes = Scope()
+        ctes = Scope(getattr(binder, "root_scope", None))  # a SQL function's parameters
         binder.bind_with(stmt.withClause, ctes)
     live = rel.live_columns
     if stmt.cols:
@@ -306,7 +310,7 @@ def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | Non
                 if isinstance(item, ast.SetToDefault):
                     row.append(_default_expr(binder, col))
                 else:
-                    e = binder.expr(item, ctes)
+                    e = binder.expr(item, ctes or getattr(binder, "root_scope", None))
                     row.append(binder.coerce(e, col.type_oid, col.typmod, "assignment"))
             rows.append(row)
         return Values(rows, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
@@ -322,22 +326,14 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
     rel = plan.relation
     index = None
     if clause.infer is not None and clause.infer.indexElems:
-        names = [e.name for e in clause.infer.indexElems]
-        attnums = tuple(rel.column_by_name[n].attnum if n in rel.column_by_name else -1 for n in names)
-        if sorted(attnums) == sorted(rel.primary_key):
-            index = None
-        else:
-            matches = [i for i in rel.indexes if i.unique and sorted(i.columns) == sorted(attnums)]
-            if not matches:
-                raise errors.InvalidColumnReference(
-                    what="there is no unique or exclusion constraint matching the ON CONFLICT specification")
-            index = matches[0]
+        # Columns and expressions, and a WHERE for a partial index (sql.index_keys).
+        index = index_keys.infer_arbiter(binder, rel, clause.infer)
     elif clause.infer is not None and clause.infer.conname:
-        names = {i.name: i for i in rel.indexes}
-        index = names.get(clause.infer.conname)
-        if index is not None and index.primary:
-            index = None
+        index = _constraint_index(rel, clause.infer.conname)
+    if index is not None and index.primary:
+        index = None
     plan.conflict_index = index
+    plan.conflict_any = clause.infer is None  # DO NOTHING: a conflict in any unique index
     if clause.action == OnConflictAction.ONCONFLICT_NOTHING:
         plan.on_conflict = "nothing"
         return
@@ -360,6 +356,19 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
         plan.update_sets.append((rel.position[col.attnum], e))
     if clause.whereClause is not None:
         plan.update_where = binder.condition(clause.whereClause, scope, "WHERE")
+
+
+def _constraint_index(rel: Relation, name: str) -> Index:
+    """ON CONFLICT ON CONSTRAINT name: the index of that primary key or unique
+    constraint (a plain unique index is no constraint, as in PostgreSQL)."""
+    con = next((c for c in rel.constraints if c.name == name), None)
+    if con is None:
+        raise errors.UndefinedObject(what=f'constraint "{name}" for table "{rel.name}" does not exist')
+    index = next((i for i in rel.indexes if con.kind in ("p", "u") and i.oid == con.index_oid), None)
+    if index is None or not index.valid:
+        raise errors.InvalidColumnReference(
+            what="there is no unique or exclusion constraint matching the ON CONFLICT specification")
+    return index
 
 
 def _bind_returning(binder: Binder, clause, plan, scope: Scope) -> None:
@@ -456,16 +465,15 @@ async def _find_conflict(plan: InsertPlan, ctx: ExecContext, row: tuple):
     if plan.conflict_index is None:
         key = codec.row_key(row, ctx.session.random if ctx.session else None)
         raw = await txn.get(key)
-        return (key, _pad(values.loads(raw), len(codec.rel.columns))) if raw is not None else (None, None)
+        if raw is not None or not plan.conflict_any:
+            return (key, _pad(values.loads(raw), len(codec.rel.columns))) if raw is not None else (None, None)
+    # A partial arbiter has no entry for a row outside its predicate: no conflict there.
     for index, entry_key, unique in codec.index_entries(row, b""):
-        if index.oid == plan.conflict_index.oid and unique:
+        if unique and (plan.conflict_any or index.oid == plan.conflict_index.oid):
             row_key = await txn.get(entry_key)
-            if row_key is None:
-                return None, None
-            raw = await txn.get(row_key)
-            if raw is None:
-                return None, None
-            return row_key, _pad(values.loads(raw), len(codec.rel.columns))
+            raw = await txn.get(row_key) if row_key is not None else None
+            if raw is not None:
+                return row_key, _pad(values.loads(raw), len(codec.rel.columns))
     return None, None
 
 
@@ -495,7 +503,7 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
         raise errors.WrongObjectType(what=f'cannot change sequence "{rel.name}"')
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot {"update" if is_update else "delete from"} view "{rel.name}"')
-    scope = Scope()
+    scope = Scope(getattr(binder, "root_scope", None))  # a SQL function's parameters
     if stmt.withClause is not None:
         binder.bind_with(stmt.withClause, scope)
     alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name

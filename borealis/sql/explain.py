@@ -591,7 +591,8 @@ class _Renderer:
         if getattr(bound, "on_conflict", None) is not None:
             self.emit(detail, f"Conflict Resolution: {bound.on_conflict.upper()}")
             arbiter = bound.conflict_index.name if bound.conflict_index is not None else _pkey_name(rel)
-            self.emit(detail, f"Conflict Arbiter Indexes: {arbiter}")
+            if not getattr(bound, "conflict_any", False):  # no target: PostgreSQL names none
+                self.emit(detail, f"Conflict Arbiter Indexes: {arbiter}")
         for e in _statement_expressions(bound):
             text(e)
         self.node(source, detail)
@@ -724,7 +725,7 @@ class _Renderer:
             for e in _expressions(node):
                 text(e)
             return "ProjectSet", [], kids
-        return type(node).__name__, [], kids
+        return getattr(node, "explain_name", type(node).__name__), [], kids  # e.g. sql.routines
 
     def hash_join(self, node: HashJoin, found: list[Subquery]) -> tuple[str, list[str], list]:
         left = self.deparser(self.labels(node.left), found)

@@ -193,11 +193,12 @@ def _key_detail(rel: Relation, attnums: Sequence[int], vals: Sequence[Any]) -> s
 # -- the referenced key -------------------------------------------------------------------
 
 def unique_index_for(parent: Relation, attnums: Sequence[int]) -> Index | None:
-    """The parent's primary key or valid unique index over exactly these columns."""
+    """The parent's primary key or valid unique index over exactly these columns (not
+    a partial one, as in PostgreSQL)."""
     want = set(attnums)
     for index in sorted(parent.indexes, key=lambda i: not i.primary):
         if index.unique and index.valid and len(index.columns) == len(want) \
-                and set(index.columns) == want:
+                and set(index.columns) == want and index.predicate is None:
             return index
     return None
 
@@ -262,7 +263,8 @@ def _prefix_path(child: Relation, con: Constraint):
         cols = child.primary_key[:n]
         return child.prefix, KeyCodec(child.key_codec.columns[:n]), cols
     for index in child.indexes:
-        if index.primary or not index.valid or set(index.columns[:n]) != want:
+        if index.primary or not index.valid or set(index.columns[:n]) != want \
+                or index.predicate is not None:  # a partial index lacks some rows
             continue
         cols = index.columns[:n]
         desc = index.descending or (False,) * len(index.columns)
@@ -988,8 +990,8 @@ async def add_constraint(binder, writer, rel: Relation, node: ast.Constraint) ->
 
 
 def _check_columns(rel: Relation, node: ast.Constraint) -> list[str]:
-    """The columns a CHECK expression names, in table order (PostgreSQL names a table
-    CHECK constraint after the first one: `<table>_<col>_check`)."""
+    """The column a CHECK expression reads, if it reads exactly one (PostgreSQL names
+    the constraint `<table>_<col>_check` then, else `<table>_check`)."""
     names: set[str] = set()
 
     def walk(n: Any, depth: int = 0) -> None:
@@ -1007,7 +1009,7 @@ def _check_columns(rel: Relation, node: ast.Constraint) -> list[str]:
                 walk(x, depth + 1)
     walk(node.raw_expr)
     ordered = [c.name for c in rel.live_columns if c.name in names]
-    return ordered[:1]
+    return ordered if len(ordered) == 1 else []
 
 
 def find_constraint(rel: Relation, name: str) -> Constraint:

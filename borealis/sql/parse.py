@@ -54,6 +54,8 @@ SUPPORTED: frozenset[type] = frozenset({
     # roles and privileges (sql.role_ddl)
     ast.CreateRoleStmt, ast.AlterRoleStmt, ast.DropRoleStmt, ast.GrantStmt, ast.GrantRoleStmt,
     ast.AlterDefaultPrivilegesStmt, ast.AlterOwnerStmt,
+    # SQL functions (sql.function_ddl)
+    ast.CreateFunctionStmt, ast.AlterFunctionStmt, ast.AlterObjectSchemaStmt,
 })
 
 # -- DSQL's extra keywords (ASYNC) ---------------------------------------------------------

@@ -298,14 +298,11 @@ class Scan(Node):
 
     async def _index_batches(self, ctx, pushdown, residual, width, pad):
         """Index entries in the equality range, then the rows they point at."""
-        from borealis.catalog.model import key_type, relation_prefix
-        from borealis.core.keys import KeyCodec, KeyColumn
+        from borealis.catalog.model import relation_prefix
+        from borealis.sql.index_keys import entry_codec
         rel, index = self.relation, self.index
         stat = ctx.stat(self)
-        by_attnum = {c.attnum: c for c in rel.columns}
-        desc = index.descending or (False,) * len(index.columns)
-        codec = KeyCodec([KeyColumn(key_type(by_attnum[a].type_oid), d)
-                          for a, d in zip(index.columns, desc)] + list(rel.key_codec.columns))
+        codec = entry_codec(rel, index)  # key columns or expressions, then the primary key
         vals = [e.compile()(()) for e in self.range_lo or ()]
         if any(v is None for v in vals):
             return
@@ -816,17 +813,37 @@ class Aggregate(Node):
                   a.filter.compile() if a.filter is not None else None) for a in self.aggs]
         groups: dict[Any, tuple[tuple, list]] = {}
         ordered = any(a.order for a in self.aggs) or any(a.distinct for a in self.aggs)
+        # Subqueries (and calls of SQL functions that read tables) in group keys,
+        # aggregate arguments or FILTER: fetched per row like Project's.
+        subs = subqueries_of([*self.groups, *(x for a in self.aggs for x in a.args),
+                              *(a.filter for a in self.aggs)])
+
+        def inputs(row):
+            """The group key, and each aggregate's arguments (None: FILTERed out)."""
+            return (tuple(f(row) for f in gfns),
+                    [None if filt is not None and filt(row) is not True
+                     else tuple(f(row) for f in arg_fns) for _agg, arg_fns, filt in plans])
         async for batch in self.child.batches(ctx):
+            if subs:
+                arm(subs, ctx)
             for row in batch:
-                key = tuple(f(row) for f in gfns)
+                if subs:
+                    key, per_agg = await evaluate(inputs, row, len(subs))
+                else:
+                    key, per_agg = tuple(f(row) for f in gfns), None
                 hk = _hashable(key)
                 entry = groups.get(hk)
                 if entry is None:
                     entry = groups[hk] = (key, [[] if ordered else a.make() for a in self.aggs])
                 for i, (_agg, arg_fns, filt) in enumerate(plans):
-                    if filt is not None and filt(row) is not True:
-                        continue
-                    args = tuple(f(row) for f in arg_fns)
+                    if per_agg is not None:
+                        args = per_agg[i]
+                        if args is None:
+                            continue
+                    else:
+                        if filt is not None and filt(row) is not True:
+                            continue
+                        args = tuple(f(row) for f in arg_fns)
                     state = entry[1][i]
                     if ordered:
                         state.append((args, row))

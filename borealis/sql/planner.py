@@ -4,7 +4,9 @@ Rewrites, applied bottom-up:
 
 - `Filter(Scan)`: split the condition into conjuncts; equality on every primary-key
   column (or `pk IN (...)` on a one-column key) becomes point lookups; bounds on the
-  leading key column become a key range; whatever storage can evaluate is pushed down
+  leading key column become a key range; else equality on the leading key columns or
+  key expressions of a secondary index becomes an index range (a partial index only
+  when the conjuncts include its predicate's); whatever storage can evaluate is pushed down
   as a `core.expr` filter; the rest stays as a residual filter in the QP.
 - `Filter(Join)`: conjuncts that mention one side only move below the join.
 - `Join` with `left.col = right.col` conjuncts becomes a `HashJoin`; otherwise a
@@ -18,6 +20,7 @@ prepared statement's plan is chosen once and runs with each execution's values.
 from __future__ import annotations
 
 from borealis.catalog.model import key_type
+from borealis.sql import index_keys
 from borealis.sql.expr import BoolOp, Call, Col, Const, Expr, InList, Param, walk
 from borealis.sql.plan import (
     Filter,
@@ -255,18 +258,28 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
 
 
 def _index_path(scan: Scan, parts: list[Expr], rel) -> list[Expr]:
-    """Equality on the leading columns of a secondary index: scan that index range and
-    fetch the rows by primary key. Picks the index matching the most columns."""
+    """Equality on the leading key columns of a secondary index (columns, or key
+    expressions: `lower(email) = $1`): scan that index range and fetch the rows by
+    primary key. A partial index only serves a query whose conjuncts include its
+    predicate's. Picks the index matching the most key columns."""
     best: tuple[int, object, list] | None = None
-    position = rel.position
     for index in rel.indexes:
         if index.primary or not index.valid:
             continue
+        bound = index_keys.bound_index(rel, index) if index.expressions or index.predicate else None
+        if bound is not None and bound.predicate is not None and not index_keys.implied(bound.predicate, parts):
+            continue
         matched = []
-        for attnum in index.columns:
-            col = position[attnum]
-            hit = next(((p, v) for p in parts for k, c, v in [_key_predicate(p, [col], rel) or ("", -1, None)]
-                        if k == "=" and c == col), None)
+        for i, attnum in enumerate(index.columns):
+            if attnum == 0 and bound is not None:
+                key = bound.keys[i]
+                hit = next(((p, v) for p in parts
+                            for v in [index_keys.equality_value(p, key, _is_runtime_constant)]
+                            if v is not None), None)
+            else:
+                col = rel.position[attnum]
+                hit = next(((p, v) for p in parts for k, c, v in [_key_predicate(p, [col], rel) or ("", -1, None)]
+                            if k == "=" and c == col), None)
             if hit is None:
                 break
             matched.append(hit)

@@ -126,6 +126,35 @@ def relation_privileges(catalog: CatalogSnapshot, role: int, rel: Relation, *,
                                    owner_oid(catalog, rel.owner), grant_option=grant_option)
 
 
+def function_acl(catalog: CatalogSnapshot, fn: Any) -> tuple[R.AclItem, ...]:
+    return catalog.auth.acl(fn.oid, "function", owner_oid(catalog, fn.owner))
+
+
+def function_privileges(catalog: CatalogSnapshot, role: int, fn: Any, *,
+                        grant_option: bool = False) -> set[str]:
+    """EXECUTE ("X") of a SQL function: PUBLIC holds it unless revoked."""
+    return catalog.auth.privileges(role, function_acl(catalog, fn), owner_oid(catalog, fn.owner),
+                                   grant_option=grant_option)
+
+
+def object_acl(catalog: CatalogSnapshot, objkind: str, obj: Any) -> tuple[R.AclItem, ...]:
+    """The ACL of a schema, a function, or a relation (table, view, sequence)."""
+    if objkind == "schema":
+        return schema_acl(catalog, obj)
+    if objkind == "function":
+        return function_acl(catalog, obj)
+    return relation_acl(catalog, obj)
+
+
+def object_privileges(catalog: CatalogSnapshot, role: int, objkind: str, obj: Any, *,
+                      grant_option: bool = False) -> set[str]:
+    if objkind == "schema":
+        return schema_privileges(catalog, role, obj, grant_option=grant_option)
+    if objkind == "function":
+        return function_privileges(catalog, role, obj, grant_option=grant_option)
+    return relation_privileges(catalog, role, obj, grant_option=grant_option)
+
+
 def is_virtual(rel: Relation) -> bool:
     return getattr(rel, "virtual_rows", None) is not None
 

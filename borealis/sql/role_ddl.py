@@ -25,9 +25,9 @@ not honour them; the wording is an inference); relaxed mode accepts and ignores 
 PostgreSQL scripts expect. `ALTER ROLE ... SET` is refused by the parse gate in both
 (`unsupported statement: AlterRoleSet`).
 
-Column-level privileges are refused (0A000). GRANT ON FUNCTION names a function of the
-catalog: Borealis has no user-defined functions, and the built-in ones belong to the
-system (42501) and grant EXECUTE to PUBLIC already.
+Column-level privileges are refused (0A000). GRANT ON FUNCTION names a SQL function
+(`sql.function_ddl`; EXECUTE, PUBLIC's by default, checked when a call is bound); the
+built-in functions belong to the system (42501) and grant EXECUTE to PUBLIC already.
 """
 
 from __future__ import annotations
@@ -277,6 +277,9 @@ async def rename_role(binder: Any, writer: CatalogWriter, node: ast.RenameStmt, 
     for rel in catalog.relations:
         if rel.owner == role.name:
             writer.set_owner(rel, new_name)
+    for fn in catalog.functions:
+        if fn.owner == role.name:
+            writer.set_owner(fn, new_name)
     return "ALTER ROLE"
 
 
@@ -292,8 +295,12 @@ def _dependencies(binder: Any, role: R.Role) -> list[str]:
     for rel in catalog.relations:
         if rel.owner == role.name:
             lines.append(f"owner of {R.relation_kind(rel.kind)} {rel.name}")
+    for fn in catalog.functions:
+        if fn.owner == role.name:
+            lines.append(f"owner of function {fn.name}")
     names = {s.oid: ("schema", s.name) for s in catalog.schemas}
     names.update((r.oid, (R.relation_kind(r.kind), r.name)) for r in catalog.relations)
+    names.update((f.oid, ("function", f.name)) for f in catalog.functions)
     for acl in auth.acls:
         if any(role.oid in (i.grantee, i.grantor) for i in acl.items) and acl.oid in names:
             kind, name = names[acl.oid]
@@ -426,13 +433,16 @@ def _objects(binder: Any, node: ast.GrantStmt, kind: str) -> list[tuple[str, Any
                 raise errors.UndefinedSchema(name=s.sval)
             out.append(("schema", schema))
         return out
-    if kind == "function":
+    if kind == "function":  # SQL functions (sql.function_ddl); built-ins are the system's
+        from borealis.sql.function_ddl import find_function
         from borealis.sql.functions import SCALARS
-        obj = node.objects[0]
-        name = obj.objname[-1].sval
-        if name in SCALARS:
-            raise errors.PermissionDenied(kind="function", name=name)
-        raise errors.UndefinedFunction(f"function {name} does not exist")
+        out = []
+        for obj in node.objects:
+            fn = find_function(binder, obj, missing_ok=True)
+            if fn is None and obj.objname[-1].sval in SCALARS:
+                raise errors.PermissionDenied(kind="function", name=obj.objname[-1].sval)
+            out.append(("function", fn or find_function(binder, obj)))
+        return out
     out = []
     for rv in node.objects:
         rel = binder.relation(rv, privileges="")
@@ -454,10 +464,9 @@ class _Acls:
 
     def current(self, objkind: str, obj: Any) -> tuple[R.AclItem, ...]:
         if obj.oid not in self.items:
-            acl = P.schema_acl(self.catalog, obj) if objkind == "schema" \
-                else P.relation_acl(self.catalog, obj)
+            acl = P.object_acl(self.catalog, objkind, obj)
             self.items[obj.oid] = acl
-            self.kinds[obj.oid] = "schema" if objkind == "schema" else "relation"
+            self.kinds[obj.oid] = objkind if objkind in ("schema", "function") else "relation"
         return self.items[obj.oid]
 
     def flush(self, writer: CatalogWriter) -> None:
@@ -474,7 +483,7 @@ def _grantor(catalog: CatalogSnapshot, actor: int, objkind: str, obj: Any,
     auth = catalog.auth
     if auth.has_privs_of(actor, owner):
         return owner, letters
-    acl = P.schema_acl(catalog, obj) if objkind == "schema" else P.relation_acl(catalog, obj)
+    acl = P.object_acl(catalog, objkind, obj)
     best, best_letters = actor, ""
     for role in sorted(auth.closure(actor), key=lambda r: (r != actor, r)):
         grantable = "".join(ch for ch in letters if any(
@@ -482,8 +491,7 @@ def _grantor(catalog: CatalogSnapshot, actor: int, objkind: str, obj: Any,
         if len(grantable) > len(best_letters):
             best, best_letters = role, grantable
     if not best_letters:
-        held = P.schema_privileges(catalog, actor, obj) if objkind == "schema" \
-            else P.relation_privileges(catalog, actor, obj)
+        held = P.object_privileges(catalog, actor, objkind, obj)
         if not held:
             raise errors.PermissionDenied(kind=objkind, name=obj.name)
     return best, best_letters

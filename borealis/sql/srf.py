@@ -20,6 +20,7 @@ from typing import Any
 from pglast import ast
 
 from borealis.core import errors
+from borealis.sql import coerce as C
 from borealis.sql import functions as F
 from borealis.sql import types as T
 from borealis.sql.expr import Col, Expr
@@ -39,21 +40,23 @@ def _name(node: ast.FuncCall) -> str:
     return names[-1].lower()
 
 
-def find_srfs(node: Any, out: list | None = None) -> list[ast.FuncCall]:
-    """The set-returning calls in an expression tree, not looking into subqueries."""
+def find_srfs(node: Any, out: list | None = None, user: Any = None) -> list[ast.FuncCall]:
+    """The set-returning calls in an expression tree, not looking into subqueries;
+    `user(call)` tells whether a call is a set-returning SQL function."""
     if out is None:
         out = []
     if isinstance(node, ast.SubLink):
         return out
-    if isinstance(node, ast.FuncCall) and node.over is None and _name(node) in SRF_NAMES:
+    if isinstance(node, ast.FuncCall) and node.over is None and (
+            _name(node) in SRF_NAMES or (user is not None and user(node))):
         out.append(node)
         return out
     if isinstance(node, ast.Node):
         for attr in node:
-            find_srfs(getattr(node, attr), out)
+            find_srfs(getattr(node, attr), out, user)
     elif isinstance(node, tuple):
         for item in node:
-            find_srfs(item, out)
+            find_srfs(item, out, user)
     return out
 
 
@@ -83,6 +86,26 @@ def set_returning(binder: Any, name: str, args: list[Expr]):
         return (lambda oid: [(oid,)] if oid is not None else []), [REGCLASS], \
             [binder.coerce(args[0], REGCLASS)]
     return F.set_returning(binder, name, args)
+
+
+def unnest_side_by_side(binder: Any, args: list[Expr]):
+    """`unnest(a, b, ...)` in FROM (like set_returning): one column per array, row k
+    holding each array's k-th element and NULL where an array is shorter — PostgreSQL's
+    `ROWS FROM (unnest(a), unnest(b), ...)`. Django's bulk insert sends
+    `INSERT ... SELECT * FROM UNNEST((%s)::varchar[], (%s)::integer[], ...)`."""
+    if any(T.element_type(a.oid) is None for a in args):
+        raise errors.UndefinedFunction(
+            f"function unnest({', '.join(C.type_name(a.oid) for a in args)}) does not exist",
+            hint="No function matches the given name and argument types. "
+                 "You might need to add explicit type casts.")
+    parts = [F.set_returning(binder, "unnest", [a]) for a in args]
+    fns = [fn for fn, _, _ in parts]
+
+    def rows(*values):
+        columns = [fn(v) for fn, v in zip(fns, values)]
+        n = max(len(c) for c in columns)
+        return [tuple(c[k][0] if k < len(c) else None for c in columns) for k in range(n)]
+    return rows, [types[0] for _, types, _ in parts], [bound[0] for _, _, bound in parts]
 
 
 @dataclass(eq=False)
@@ -121,14 +144,23 @@ class ProjectSet(Node):
 
 def bind_target_srfs(binder: Any, target_list: Any, scope: Scope, node: Node) -> Node:
     """Bind the select list's set-returning calls under `node` (see the module doc)."""
+    from borealis.sql import routines  # set-returning SQL functions (CREATE FUNCTION)
+
+    def user(call: ast.FuncCall) -> bool:
+        return routines.user_set_returning(binder, call)
     calls = []
     for target in target_list or ():
-        calls.extend(find_srfs(target.val))
+        calls.extend(find_srfs(target.val, None, user))
     if not calls:
         return node
     bound = []
     cols: list[OutCol] = []
     for call in calls:
+        if user(call):
+            fn, out_types, args = routines.bind_select_list_srf(binder, call, scope)
+            bound.append((fn, args))
+            cols.append(OutCol(f"?srf{len(cols)}?", out_types[0]))
+            continue
         if call.agg_star or call.agg_distinct or call.agg_order:
             raise errors.FeatureNotSupported(what="this set-returning function call is not supported")
         args = [binder.expr(a, scope) for a in call.args or ()]

@@ -203,10 +203,11 @@ def test_drop_index_cancels_the_build(stuck_server):
 # -- correctness under concurrent writes --------------------------------------------------
 
 class Writers:
-    """Sessions inserting, updating and deleting rows of `race` until stopped."""
+    """Sessions inserting, updating and deleting rows of `table` (id, v, u) until stopped."""
 
-    def __init__(self, proc: BorealisProcess, first_new_id: int) -> None:
+    def __init__(self, proc: BorealisProcess, first_new_id: int, table: str = "race") -> None:
         self.proc = proc
+        self.table = table
         self.lock = threading.Lock()
         self.next_id = first_new_id
         self.ever_ids: set[int] = set(range(1, first_new_id))
@@ -251,11 +252,11 @@ class Writers:
                 self.next_id += 1
                 self.ever_ids.add(row)
         if op < 0.3:
-            sql, params = "INSERT INTO race VALUES (%s, %s, %s)", (row, v, row)
+            sql, params = f"INSERT INTO {self.table} VALUES (%s, %s, %s)", (row, v, row)
         elif op < 0.8:
-            sql, params = "UPDATE race SET v = %s, u = %s WHERE id = %s", (v, u, row)
+            sql, params = f"UPDATE {self.table} SET v = %s, u = %s WHERE id = %s", (v, u, row)
         else:
-            sql, params = "DELETE FROM race WHERE id = %s", (row,)
+            sql, params = f"DELETE FROM {self.table} WHERE id = %s", (row,)
         try:
             conn.execute(sql, params)
             self.committed += 1
@@ -454,3 +455,192 @@ def test_relaxed_mode_builds_at_once_and_takes_async_too(tmp_path):
                                 ).fetchall() == [("CREATE INDEX rel_v ON public.rel USING btree (v DESC)",)]
     finally:
         proc.stop()
+
+
+# -- expression keys and partial indexes ------------------------------------------------
+
+def same_rows(conn, indexed: str, index: str, scanned: str, values) -> None:
+    """For every value, the index path finds exactly the rows a full scan finds."""
+    assert f"Index Scan using {index}" in plan(conn, indexed, *next(iter(values)))
+    assert "Full Scan" in plan(conn, scanned, *next(iter(values)))
+    for params in values:
+        assert ids(conn, indexed, *params) == ids(conn, scanned, *params), params
+
+
+def test_expression_and_partial_unique_indexes_in_dsql_mode(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE accts (id int PRIMARY KEY, email text, kind text, active bool)")
+        # Kinds repeat among inactive rows only; emails differ in more than case.
+        conn.execute("INSERT INTO accts SELECT g, 'User' || g || '@X.org', "
+                     "CASE WHEN g % 3 = 0 THEN 'k' || g ELSE 'dup' END, g % 3 = 0 "
+                     "FROM generate_series(1, 60) g")
+        lower = create_async(conn, "CREATE UNIQUE INDEX ASYNC accts_lower ON accts (lower(email))")
+        kind = create_async(conn, "CREATE UNIQUE INDEX ASYNC accts_kind ON accts (kind) WHERE active")
+        assert wait_for_job(conn, lower) is True, job(conn, lower)
+        assert wait_for_job(conn, kind) is True, job(conn, kind)
+        assert conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'accts' "
+                            "ORDER BY indexname").fetchall() == [
+            ("CREATE UNIQUE INDEX accts_kind ON public.accts USING btree_index (kind) WHERE active",),
+            ("CREATE UNIQUE INDEX accts_lower ON public.accts USING btree_index (lower(email))",),
+            ("CREATE UNIQUE INDEX accts_pkey ON public.accts USING btree_index (id)",)]
+        same_rows(conn, "SELECT id FROM accts WHERE lower(email) = %s", "accts_lower",
+                  "SELECT id FROM accts WHERE lower(email) || '' = %s",
+                  [(f"user{g}@x.org",) for g in range(0, 62)])
+        same_rows(conn, "SELECT id FROM accts WHERE kind = %s AND active", "accts_kind",
+                  "SELECT id FROM accts WHERE kind || '' = %s AND active",
+                  [(k,) for k in ["dup", "k3", "k4", "k60"]])
+        # Without the predicate among its conditions, a query cannot use the partial index.
+        assert "Full Scan" in plan(conn, "SELECT id FROM accts WHERE kind = %s", "dup")
+        assert len(ids(conn, "SELECT id FROM accts WHERE kind = %s", "dup")) == 40
+
+        with pytest.raises(pgerr.UniqueViolation) as info:
+            conn.execute("INSERT INTO accts VALUES (100, 'USER5@x.org', 'x', false)")
+        assert info.value.diag.message_detail == "Key (lower(email))=(user5@x.org) already exists."
+        with pytest.raises(pgerr.UniqueViolation) as info:
+            conn.execute("INSERT INTO accts VALUES (100, 'new@x.org', 'k3', true)")
+        assert info.value.diag.message_detail == "Key (kind)=(k3) already exists."
+        conn.execute("INSERT INTO accts VALUES (100, 'new@x.org', 'k3', false)")  # outside WHERE
+        # ON CONFLICT infers the partial index only with a WHERE that implies its predicate.
+        with pytest.raises(pgerr.InvalidColumnReference):
+            conn.execute("INSERT INTO accts VALUES (101, 'y@x.org', 'k6', true) "
+                         "ON CONFLICT (kind) DO NOTHING")
+        rows = conn.execute("INSERT INTO accts VALUES (101, 'y@x.org', 'k6', true) "
+                            "ON CONFLICT (kind) WHERE active DO UPDATE SET email = excluded.email "
+                            "RETURNING id, email").fetchall()
+        assert rows == [(6, "y@x.org")]
+        rows = conn.execute("INSERT INTO accts VALUES (101, 'USER7@X.ORG', 'z', true) "
+                            "ON CONFLICT (lower(email)) DO UPDATE SET kind = 'k7' "
+                            "RETURNING id, kind").fetchall()
+        assert rows == [(7, "k7")]
+
+
+def test_unique_expression_build_fails_on_duplicates_and_is_no_arbiter(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE mails (id int PRIMARY KEY, email text)")
+        conn.execute("INSERT INTO mails SELECT g, 'm' || g FROM generate_series(1, 30) g")
+        conn.execute("INSERT INTO mails VALUES (31, 'M7')")  # a duplicate only in lower case
+        job_id = create_async(conn, "CREATE UNIQUE INDEX ASYNC mails_lower ON mails (lower(email))")
+        assert wait_for_job(conn, job_id) is False
+        failed = job(conn, job_id)
+        assert failed["status"] == "failed"
+        assert failed["details"] == "Found duplicate key while validating index for UCVs"
+        assert not index_valid(conn, "mails_lower")
+        assert "Full Scan" in plan(conn, "SELECT id FROM mails WHERE lower(email) = %s", "m1")
+        # Still enforced on new writes (DSQL), but no ON CONFLICT arbiter: PostgreSQL
+        # infers valid indexes only.
+        with pytest.raises(pgerr.UniqueViolation):
+            conn.execute("INSERT INTO mails VALUES (32, 'M1')")
+        with pytest.raises(pgerr.InvalidColumnReference):
+            conn.execute("INSERT INTO mails VALUES (32, 'M1') ON CONFLICT (lower(email)) DO NOTHING")
+        # A partial unique index over the same keys, leaving the duplicate out, builds.
+        partial = create_async(conn, "CREATE UNIQUE INDEX ASYNC mails_lower_some ON mails "
+                                     "(lower(email)) WHERE id <> 31")
+        assert wait_for_job(conn, partial) is True, job(conn, partial)
+        assert conn.execute("INSERT INTO mails VALUES (32, 'M2') ON CONFLICT (lower(email)) "
+                            "WHERE id <> 31 DO NOTHING").rowcount == 0
+
+
+def test_expression_that_fails_on_a_row_fails_the_build(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE ratios (id int PRIMARY KEY, d int)")
+        conn.execute("INSERT INTO ratios SELECT g, g - 20 FROM generate_series(1, 40) g")
+        job_id = create_async(conn, "CREATE INDEX ASYNC ratios_inv ON ratios ((100 / d))")
+        assert wait_for_job(conn, job_id) is False
+        assert job(conn, job_id)["details"] == "index build failed: division by zero"
+        partial = create_async(conn, "CREATE INDEX ASYNC ratios_inv_nz ON ratios ((100 / d)) "
+                                     "WHERE d <> 0")  # the predicate keeps the bad row out
+        assert wait_for_job(conn, partial) is True, job(conn, partial)
+        same_rows(conn, "SELECT id FROM ratios WHERE 100 / d = %s AND d <> 0", "ratios_inv_nz",
+                  "SELECT id FROM ratios WHERE 100 / d + 0 = %s AND d <> 0",
+                  [(v,) for v in (-100, -5, 0, 5, 100)])
+
+
+def test_expression_limits_and_refusals_in_dsql_mode(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE wide (id int PRIMARY KEY, a int, b int, t timestamptz)")
+        # An expression key counts among the 8 key columns.
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute("CREATE INDEX ASYNC wide_k ON wide (a, b, id, (a + 1), (a + 2), (a + 3), "
+                         "(a + 4), (a + 5), (a + 6))")
+        assert info.value.sqlstate == "54011"
+        for sql in ("CREATE INDEX ASYNC wide_t ON wide ((t::date))",
+                    "CREATE INDEX ASYNC wide_r ON wide (a) WHERE random() < 0.5"):
+            with pytest.raises(psycopg.Error) as info:
+                conn.execute(sql)
+            assert info.value.sqlstate == "42P17"
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute("CREATE INDEX ASYNC wide_s ON wide ((a + (SELECT 1)))")
+        assert info.value.sqlstate == "0A000"
+        assert info.value.diag.message_primary == "cannot use subquery in index expression"
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute("CREATE INDEX ASYNC wide_d ON wide ((a + b) DESC)")
+        assert info.value.diag.message_primary == "specifying sort order not supported for index keys"
+
+
+def test_expression_build_racing_writers_leaves_exact_indexes(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE race_expr (id int PRIMARY KEY, v int, u int)")
+        conn.execute("INSERT INTO race_expr SELECT g, g % 40, g FROM generate_series(1, 300) g")
+        writers = Writers(server, 301, table="race_expr")
+        writers.v_values.update(range(40))
+        writers.u_values.update(range(1, 301))
+        with writers:
+            plain = create_async(conn, "CREATE INDEX ASYNC race_expr_v ON race_expr ((v * 2 + 1))")
+            unique = create_async(conn, "CREATE UNIQUE INDEX ASYNC race_expr_u ON race_expr "
+                                        "((u * 2)) WHERE v < 20")
+            assert wait_for_job(conn, plain) is True, job(conn, plain)
+            assert wait_for_job(conn, unique) is True, job(conn, unique)
+        assert not writers.errors, writers.errors
+        assert writers.committed > 0
+        present = set(ids(conn, "SELECT id FROM race_expr"))
+        fresh = 1_000
+        for row in sorted(writers.ever_ids - present):  # a stale entry would find the new row
+            execute_retrying(conn, "INSERT INTO race_expr VALUES (%s, %s, %s)", (row, fresh % 40, -row))
+            writers.v_values.add(fresh % 40)
+            writers.u_values.add(-row)
+            fresh += 1
+        same_rows(conn, "SELECT id FROM race_expr WHERE v * 2 + 1 = %s", "race_expr_v",
+                  "SELECT id FROM race_expr WHERE v * 2 + 1 + 0 = %s",
+                  [(2 * v + 1,) for v in sorted(writers.v_values)])
+        same_rows(conn, "SELECT id FROM race_expr WHERE u * 2 = %s AND v < 20", "race_expr_u",
+                  "SELECT id FROM race_expr WHERE u * 2 + 0 = %s AND v < 20",
+                  [(2 * u,) for u in sorted(writers.u_values)])
+
+
+def run_psql(proc: BorealisProcess, command: str) -> str:
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(proc.port), PGUSER="admin",
+               PGDATABASE="postgres", PGSSLMODE="disable", PGCONNECT_TIMEOUT="10")
+    env.pop("PGPASSWORD", None)
+    done = subprocess.run([PSQL, "-X", "-v", "ON_ERROR_STOP=1", "-c", command],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_psql_and_sqlalchemy_describe_expression_indexes(server):
+    with connect(server) as conn:
+        conn.execute("CREATE TABLE shown (id int PRIMARY KEY, email text, a int, b int, active bool)")
+        for sql in ("CREATE INDEX ASYNC shown_lower ON shown (lower(email))",
+                    "CREATE UNIQUE INDEX ASYNC shown_ab ON shown (a, (a + b)) WHERE active AND b > 0"):
+            assert wait_for_job(conn, create_async(conn, sql)) is True
+    import sqlalchemy
+    engine = sqlalchemy.create_engine(
+        f"postgresql+psycopg://admin@127.0.0.1:{server.port}/postgres",
+        use_native_hstore=False, connect_args={"sslmode": "disable", "connect_timeout": 10})
+    try:
+        indexes = sqlalchemy.inspect(engine).get_indexes("shown")
+    finally:
+        engine.dispose()
+    assert [(i["name"], i["unique"], i["column_names"], i.get("expressions"),
+             i["dialect_options"].get("postgresql_where")) for i in indexes] == [
+        ("shown_ab", True, ["a", None], ["a", "(a + b)"], "(active AND (b > 0))"),
+        ("shown_lower", False, [None], ["lower(email)"], None)]
+    if PSQL is None:
+        return
+    table = run_psql(server, r"\d shown")
+    assert '"shown_ab" UNIQUE, btree_index (a, (a + b)) WHERE active AND b > 0' in table
+    assert '"shown_lower" btree_index (lower(email))' in table
+    index = run_psql(server, r"\d shown_ab")
+    assert "predicate (active AND b > 0)" in index
+    assert [line.split("|")[-1].strip() for line in index.splitlines() if "| yes" in line] == [
+        "a", "(a + b)"]

@@ -1106,6 +1106,7 @@ SAMPLES = {
     2205: 1259, 2206: 23, oids.UUID: UUID(int=1), oids.JSONB: '{"a": [1, 2.0]}',
     22: (1, -2), 30: (23, 4294967295),
     24: 0, 4089: 11, 4096: 10,  # regproc, regnamespace, regrole (sql.catalog_types)
+    2278: "",  # void (sql.routines): its one text form is empty
 }
 
 
