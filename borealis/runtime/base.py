@@ -84,6 +84,11 @@ class Disk(Protocol):
         """An OS path, for libraries that manage their own files (LMDB)."""
         ...
 
+    async def flush_external(self, flush: Callable[[], None]) -> None:
+        """Run such a library's blocking flush (LMDB's env.sync) without stalling the
+        node: on a worker thread for real, inline (after a simulated fsync) in the sim."""
+        ...
+
 
 class Runtime(Protocol):
     """What a role instance gets injected. One Runtime per simulated/real process."""

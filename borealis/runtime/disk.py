@@ -141,6 +141,9 @@ class OsDisk:
         real = self.real_path(path)
         await asyncio.get_running_loop().run_in_executor(None, _fsync_dir, real)
 
+    async def flush_external(self, flush) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, flush)
+
     def real_path(self, path: str) -> str:
         if os.path.isabs(path):
             raise ValueError(f"disk paths are relative to the node root: {path!r}")

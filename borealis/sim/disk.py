@@ -239,6 +239,12 @@ class SimDisk:
     def real_path(self, path: str) -> str:
         return os.path.join(self._real_root, _normalize(path))
 
+    async def flush_external(self, flush) -> None:
+        self.check_alive()
+        await self._sleep(self._fsync_latency_ns())
+        self.check_alive()
+        flush()
+
     def check_alive(self) -> None:
         if self._incarnation != self._store._incarnation:
             raise RuntimeError("dead incarnation")

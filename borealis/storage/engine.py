@@ -24,6 +24,7 @@ the horizon are refused, so GC never changes an allowed read's answer.
 from __future__ import annotations
 
 import struct
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -70,18 +71,31 @@ class MvccStore:
         self.applied = _TS.unpack(raw)[0] if raw else 0
         self.durable = self.applied
         self._persisted = self.applied  # the applied watermark as stored in LMDB
+        self._flushing = threading.Lock()  # a flush on a worker thread vs close
 
     def close(self) -> None:
-        self.env.close()
+        with self._flushing:  # never close the map under a flush still running
+            self.env.close()
 
     def sync(self) -> None:
+        applied = self.prepare_sync()
+        self.flush()
+        self.durable = max(self.durable, applied)
+
+    def prepare_sync(self) -> int:
+        """Store the applied watermark if heartbeats alone advanced it since the last
+        write; what a `flush` after this makes durable."""
         applied = self.applied
-        if applied > self._persisted:  # advanced by heartbeats alone since the last write
+        if applied > self._persisted:
             with self.env.begin(write=True, db=self._meta) as txn:
                 txn.put(_APPLIED, _TS.pack(applied))
             self._persisted = applied
-        self.env.sync(True)
-        self.durable = applied
+        return applied
+
+    def flush(self) -> None:
+        """The blocking part (an fsync of the map): safe on another thread."""
+        with self._flushing:
+            self.env.sync(True)
 
     # -- writes ---------------------------------------------------------------------
 

@@ -113,7 +113,10 @@ class Storage:
         since_gc = 0
         while True:
             await self.rt.sleep(self.config.sync_interval_ns)
-            self.store.sync()
+            store = self.store
+            applied = store.prepare_sync()
+            await self.rt.disk.flush_external(store.flush)
+            store.durable = max(store.durable, applied)
             since_gc += self.config.sync_interval_ns
             if since_gc >= self.config.gc_interval_ns:
                 since_gc = 0
