@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -27,79 +25,20 @@ from pathlib import Path
 
 import pytest
 
+from bench.postgres import TempPostgres
+
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-START_TIMEOUT_S = 60.0
 CALL_TIMEOUT_S = 60.0
 BOREALIS_SHARDS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _unprivileged_user() -> str | None:
-    """The user to run PostgreSQL as, or None to run it as ourselves (not root)."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    raise RuntimeError("running as root and no unprivileged user (postgres, nobody) exists")
-
-
-class ReferencePostgres:
-    """A PostgreSQL 15 cluster in a temporary directory, for one test session."""
+class ReferencePostgres(TempPostgres):
+    """The shared throw-away PostgreSQL (bench/postgres.py), tuned for the tests: no
+    fsync, little memory."""
 
     def __init__(self) -> None:
-        self.user = _unprivileged_user()
-        self.tmp = Path(tempfile.mkdtemp(prefix="borealis-pg-"))
-        self.data = self.tmp / "data"
-        self.port = _free_port()
-        self.started = False
-
-    def _run(self, *argv: str) -> None:
-        cmd = list(argv)
-        if self.user is not None:
-            cmd = ["runuser", "-u", self.user, "--", *cmd]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=START_TIMEOUT_S,
-                              cwd=self.tmp)
-        if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n"
-                               f"{done.stdout}\n{done.stderr}")
-
-    def start(self) -> None:
-        if self.user is not None:
-            info = pwd.getpwnam(self.user)
-            os.chown(self.tmp, info.pw_uid, info.pw_gid)
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                  "--locale=C", "--encoding=UTF8", "--no-sync")
-        options = " ".join([
-            f"-p {self.port}", "-c listen_addresses=127.0.0.1",
-            f"-c unix_socket_directories={self.tmp}", "-c fsync=off",
-            "-c synchronous_commit=off", "-c full_page_writes=off", "-c timezone=UTC",
-            "-c datestyle='ISO, MDY'", "-c shared_buffers=32MB", "-c max_connections=20",
-        ])
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.tmp / "log"),
-                  "-o", options, "-w", "-t", str(int(START_TIMEOUT_S)), "start")
-        self.started = True
-
-    def stop(self) -> None:
-        try:
-            if self.started:
-                self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                          "-w", "stop")
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def dsn(self) -> str:
-        return (f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres "
-                "sslmode=disable connect_timeout=10")
+        super().__init__(durable=False, settings={"shared_buffers": "32MB",
+                                                  "max_connections": "20"})
 
 
 class BorealisThread:
