@@ -252,18 +252,25 @@ class Adjudicator:
         return await asyncio.shield(entry[1])
 
     def _purge_recent(self) -> None:
+        """Forget answers old enough. Both maps are in insertion order, which is
+        deadline / commit order give or take a little: look only at the oldest entries,
+        so a purge costs what it removes, not the size of the maps (it runs per commit)."""
         now = self.rt.clock.now()
         horizon = now - self.config.window_ns
-        for txn_id, (deadline, future) in list(self._recent.items()):
-            if deadline > now - self.config.resolve_grace_ns * 20:
+        recent = self._recent
+        while recent:
+            txn_id = next(iter(recent))
+            deadline, future = recent[txn_id]
+            if deadline > now - self.config.resolve_grace_ns * 20 or not future.done():
                 break
-            if future.done():
-                future.exception()  # mark retrieved
-                del self._recent[txn_id]
-        for txn_id, ts in list(self._committed.items()):
-            if ts >= horizon:
+            future.exception()  # mark retrieved
+            del recent[txn_id]
+        committed = self._committed
+        while committed:
+            txn_id = next(iter(committed))
+            if committed[txn_id] >= horizon:
                 break
-            del self._committed[txn_id]
+            del committed[txn_id]
         self.table.trim(horizon)
 
     def _owned_keys(self, writes, locks) -> list[bytes]:
