@@ -300,6 +300,9 @@ class CatalogSnapshot:
     default_acls: tuple = field(default=(), compare=False, repr=False)
     functions: tuple[Function, ...] = field(default=(), compare=False, repr=False)
     epoch: int = 0  # quiet changes since (keyspace.CATALOG_EPOCH_KEY)
+    # relation oid → keys of the quiet marks merged into it (`catalog.store`: an index
+    # built, a constraint validated, recorded beside the descriptor, not in it)
+    quiet_marks: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def ident(self) -> tuple[int, int]:

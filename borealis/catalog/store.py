@@ -12,6 +12,9 @@ Keys (all under the system prefix 0x00, never used by user data):
                                      mappings)
     0x00 0x02 'g' <oid:4>            the ACL of the schema or relation with that oid
     0x00 0x02 'd' <oid:4>            an ALTER DEFAULT PRIVILEGES record
+    0x00 0x02 'v' <oid:4> 'i' <index oid:4>
+    0x00 0x02 'v' <oid:4> 'c' <name> a quiet mark: that index of the relation was built
+                                     (valid), that constraint validated (see below)
     0x00 0x03 next-oid               the next object id to hand out
     0x00 0x06 'j' <job id>           an async job (sys.jobs): not part of the catalog
                                      snapshot, and writing it bumps no version
@@ -27,6 +30,17 @@ set, so a DDL committed after its τ_start gives it OC001 too (DSQL's semantics)
 
 `CatalogCache` keeps snapshots by version: a session reads the version key at τ_start
 (one point read) and only rebuilds the snapshot when the version moved.
+
+Quiet changes (an async index build completing, a constraint validation completing)
+move the epoch key instead of the version (keyspace.CATALOG_EPOCH_KEY), and write a
+mark of their own beside the relation's descriptor, not the descriptor: so a DDL on the
+same table running across the completion (Django's migrate adds a column right after
+creating an index) does not write-write conflict with it. `load_snapshot` merges the
+marks into the relations; the next DDL that rewrites or drops the relation folds them
+into the descriptor it writes and deletes them. An index mark is keyed by the index's
+oid (never reused); a constraint mark by the constraint's name, so a DDL that removes,
+renames or redefines a NOT VALID constraint puts its mark's key in the check set: the
+validation landing under it unseen would otherwise mark whatever later takes the name.
 """
 
 from __future__ import annotations
@@ -83,12 +97,40 @@ def _encode(obj: Any) -> bytes:
     return values.dumps((type(obj).__name__, dataclasses.asdict(obj)))
 
 
+@dataclasses.dataclass(frozen=True)
+class _Mark:
+    """A quiet mark: `index` (an oid) of `relation` is valid, or `constraint` (a name,
+    when not None) of it is validated."""
+
+    relation: int
+    index: int = 0
+    constraint: str | None = None
+
+
+def _mark_key(relation_oid: int, *, index: int = 0, constraint: str | None = None) -> bytes:
+    if constraint is not None:
+        return _key(b"v", relation_oid) + b"c" + constraint.encode()
+    return _key(b"v", relation_oid) + b"i" + _OID.pack(index)
+
+
+def _apply_marks(rel: Relation, marks: list[_Mark]) -> Relation:
+    valid = {m.index for m in marks if m.constraint is None}
+    validated = {m.constraint for m in marks if m.constraint is not None}
+    return rel.with_changes(
+        indexes=tuple(i if i.valid or i.oid not in valid else dataclasses.replace(i, valid=True)
+                      for i in rel.indexes),
+        constraints=tuple(c if c.validated or c.name not in validated
+                          else dataclasses.replace(c, validated=True) for c in rel.constraints))
+
+
 def _decode(raw: bytes) -> Schema | Relation:
     kind, fields = values.loads(raw)
     if kind == "Schema":
         return Schema(**fields)
     if kind in RECORD_TYPES:  # roles, ACLs, default ACLs (catalog.roles)
         return decode_record(kind, fields)
+    if kind == "Mark":
+        return _Mark(**fields)
     if kind == "Function":
         fields = dict(fields)
         fields["args"] = tuple(FunctionArg(**a) for a in fields["args"])
@@ -123,8 +165,12 @@ async def load_snapshot(txn: Transaction, ident: tuple[int, int]) -> CatalogSnap
     rows = await txn.scan(DESCRIPTOR_PREFIX, DESCRIPTOR_END)
     schemas, relations, functions = [], [], []
     auth: dict[type, list] = {Role: [], ObjectAcl: [], DefaultAcl: []}
-    for _, raw in rows:
+    marks: dict[int, list[tuple[bytes, _Mark]]] = {}  # relation oid → its quiet marks
+    for key, raw in rows:
         obj = _decode(raw)
+        if isinstance(obj, _Mark):
+            marks.setdefault(obj.relation, []).append((key, obj))
+            continue
         if type(obj) in auth:
             auth[type(obj)].append(obj)
             continue
@@ -132,9 +178,13 @@ async def load_snapshot(txn: Transaction, ident: tuple[int, int]) -> CatalogSnap
             functions.append(obj)
             continue
         (schemas if isinstance(obj, Schema) else relations).append(obj)
+    if marks:
+        relations = [_apply_marks(r, [m for _, m in marks[r.oid]]) if r.oid in marks else r
+                     for r in relations]
     return CatalogSnapshot(version, tuple(schemas), tuple(relations), roles=tuple(auth[Role]),
                            acls=tuple(auth[ObjectAcl]), default_acls=tuple(auth[DefaultAcl]),
-                           functions=tuple(functions), epoch=epoch)
+                           functions=tuple(functions), epoch=epoch,
+                           quiet_marks={oid: tuple(k for k, _ in ms) for oid, ms in marks.items()})
 
 
 class CatalogCache:
@@ -215,6 +265,7 @@ class CatalogWriter:
         relation = self._owned(relation, existing)
         self._bump()
         self.txn.put(_key(b"r", relation.oid), _encode(relation))
+        self._fold_marks(existing, relation)
         if existing is None:
             objtype = "S" if relation.kind == "S" else "r"
             self._default_privileges(relation.oid, relation.owner, relation.schema_oid, objtype,
@@ -224,6 +275,31 @@ class CatalogWriter:
         self._bump()
         self.txn.delete(_key(b"r", relation.oid))
         self.txn.delete(_key(b"g", relation.oid))  # its ACL (catalog.roles)
+        self._fold_marks(self.snapshot.relation_by_oid(relation.oid), None)
+
+    def _fold_marks(self, existing: Relation | None, new: Relation | None) -> None:
+        """A DDL rewriting (`new`) or dropping the relation `existing` of its snapshot:
+        the quiet marks it saw are in what it writes now, so delete them; and the
+        validation of a NOT VALID constraint it removes or redefines must not commit
+        unseen before it (its mark would outlive the constraint): check those keys."""
+        if existing is None or self.quiet:
+            return
+        for key in self.snapshot.quiet_marks.get(existing.oid, ()):
+            self.txn.delete(key)
+        kept = {dataclasses.replace(c, comment=None) for c in new.constraints} if new else set()
+        for con in existing.constraints:
+            if not con.validated and dataclasses.replace(con, comment=None) not in kept:
+                self.txn.check(_mark_key(existing.oid, constraint=con.name))
+
+    def mark_valid(self, relation: Relation, *, index: int = 0,
+                   constraint: str | None = None) -> None:
+        """A quiet change (`quiet` writers only): the index with oid `index` of
+        `relation` is built, or its constraint named `constraint` is validated."""
+        assert self.quiet
+        self._bump()
+        mark = _Mark(relation.oid, index, constraint)
+        self.txn.put(_mark_key(relation.oid, index=index, constraint=constraint),
+                     values.dumps(("Mark", dataclasses.asdict(mark))))
 
     def put_function(self, fn: Function) -> None:
         existing = self.snapshot.function_by_oid(fn.oid)

@@ -170,6 +170,7 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("ReservedName", "42939", "{what}"),
     ErrorSpec("UnsupportedObject", "0A000", "{what}"),
     ErrorSpec("TooManyColumns", "54011", "{what}"),
+    ErrorSpec("PrimaryKeyColumnDrop", "0A000", "cannot drop primary key column"),  # DSQL's
     ErrorSpec("InvalidArgumentForFunction", "2201F", "{what}"),
     ErrorSpec("ArraySubscriptError", "2202E", "{what}"),
     ErrorSpec("DataException", "22000", "{what}"),
@@ -379,6 +380,7 @@ InvalidSchemaName: type[BorealisError]
 ReservedName: type[BorealisError]
 UnsupportedObject: type[BorealisError]
 TooManyColumns: type[BorealisError]
+PrimaryKeyColumnDrop: type[BorealisError]
 WindowingError: type[BorealisError]
 NullValueNotAllowed: type[BorealisError]
 InvalidPrecedingOrFollowingSize: type[BorealisError]

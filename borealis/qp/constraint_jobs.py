@@ -9,7 +9,8 @@
            key put in the share set; a CHECK evaluated, the row key checked), then the
            cursor saved: all or nothing, so a restart resumes from the cursor
    the last step: the constraint becomes validated (a quiet catalog change: the epoch
-           moves, so no concurrent transaction gets OC001 for it),
+           moves, so no concurrent transaction gets OC001 for it; a mark beside the
+           table's descriptor, so no DDL on the table conflicts with it),
            the job completed
    a row that violates the constraint ─▶ the job fails with the violation as its
            details, and the constraint stays NOT VALID (as PostgreSQL leaves it)
@@ -116,9 +117,7 @@ async def validate(runner: Any, job: Job) -> None:
             return got
         snapshot, current, rel, con = got
         if not con.validated:
-            valid = dataclasses.replace(con, validated=True)
-            CatalogWriter(txn, snapshot, quiet=True).put_relation(rel.with_changes(
-                constraints=tuple(valid if c.name == con.name else c for c in rel.constraints)))
+            CatalogWriter(txn, snapshot, quiet=True).mark_valid(rel, constraint=con.name)
         store.put_job(txn, dataclasses.replace(
             current, status=JOB_COMPLETED, update_time=runner.rt.clock.now(), details=None))
         store.delete_progress(txn, job_id)

@@ -14,7 +14,8 @@
       │  each chunk is one transaction: ≤ chunk_rows rows from the cursor, an index entry
       │  per row, the cursor moved on (all or nothing, so a restart resumes)
       │  validate: a transaction marks the index valid, a quiet catalog change (the
-   │  epoch moves, not the conflict-checked version: nobody gets OC001 for it)
+      │  epoch moves, not the conflict-checked version: nobody gets OC001 for it; the
+      │  mark is a key of its own, so DDL on the table does not conflict with it either)
       └─ a unique build that meets a duplicate ─▶ failed (index stays invalid, and is
          still enforced on new writes, as in DSQL); DROP INDEX / DROP TABLE mark the job
          failed in their own transaction and the runner stops.
@@ -394,15 +395,13 @@ class JobRunner:
     async def _validate(self, txn: Transaction, job_id: str) -> _Outcome:
         """The last step: the index becomes valid. A quiet catalog change: transactions
         planned without the index as valid maintained it all the same, so none of them
-        gets OC001 for it; only DDL writing the same table's descriptor conflicts."""
+        gets OC001 for it; and it writes a mark beside the table's descriptor, not the
+        descriptor, so a DDL on the same table running across it commits too."""
         target = await self._target(txn, job_id)
         if not isinstance(target, _Target):
             return target
-        rel, index = target.relation, target.index
-        valid = dataclasses.replace(index, valid=True)
         writer = CatalogWriter(txn, target.snapshot, quiet=True)
-        writer.put_relation(rel.with_changes(
-            indexes=tuple(valid if i.oid == index.oid else i for i in rel.indexes)))
+        writer.mark_valid(target.relation, index=target.index.oid)
         store.put_job(txn, dataclasses.replace(
             target.job, status=JOB_COMPLETED, update_time=self.rt.clock.now(), details=None))
         store.delete_progress(txn, job_id)

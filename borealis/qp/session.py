@@ -41,6 +41,7 @@ from borealis.qp.sequences import SessionSequences
 from borealis.qp.txn import Transaction, TxnClient, TxnLimits
 from borealis.sql import fk
 from borealis.sql import types as T
+from borealis.sql.analyze import analyze
 from borealis.sql.bind import BindContext, Binder, BoundQuery
 from borealis.sql.ddl import DDL_NODES, DdlResult, ddl_result_columns, execute_ddl
 from borealis.sql.dml import (
@@ -114,6 +115,7 @@ class Prepared:
     bound: Any = None  # the bound plan for `version`
     role: str | None = None  # ... and for this current role (privileges are checked at bind)
     columns: list[OutCol] | None = None
+    fixed_params: bool = False  # a simple query's: no parameters at all ($n is 42P02)
 
 
 @dataclass
@@ -209,7 +211,7 @@ class Session:
             return
         try:
             for stmt in statements:
-                prepared = Prepared(stmt.text, [stmt], [])
+                prepared = Prepared(stmt.text, [stmt], [], fixed_params=True)
                 async for event in self._run(prepared, [], (), max_rows=0, describe=True):
                     yield event
             if not self.block:
@@ -490,7 +492,8 @@ class Session:
 
     def _binder(self, catalog: CatalogSnapshot, prepared: Prepared) -> Binder:
         ctx = BindContext(catalog, self.search_path(), prepared.params, prepared.param_oids,
-                          settings=self, virtual=self.backend.virtual)
+                          settings=self, virtual=self.backend.virtual,
+                          fixed_params=prepared.fixed_params)
         return Binder(ctx)
 
     async def _describe(self, prepared: Prepared) -> list[OutCol] | None:
@@ -606,6 +609,11 @@ class Session:
         if isinstance(node, ast.ExplainStmt):
             async for event in self._explain(node, catalog, describe, prepared, params):
                 yield event
+            return
+        if isinstance(node, ast.VacuumStmt):  # ANALYZE: checks only (sql.analyze)
+            for warning in analyze(self._binder(catalog, prepared), node):
+                yield wb.Notice(warning, "WARNING", "01000")
+            yield wb.CommandComplete("ANALYZE")
             return
         if isinstance(node, ast.CopyStmt):
             self._copy = self._start_copy(node, catalog, prepared, txn)
@@ -796,7 +804,8 @@ class Session:
         before = txn.usage.snapshot()
         started = now_ns()
         # The explained statement sees the EXPLAIN's parameters ($n, extended protocol).
-        prepared = Prepared("", [Statement(node.query, "", 0)], list(outer.param_oids) if outer else [])
+        prepared = Prepared("", [Statement(node.query, "", 0)], list(outer.param_oids) if outer else [],
+                            fixed_params=outer is not None and outer.fixed_params)
         prepared.params.values = list(params)
         bound = await self._bind(prepared, catalog)
         if bound is None or type(node.query) is ast.CallStmt:

@@ -101,6 +101,7 @@ class BindContext:
     search_path: tuple[str, ...] = ("public",)
     params: Params = field(default_factory=Params)
     param_types: list[int] = field(default_factory=list)  # $n → oid; 0/705 = infer
+    fixed_params: bool = False  # the statement has exactly len(param_types) parameters
     settings: Any = None  # the session (current_setting, current_user, now())
     virtual: Any = None  # resolver of pg_catalog / information_schema / sys relations
 
@@ -186,8 +187,8 @@ class Binder:
     # -- parameters -----------------------------------------------------------------
 
     def param(self, number: int) -> Expr:
-        if number < 1 or number > 65535:
-            raise errors.UndefinedParameter(f"there is no parameter ${number}")
+        if number < 1 or number > 65535 or (self.ctx.fixed_params and number > len(self.ctx.param_types)):
+            raise errors.UndefinedFunctionParameter(number=number)  # 42P02, as PostgreSQL
         types = self.ctx.param_types
         while len(types) < number:
             types.append(0)
@@ -716,7 +717,8 @@ class Binder:
         scalar = len(out_types) == 1 and not out_names and not item.ordinality
         scope.add(RangeEntry(alias, cols, scalar=scalar))
         node = FunctionScan(fn, args, cols)
-        return _Lateral(node) if lateral else node
+        # A reference inside a subquery among the arguments makes it lateral too.
+        return _Lateral(node) if lateral or _refers_to(node, scope.outer) else node
 
     def bind_join(self, j: ast.JoinExpr, scope: Scope) -> Node:
         first = len(scope.entries)

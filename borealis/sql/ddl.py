@@ -44,7 +44,7 @@ from borealis.catalog.store import CatalogWriter
 from borealis.core import errors, values
 from borealis.core.keys import INDEXABLE_OIDS, prefix_end
 from borealis.core.limits import Compat
-from borealis.sql import fk, index_keys
+from borealis.sql import alter_columns, fk, index_keys
 from borealis.sql import types as T
 from borealis.sql.bind import Binder, type_from_ast
 from borealis.sql.dsql_limits import (
@@ -468,6 +468,8 @@ async def _alter_table(binder: Binder, writer: CatalogWriter, node: ast.AlterTab
                 if cmd.missing_ok:
                     continue
                 raise errors.DuplicateColumn(f'column "{col.name}" of relation "{rel.name}" already exists')
+            if col.attnum > COLUMNS_MAX:  # attnums are never reused: dropped columns count
+                raise errors.TooManyColumns(what=f"tables can have at most {COLUMNS_MAX} columns")
             if is_pk or unique or checks or col.not_null or col.default is not None or col.generated \
                     or fk.column_references(cmd.def_):
                 raise errors.FeatureNotSupported(what="ALTER TABLE ADD COLUMN with constraint not supported")
@@ -497,6 +499,8 @@ async def _alter_table(binder: Binder, writer: CatalogWriter, node: ast.AlterTab
             rel = await fk.drop_constraint(binder, writer, rel, cmd)
         elif cmd.subtype == AlterTableType.AT_ValidateConstraint:
             rel = await fk.validate_constraint(binder, writer, rel, cmd.name)
+        elif cmd.subtype == AlterTableType.AT_DropColumn:
+            rel = await alter_columns.drop_column(binder, writer, rel, cmd)
         else:
             raise errors.FeatureNotSupported(
                 what=f"unsupported ALTER TABLE {cmd.subtype.name.removeprefix('AT_')} statement")
@@ -544,10 +548,8 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
             raise errors.UndefinedColumn(f'column "{node.subname}" does not exist')
         if new_name in rel.column_by_name:
             raise errors.DuplicateColumn(f'column "{new_name}" of relation "{rel.name}" already exists')
-        new = Column(**{**col.__dict__, "name": new_name})
-        rel = index_keys.rename_column(rel, col.name, new_name)  # index expressions, WHERE
-        writer.put_relation(rel.with_changes(
-            columns=tuple(new if c.attnum == col.attnum else c for c in rel.columns)))
+        # CHECK, DEFAULT and generated-column texts, index expressions and predicates
+        writer.put_relation(alter_columns.rename_column(rel, col.name, new_name))
         return tag
     raise errors.FeatureNotSupported(what=f"renaming {kind.name} is not supported")
 

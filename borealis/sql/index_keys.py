@@ -189,13 +189,24 @@ def _stored_text(node: ast.Node) -> str:
     return RawStream()(copy)
 
 
-def _renamed_text(text: str, old: str, new: str) -> str:
+def renamed_text(text: str, old: str, new: str) -> str:
+    """A stored expression over one table's row (index key or predicate, CHECK,
+    generated column, DEFAULT) with column `old` called `new`: every column reference
+    in it names a column of that table, qualified or not."""
     node = parse_expression(text)
+    changed = False
     for n in _ast_nodes(node):
-        if isinstance(n, ast.ColumnRef) and len(n.fields) == 1 \
-                and isinstance(n.fields[0], ast.String) and n.fields[0].sval == old:
-            n.fields = (ast.String(sval=new),)
-    return RawStream()(node)
+        if isinstance(n, ast.ColumnRef) and isinstance(n.fields[-1], ast.String) \
+                and n.fields[-1].sval == old:
+            n.fields = (*n.fields[:-1], ast.String(sval=new))
+            changed = True
+    return RawStream()(node) if changed else text
+
+
+def names_read(text: str) -> set[str]:
+    """The column names a stored expression over one table's row reads."""
+    return {n.fields[-1].sval for n in _ast_nodes(parse_expression(text))
+            if isinstance(n, ast.ColumnRef) and isinstance(n.fields[-1], ast.String)}
 
 
 def rename_column(rel: Relation, old: str, new: str) -> Relation:
@@ -203,8 +214,8 @@ def rename_column(rel: Relation, old: str, new: str) -> Relation:
     indexes = []
     for index in rel.indexes:
         if index.expressions or index.predicate is not None:
-            index = replace(index, expressions=tuple(_renamed_text(t, old, new) for t in index.expressions),
-                            predicate=None if index.predicate is None else _renamed_text(index.predicate, old, new))
+            index = replace(index, expressions=tuple(renamed_text(t, old, new) for t in index.expressions),
+                            predicate=None if index.predicate is None else renamed_text(index.predicate, old, new))
         indexes.append(index)
     return rel.with_changes(indexes=tuple(indexes))
 

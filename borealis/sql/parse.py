@@ -56,6 +56,8 @@ SUPPORTED: frozenset[type] = frozenset({
     ast.AlterDefaultPrivilegesStmt, ast.AlterOwnerStmt,
     # SQL functions (sql.function_ddl)
     ast.CreateFunctionStmt, ast.AlterFunctionStmt, ast.AlterObjectSchemaStmt,
+    # ANALYZE only (sql.analyze): VACUUM, the same node, is refused by `check_statement`
+    ast.VacuumStmt,
 })
 
 # -- DSQL's extra keywords (ASYNC) ---------------------------------------------------------
@@ -370,6 +372,8 @@ def check_statement(node: ast.Node, compat: Compat = Compat.RELAXED) -> None:
             message = probe(node)
             if message is not None:
                 raise errors.FeatureNotSupported(what=message)
+    if kind is ast.VacuumStmt and node.is_vacuumcmd:  # ANALYZE runs; VACUUM never (nor in DSQL)
+        raise errors.UnsupportedStatement(what=node_name(node))
     if kind not in SUPPORTED:
         wording = DSQL_STATEMENT_WORDING.get(kind) if dsql else None
         if wording is not None:

@@ -28,6 +28,7 @@ from borealis.core import errors, values
 from borealis.core.expr import compile_filter
 from borealis.core.keys import prefix_end
 from borealis.sql.expr import Expr, Subquery, walk
+from borealis.sql.key_values import UNBOUNDED
 
 BATCH_ROWS = 512
 SORT_ROWS_MAX = 5_000_000  # beyond this a query fails (53200) instead of exhausting RAM
@@ -157,6 +158,24 @@ async def evaluate(fn, row: tuple, limit: int) -> Any:
     raise errors.InternalError(what="subquery evaluation did not settle")
 
 
+async def values_over_no_row(exprs: list[Expr | None], ctx: ExecContext) -> list[Any]:
+    """The values of expressions that read no row (LIMIT, OFFSET, the arguments of a
+    function in FROM), running the subqueries among them first (None stays None)."""
+    present = [e for e in exprs if e is not None]
+    subs = subqueries_of(present)
+    if subs:
+        arm(subs, ctx)
+    out = []
+    for e in exprs:
+        if e is None:
+            out.append(None)
+        elif subs:
+            out.append(await evaluate(e.compile(), (), len(subs)))
+        else:
+            out.append(e.compile()(()))
+    return out
+
+
 @dataclass
 class OuterRow:
     """The current row of the enclosing query, for correlated references."""
@@ -242,23 +261,24 @@ class Scan(Node):
         residual = self.residual.compile() if self.residual is not None else None
         pushdown = self._pushdown()
         if self.point_keys is not None:
-            keys = self._keys()
-            if not keys:
-                return
-            raw = await ctx.txn.get_many(keys)
-            if self._with_key:
-                rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
-            else:
-                rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
-            stat.scanned += len(rows)
-            if pushdown is not None:
-                keep = compile_filter(pushdown)
-                rows = [r for r in rows if keep(r)]
-            stat.returned += len(rows)
-            if residual is not None:
-                rows = [r for r in rows if residual(r) is True]
-            stat.rows += len(rows)
-            yield self._report(ctx, rows)
+            all_keys = self._keys()
+            keep = compile_filter(pushdown) if pushdown is not None else None
+            for at in range(0, len(all_keys), BATCH_ROWS):  # `= ANY($1)` may list many keys
+                ctx.check()
+                keys = all_keys[at:at + BATCH_ROWS]
+                raw = await ctx.txn.get_many(keys)
+                if self._with_key:
+                    rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
+                else:
+                    rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
+                stat.scanned += len(rows)
+                if keep is not None:
+                    rows = [r for r in rows if keep(r)]
+                stat.returned += len(rows)
+                if residual is not None:
+                    rows = [r for r in rows if residual(r) is True]
+                stat.rows += len(rows)
+                yield self._report(ctx, rows)
             return
         if self.index is not None:
             async for rows in self._index_batches(ctx, pushdown, residual, width, pad):
@@ -341,13 +361,14 @@ class Scan(Node):
         codec, prefix = self.relation.key_codec, self.relation.prefix
         out, seen = [], set()
         for expr in self.point_keys or ():
-            key_values = expr.compile()(())
-            if any(v is None for v in key_values):
-                continue
-            key = prefix + codec.encode(key_values)
-            if key not in seen:
-                seen.add(key)
-                out.append(key)
+            found = expr.compile()(())  # a key tuple, or a list of them (`= ANY(array)`)
+            for key_values in found if isinstance(found, list) else (found,):
+                if any(v is None for v in key_values):  # NULL, or no value of the key's type
+                    continue
+                key = prefix + codec.encode(key_values)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(key)
         return out
 
     def _bounds(self) -> tuple[bytes | None, bytes | None]:
@@ -355,18 +376,22 @@ class Scan(Node):
         prefix = rel.prefix
         codec = rel.key_codec
         start, end = prefix, prefix_end(prefix)
+        # A bound is None for NULL or past the key type's range on the empty side (no
+        # row), UNBOUNDED past it on the other side (`int4col < 2^32`: no bound).
         if self.range_lo:
             lo = [e.compile()(()) for e in self.range_lo]
             if any(v is None for v in lo):
                 return None, None
-            enc = prefix + codec.encode(lo)
-            start = enc if self.lo_inclusive else prefix_end(enc)
+            if not any(v is UNBOUNDED for v in lo):
+                enc = prefix + codec.encode(lo)
+                start = enc if self.lo_inclusive else prefix_end(enc)
         if self.range_hi:
             hi = [e.compile()(()) for e in self.range_hi]
             if any(v is None for v in hi):
                 return None, None
-            enc = prefix + codec.encode(hi)
-            end = prefix_end(enc) if self.hi_inclusive else enc
+            if not any(v is UNBOUNDED for v in hi):
+                enc = prefix + codec.encode(hi)
+                end = prefix_end(enc) if self.hi_inclusive else enc
         return start, end
 
 
@@ -383,7 +408,7 @@ class FunctionScan(Node):
     columns: list[OutCol]
 
     async def batches(self, ctx):
-        vals = [a.compile()(()) for a in self.args]
+        vals = await values_over_no_row(list(self.args), ctx)
         rows = self.fn(*vals)
         ctx.stat(self).rows += len(rows)
         for i in range(0, len(rows), BATCH_ROWS):
@@ -462,8 +487,7 @@ class Limit(Node):
         return (self.child,)
 
     async def batches(self, ctx):
-        count = self.count.compile()(()) if self.count is not None else None
-        offset = self.offset.compile()(()) if self.offset is not None else 0
+        count, offset = await values_over_no_row([self.count, self.offset], ctx)
         offset = offset or 0
         if count is not None and count < 0:
             raise errors.InvalidRowCount(what="LIMIT must not be negative")

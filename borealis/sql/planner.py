@@ -3,8 +3,10 @@
 Rewrites, applied bottom-up:
 
 - `Filter(Scan)`: split the condition into conjuncts; equality on every primary-key
-  column (or `pk IN (...)` on a one-column key) becomes point lookups; bounds on the
-  leading key column become a key range; else equality on the leading key columns or
+  column (or `pk IN (...)` / `pk = ANY(array)` on one key column, the others equal)
+  becomes point lookups; bounds on the leading key column become a key range; a key
+  column widened to the compared type within its family (`(id)::bigint = $1`) still
+  serves (`key_values`); else equality on the leading key columns or
   key expressions of a secondary index becomes an index range (a partial index only
   when the conjuncts include its predicate's); whatever storage can evaluate is pushed down
   as a `core.expr` filter; the rest stays as a residual filter in the QP.
@@ -19,8 +21,10 @@ prepared statement's plan is chosen once and runs with each execution's values.
 
 from __future__ import annotations
 
-from borealis.catalog.model import key_type
-from borealis.sql import index_keys
+import copy
+
+from borealis.sql import index_keys, key_values
+from borealis.sql import types as T
 from borealis.sql.expr import BoolOp, Call, Col, Const, Expr, InList, Param, walk
 from borealis.sql.plan import (
     Filter,
@@ -205,7 +209,7 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
     position = rel.position
     pk_pos = [position[a] for a in rel.primary_key]
     eq: dict[int, tuple[Expr, Expr]] = {}  # column -> (value, predicate)
-    in_list: tuple[list[Expr], Expr] | None = None
+    multi: tuple[str, int, object, Expr] | None = None  # IN list or = ANY: (kind, column, values, predicate)
     lo: list[tuple[Expr, bool, Expr]] = []
     hi: list[tuple[Expr, bool, Expr]] = []
     for p in parts:
@@ -215,8 +219,8 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
         kind, col, value = hit
         if kind == "=" and col not in eq:
             eq[col] = (value, p)
-        elif kind == "in" and in_list is None:
-            in_list = (value, p)  # type: ignore[assignment]
+        elif kind in ("in", "any") and multi is None:
+            multi = (kind, col, value, p)
         elif kind in (">", ">=") and col == pk_pos[0]:
             lo.append((value, kind == ">=", p))
         elif kind in ("<", "<=") and col == pk_pos[0]:
@@ -225,9 +229,17 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
     if pk_pos and all(c in eq for c in pk_pos):
         scan.point_keys = [_key_tuple([eq[c][0] for c in pk_pos])]
         consumed = [eq[c][1] for c in pk_pos]
-    elif in_list is not None:
-        scan.point_keys = [_key_tuple([v]) for v in in_list[0]]
-        consumed = [in_list[1]]
+    elif multi is not None and all(c in eq for c in pk_pos if c != multi[1]):
+        # One key per listed value, the other key columns fixed by equalities.
+        kind, col, values, pred = multi
+        others = [c for c in pk_pos if c != col]
+        if kind == "in":
+            scan.point_keys = [_key_tuple([v if c == col else eq[c][0] for c in pk_pos])
+                               for v in values]  # type: ignore[attr-defined]
+        else:
+            scan.point_keys = [key_values.key_set([eq[c][0] for c in others], pk_pos.index(col),
+                                                  values, rel.columns[col].type_oid)]  # type: ignore[arg-type]
+        consumed = [pred] + [eq[c][1] for c in others]
     else:
         prefix = []
         for c in pk_pos:
@@ -247,7 +259,7 @@ def _scan(scan: Scan, parts: list[Expr]) -> Node:
                 consumed.append(hi[0][2])
     if not consumed:
         consumed = _index_path(scan, parts, rel)
-    scan.index_cond = list(consumed)  # shown by EXPLAIN as "Index Cond"
+    scan.index_cond = [_shown(p) for p in consumed]  # shown by EXPLAIN as "Index Cond"
     rest = [p for p in parts if not any(p is c for c in consumed)]
     pushed, residual = [], []
     for p in rest:
@@ -299,33 +311,67 @@ def _key_tuple(parts: list[Expr]) -> Expr:
 
 
 def _key_predicate(p: Expr, pk_pos: list[int], rel) -> tuple[str, int, object] | None:
-    """('=', col, value) / ('<', ...) / ('in', col, [values]) for `pkcol op constant`."""
-    if isinstance(p, InList) and not p.negated and isinstance(p.arg, Col) and p.arg.index in pk_pos:
-        if all(_is_runtime_constant(i) for i in p.items) and _key_compatible(p.arg, p.items[0], rel):
-            return "in", p.arg.index, list(p.items)
+    """('=', col, value) / ('<', ...) / ('in', col, [values]) / ('any', col, array) for
+    `keycol op constant`. The column may be widened to the constant's type within its
+    family (`(id)::bigint = $1`): the values are then brought back to the column's type
+    when the scan starts (`key_values`), with no row or no bound past its range."""
+    if isinstance(p, InList):
+        col = key_values.key_column(p.arg)
+        if p.negated or col is None or col.index not in pk_pos \
+                or not all(_is_runtime_constant(i) for i in p.items):
+            return None
+        oid = _key_oid(col, p.arg.oid, rel)
+        if oid is None:
+            return None
+        return "in", col.index, [key_values.key_value(i, oid, "=") for i in p.items]
+    if not isinstance(p, Call) or len(p.args) != 2:
         return None
-    if not isinstance(p, Call) or p.pushdown_op is None or len(p.args) != 2:
+    if p.name == "= ANY":
+        col = key_values.key_column(p.args[0])
+        array = p.args[1]
+        elem = T.element_type(array.oid)
+        if col is None or col.index not in pk_pos or elem is None or not _is_runtime_constant(array) \
+                or _key_oid(col, elem, rel) is None:
+            return None
+        return "any", col.index, array
+    if p.pushdown_op is None:
         return None
     a, b = p.args
     op = p.name if p.name != "!=" else "<>"
     if op == "<>":
         return None
-    if isinstance(b, Col) and not isinstance(a, Col):
+    if key_values.key_column(b) is not None and key_values.key_column(a) is None:
         a, b = b, a
         op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
-    if not isinstance(a, Col) or a.index not in pk_pos or not _is_runtime_constant(b):
+    col = key_values.key_column(a)
+    if col is None or col.index not in pk_pos or not _is_runtime_constant(b):
         return None
-    if not _key_compatible(a, b, rel):
+    oid = _key_oid(col, b.oid, rel)
+    if oid is None:
         return None
-    return op, a.index, b
+    return op, col.index, key_values.key_value(b, oid, op)
 
 
-def _key_compatible(col: Col, value: Expr, rel) -> bool:
-    """The value's type encodes like the key column (integers share one encoding)."""
-    ints = (21, 23, 20)
-    ct = key_type(rel.columns[col.index].type_oid)
-    vt = key_type(value.oid)
-    return ct == vt or (ct in ints and vt in ints)
+def _key_oid(col: Col, value_oid: int, rel) -> int | None:
+    """The key column's type when values of `value_oid` can be brought to its keys."""
+    oid = rel.columns[col.index].type_oid
+    return oid if key_values.compatible(oid, value_oid) else None
+
+
+def _shown(p: Expr) -> Expr:
+    """A consumed key predicate as EXPLAIN shows it: the key column without the casts
+    that widened it, as PostgreSQL's cross-type operators show it (`id = '5'::bigint`)."""
+    if isinstance(p, InList):
+        arg = key_values.unwrapped(p.arg)
+        if arg is not p.arg:
+            p = copy.copy(p)
+            p.arg = arg
+    elif isinstance(p, Call) and len(p.args) == 2:
+        args = tuple(key_values.unwrapped(a) for a in p.args)
+        if any(a is not b for a, b in zip(args, p.args)):
+            p = copy.copy(p)
+            p.args = args
+    return p
 
 
 def _pushable(p: Expr) -> bool:

@@ -4,14 +4,15 @@ start --compat dsql --auth iam`, with both of its engines: `aurora_dsql_tortoise
 `aurora_dsql_tortoise.psycopg` (named in a config dict).
 
 Each engine gets its own pair of models (a publisher with the package's `BigIntField`, an
-identity primary key with CACHE 65536; a title with a UUID key, a foreign key to the
-publisher, a composite unique constraint and an index). For each: the DDL the package's
-schema generator produces, `Tortoise.generate_schemas()` run twice (its `IF NOT EXISTS`
-forms make the second a no-op), the schema read back from the catalog, then CRUD
-through the ORM: inserts returning identity values, queries joining through the
-relation (filter, select_related, prefetch_related, an aggregate), updates, deletes, a
-unique violation as tortoise's IntegrityError, and transactions committed and rolled
-back.
+identity primary key with CACHE 65536, and an index; a title with a UUID key, a foreign
+key to the publisher, a composite unique constraint and an index). For each, the flow an
+application runs: `Tortoise.generate_schemas()`, then at once CRUD through the ORM:
+inserts returning identity values, queries joining through the relation (filter,
+select_related, prefetch_related, an aggregate), updates, deletes, a unique violation as
+tortoise's IntegrityError, and transactions committed and rolled back. Then the checks:
+the DDL the package's schema generator produces, the index builds' jobs, the schema read
+back from the catalog, and `generate_schemas()` again (its `IF NOT EXISTS` forms make it
+a no-op).
 
 Connecting: asyncpg resolves the endpoint name through `resolve_endpoint_locally` and
 verifies the certificate against the CA given by `sslrootcert` in the URL (the
@@ -20,10 +21,13 @@ parameters (tortoise's `server_settings`) and the CA from PGSSLROOTCERT (`aws_en
 Tokens are made by the connector with botocore from the admin key in the environment.
 
 The package emits a table's indexes right after its CREATE TABLE, as CREATE INDEX ASYNC,
-whose completion is a catalog change that gives a DDL or DML transaction running across
-it OC001 (DSQL documents this; on Borealis an empty table's index is built within
-milliseconds). So the one index here is on the last table, and the test waits for the
-build (CALL sys.wait_for_job, as DSQL documents) before going on.
+and generate_schemas goes on at once with the next statement while the index is being
+built (after the publisher's index: the title's CREATE TABLE and index; after the
+title's: the CRUD). The test sends nothing in between: an index build's completion is a
+quiet catalog change (the index becomes valid; neither the conflict-checked catalog
+version nor the table's descriptor is written), so neither the DDL nor the DML running
+across it gets OC001. Only after the flow, as a check, does the test wait for the
+builds (CALL sys.wait_for_job) and read the indexes back as valid.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def models_for(driver: str) -> types.ModuleType:
     class Publisher(Model):
         id = BigIntField(primary_key=True)
         name = fields.CharField(max_length=100, unique=True)
-        country = fields.CharField(max_length=2)
+        country = fields.CharField(max_length=2, db_index=True)
 
         class Meta:
             table = f"tortoise_{driver}_publisher"
@@ -96,10 +100,12 @@ async def rows(sql: str) -> list[dict]:
     return await connections.get("default").execute_query_dict(sql)
 
 
-async def wait_for_jobs() -> list[bool]:
-    """CALL sys.wait_for_job for every async job still running; their answers."""
+async def index_jobs(index: str) -> list[bool]:
+    """After a flow, as a check: CALL sys.wait_for_job for each build of the index named
+    `index` (public schema); their answers."""
     answers = []
-    for row in await rows("SELECT job_id FROM sys.jobs WHERE status IN ('submitted', 'processing')"):
+    for row in await rows("SELECT job_id FROM sys.jobs WHERE job_type = 'INDEX_BUILD' "
+                          f"AND object_name = 'public.{index}'"):
         assert JOB_ID.fullmatch(row["job_id"]), row
         (done,) = await rows(f"CALL sys.wait_for_job('{row['job_id']}')")
         answers.append(next(iter(done.values())))
@@ -120,9 +126,9 @@ async def run_flow(driver: str, models: types.ModuleType, config: dict) -> None:
     try:
         client = connections.get("default")
         assert type(client).__module__.startswith(f"aurora_dsql_tortoise.{driver}")
-        await wait_for_jobs()  # none of ours yet: an earlier module's, if any
-        await check_schema(driver, client)
+        await Tortoise.generate_schemas()  # the flow: the schema, then CRUD at once
         await check_crud(models)
+        await check_schema(driver, client)
     finally:
         await Tortoise.close_connections()
 
@@ -132,13 +138,16 @@ async def check_schema(driver: str, client) -> None:
     ddl = get_schema_sql(client, safe=True)
     assert f'CREATE TABLE IF NOT EXISTS "{publisher}"' in ddl
     assert '"id" BIGINT GENERATED BY DEFAULT AS IDENTITY (CACHE 65536) NOT NULL PRIMARY KEY' in ddl
+    assert re.search(rf'CREATE TABLE IF NOT EXISTS "{publisher}".*;\s*'
+                     rf'CREATE INDEX ASYNC IF NOT EXISTS "\w+" ON "{publisher}" \("country"\);\s*'
+                     rf'CREATE TABLE IF NOT EXISTS "{title}"', ddl, re.S), ddl
     assert re.search(rf'CREATE INDEX ASYNC IF NOT EXISTS "\w+" ON "{title}" \("pages"\);\s*$', ddl), ddl
     assert "REFERENCES" not in ddl and "FOREIGN KEY" not in ddl  # the package emits no FKs
 
-    await Tortoise.generate_schemas()
-    assert await wait_for_jobs() == [True]  # the index on the title's pages
-    await Tortoise.generate_schemas()  # everything exists: IF NOT EXISTS all the way
-    assert await wait_for_jobs() == []
+    # The builds of the two indexes, one job each, waited for now that the flow is over.
+    names = re.findall(r'CREATE INDEX ASYNC IF NOT EXISTS "(\w+)" ON', ddl)
+    assert len(names) == 2
+    assert [await index_jobs(name) for name in names] == [[True], [True]]
 
     columns = await rows(f"""
         SELECT table_name::text AS t, column_name::text AS c, data_type::text AS type,
@@ -170,12 +179,16 @@ async def check_schema(driver: str, client) -> None:
     assert found == sorted([
         (publisher, True, True, ("id",)),
         (publisher, True, True, ("name",)),
+        (publisher, False, True, ("country",)),
         (title, True, True, ("id",)),
         (title, True, True, ("name", "publisher_id")),
         (title, False, True, ("pages",)),
     ])
     assert await rows(f"SELECT conname FROM pg_constraint WHERE contype = 'f' "
                       f"AND conrelid = '{title}'::regclass") == []
+
+    await Tortoise.generate_schemas()  # everything exists: IF NOT EXISTS all the way
+    assert [await index_jobs(name) for name in names] == [[True], [True]]  # no new job
 
 
 async def check_crud(models: types.ModuleType) -> None:

@@ -12,6 +12,7 @@ always on the job itself (sys.jobs, CALL sys.wait_for_job).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
@@ -23,6 +24,13 @@ import psycopg
 import pytest
 from psycopg import errors as pgerr
 
+from borealis.catalog.virtual import VirtualCatalog
+from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
+from borealis.core import errors
+from borealis.core.limits import Compat
+from borealis.qp.session import QpBackend, Session
+from borealis.sql.explain import explain_lines, explain_options
+from borealis.wire import backend as wb
 from tests.qp.server import BorealisProcess
 
 pytestmark = pytest.mark.timeout(300)
@@ -644,3 +652,174 @@ def test_psql_and_sqlalchemy_describe_expression_indexes(server):
     assert "predicate (active AND b > 0)" in index
     assert [line.split("|")[-1].strip() for line in index.splitlines() if "| yes" in line] == [
         "a", "(a + b)"]
+
+
+# -- quiet completions: what runs across a build's completion commits (in process) ----------
+#
+# A build's completion (the index becomes valid, a constraint validated) is a quiet catalog
+# change: it moves the catalog epoch, not the conflict-checked version, and writes a mark
+# beside the table's descriptor rather than the descriptor (catalog.store). These tests
+# run sessions over an embedded cluster whose job runner holds every job until the test
+# releases it, so a transaction is provably open across the completion: no timing.
+
+
+class HeldJobs:
+    """A DSQL-mode backend over an embedded cluster, and sessions on it; its job runner
+    launches a job only once `complete` released it (then CALL sys.wait_for_job runs it)."""
+
+    def __init__(self, backend: QpBackend, sessions: list[Session]) -> None:
+        self.backend = backend
+        self.sessions = sessions
+        self.released: set[str] = set()
+        launch = backend.jobs._launch
+        backend.jobs._launch = lambda job_id: launch(job_id) if job_id in self.released else None
+
+    async def complete(self, job_id: str) -> None:
+        (status,), = await sql(self.sessions[0], f"select status from sys.jobs where job_id = '{job_id}'")
+        assert status == "submitted"  # held until now: whatever ran before, ran across it
+        self.released.add(job_id)
+        assert await sql(self.sessions[0], f"call sys.wait_for_job('{job_id}')") == [("t",)]
+
+
+def with_held_jobs(tmp_path, body) -> None:
+    async def main() -> None:
+        async with EmbeddedCluster(EmbeddedConfig(str(tmp_path), shards=2)) as cluster:
+            backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog(), compat=Compat.DSQL)
+            sessions = [await backend.open_session(wb.SessionInfo("admin", "postgres", "", pid))
+                        for pid in (1, 2, 3)]
+            try:
+                await body(HeldJobs(backend, sessions), *sessions)
+            finally:
+                for session in sessions:
+                    await session.terminate()
+
+    asyncio.run(main())
+
+
+async def sql(session: Session, text: str) -> list[tuple]:
+    rows: list[tuple] = []
+    async for event in session.simple_query(text):
+        if isinstance(event, wb.Rows):
+            rows.extend(tuple(None if v is None else v.decode() for v in r) for r in event.rows)
+    return rows
+
+
+async def job_id_of(session: Session, text: str) -> str:
+    (job_id,), = await sql(session, text)
+    assert len(job_id) == 26 and set(job_id) <= JOB_ID_CHARS
+    return job_id
+
+
+async def explained(session: Session, query: str) -> str:
+    return "\n".join(r[0] for r in await sql(session, "explain " + query))
+
+
+def test_ddl_on_the_table_across_an_index_build_completion_commits(tmp_path):
+    """Django's migrate: CREATE INDEX ASYNC, then at once ALTER TABLE ADD COLUMN on the
+    same table while the index is being built. The ALTER commits after the build
+    completed under it (no OC001, no OC000 on the table's descriptor), and neither
+    change is lost: the column is there and the index is valid and used; the next DDL
+    on the table folds the mark into the descriptor."""
+    async def body(jobs: HeldJobs, s1: Session, s2: Session, _s3: Session) -> None:
+        await sql(s1, "create table mig (id int primary key, v int)")
+        await sql(s1, "insert into mig select g, g % 5 from generate_series(1, 40) g")
+        job_id = await job_id_of(s1, "create index async mig_v on mig (v)")
+        await sql(s2, "begin")
+        await sql(s2, "alter table mig add column w text")  # τ_start before the completion
+        await jobs.complete(job_id)
+        await sql(s2, "commit")
+        assert await sql(s1, "select indisvalid from pg_index where indexrelid = 'mig_v'::regclass") \
+            == [("t",)]
+        assert "Index Scan using mig_v" in await explained(s1, "select * from mig where v = 3")
+        assert await sql(s1, "select count(w) from mig where v = 3") == [("0",)]
+        await sql(s1, "alter table mig add column x int")  # rewrites the descriptor
+        assert await sql(s1, "select indisvalid from pg_index where indexrelid = 'mig_v'::regclass") \
+            == [("t",)]
+        assert [len(r) for r in await sql(s1, "select * from mig where v = 3")] == [4] * 8
+
+        # Two builds on one table completing across a DROP of one of them: the DROP
+        # commits, the other build's mark stands.
+        first = await job_id_of(s1, "create index async mig_w on mig (w)")
+        second = await job_id_of(s1, "create index async mig_x on mig (x)")
+        await sql(s2, "begin")
+        await sql(s2, "drop index mig_w")
+        await jobs.complete(second)
+        await sql(s2, "commit")
+        assert (await sql(s1, f"select status from sys.jobs where job_id = '{first}'")) == [("failed",)]
+        assert await sql(s1, "select c.relname::text, i.indisvalid from pg_index i join pg_class c "
+                             "on c.oid = i.indexrelid where i.indrelid = 'mig'::regclass "
+                             "order by 1") == [("mig_pkey", "t"), ("mig_v", "t"), ("mig_x", "t")]
+
+    with_held_jobs(tmp_path, body)
+
+
+def test_ddl_across_a_constraint_validation_commits(tmp_path):
+    """ALTER TABLE ASYNC ... VALIDATE CONSTRAINT completing under a DDL on the same table:
+    the DDL commits and the constraint is validated. A DDL that drops the NOT VALID
+    constraint itself while its validation lands does conflict (40001, OC000): else the
+    validation's mark would outlive the constraint and validate one re-added by name."""
+    async def body(jobs: HeldJobs, s1: Session, s2: Session, _s3: Session) -> None:
+        await sql(s1, "create table chk (id int primary key, v int)")
+        await sql(s1, "insert into chk select g, g from generate_series(1, 20) g")
+        await sql(s1, "alter table chk add constraint chk_v check (v > 0) not valid")
+        job_id = await job_id_of(s1, "alter table async chk validate constraint chk_v")
+        await sql(s2, "begin")
+        await sql(s2, "alter table chk add column w int")
+        await jobs.complete(job_id)
+        await sql(s2, "commit")
+        assert await sql(s1, "select convalidated from pg_constraint where conname = 'chk_v'") \
+            == [("t",)]
+
+        await sql(s1, "alter table chk add constraint chk_w check (w is null) not valid")
+        job_id = await job_id_of(s1, "alter table async chk validate constraint chk_w")
+        await sql(s2, "begin")
+        await sql(s2, "alter table chk drop constraint chk_w")
+        await jobs.complete(job_id)
+        with pytest.raises(errors.OccConflict):
+            await sql(s2, "commit")
+        await sql(s2, "alter table chk drop constraint chk_w")  # the retry
+        await sql(s1, "alter table chk add constraint chk_w check (w is null) not valid")
+        assert await sql(s1, "select convalidated from pg_constraint where conname = 'chk_w'") \
+            == [("f",)]
+
+    with_held_jobs(tmp_path, body)
+
+
+def test_dml_and_prepared_plans_across_an_index_build_completion(tmp_path):
+    """A transaction that wrote before a build completed commits after it (no OC001: the
+    completion moved no conflict-checked key), and its row is in the index; a statement
+    prepared (and run) before the completion is planned again after it, on the index.
+
+    (The write is a new row. Updating or deleting a row that a backfill chunk indexed
+    after the writer's τ_start is a write-write conflict on that index entry, OC000,
+    which is the backfill's doing, not the completion's: see the module `qp.jobs`.)"""
+    async def body(jobs: HeldJobs, s1: Session, s2: Session, s3: Session) -> None:
+        await sql(s1, "create table dml (id int primary key, v int)")
+        await sql(s1, "insert into dml select g, g % 7 from generate_series(1, 70) g")
+        job_id = await job_id_of(s1, "create index async dml_v on dml (v)")
+
+        await s3.parse("by_v", "select id from dml where v = $1 order by id", [23])
+        await s3.bind("", "by_v", [0], [b"3"], [0])
+        before = [r async for r in s3.execute("", 0) if isinstance(r, wb.Rows)]
+        await s3.sync()
+        assert sum(len(r.rows) for r in before) == 10
+        prepared = s3.prepared["by_v"]
+        planned_at = prepared.version
+        assert "Full Scan" in "\n".join(explain_lines(prepared.bound, explain_options(None)))
+        assert "Full Scan" in await explained(s3, "select id from dml where v = 3")
+
+        await sql(s2, "begin")
+        await sql(s2, "insert into dml values (1000, 3), (1001, 4)")
+        await jobs.complete(job_id)
+        await sql(s2, "commit")  # no OC001
+
+        await s3.bind("", "by_v", [0], [b"3"], [0])
+        after = [r async for r in s3.execute("", 0) if isinstance(r, wb.Rows)]
+        await s3.sync()
+        assert [int(row[0]) for r in after for row in r.rows] == \
+            [3, 10, 17, 24, 31, 38, 45, 52, 59, 66, 1000]
+        assert prepared.version != planned_at and prepared.version[0] == planned_at[0]
+        assert "Index Scan using dml_v" in "\n".join(explain_lines(prepared.bound, explain_options(None)))
+        assert "Index Scan using dml_v" in await explained(s3, "select id from dml where v = 3")
+
+    with_held_jobs(tmp_path, body)

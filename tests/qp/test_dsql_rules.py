@@ -539,3 +539,55 @@ def test_locking_clauses_dsql_refuses(server):
               "FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT")
         fails(conn, "select * from mix for update of nosuch", "42P01",
               'relation "nosuch" in FOR UPDATE clause not found in FROM clause')
+
+
+# -- ANALYZE -----------------------------------------------------------------------------
+
+NOT_A_TABLE = "skipping \"{}\" --- cannot analyze non-tables or special system tables"
+NOT_OWNER = "skipping \"{}\" --- only table or database owner can analyze it"
+
+
+def test_analyze_checks_and_is_neither_ddl_nor_dml(server):
+    with connect(server) as conn:
+        seen = notices(conn)
+        conn.execute("create table an_t (id int primary key, a int)")
+        conn.execute("create view an_v as select id from an_t")
+        assert conn.execute("analyze an_t").statusmessage == "ANALYZE"
+        assert conn.execute("analyze verbose an_t (id, a), an_t").statusmessage == "ANALYZE"
+        assert conn.execute("analyze").statusmessage == "ANALYZE"
+        assert seen == []
+        assert conn.execute("analyze an_v").statusmessage == "ANALYZE"
+        assert seen == [("01000", NOT_A_TABLE.format("an_v"))]
+        fails(conn, "analyze an_nope", "42P01", 'relation "an_nope" does not exist')
+        fails(conn, "analyze an_t (b)", "42703", 'column "b" of relation "an_t" does not exist')
+        fails(conn, "analyze an_t (a, a)", "42701", 'column "a" of relation "an_t" appears more than once')
+        fails(conn, "analyze (full) an_t", "42601", 'unrecognized ANALYZE option "full"')
+        fails(conn, "vacuum an_t", "0A000", "unsupported statement: Vacuum")
+        fails(conn, "vacuum analyze an_t", "0A000", "unsupported statement: Vacuum")
+        # A utility statement: beside one DDL statement, and beside DML.
+        conn.execute("begin")
+        conn.execute("analyze an_t")
+        conn.execute("create table an_w (id int primary key)")
+        conn.execute("analyze an_w")
+        conn.execute("commit")
+        conn.execute("begin")
+        conn.execute("insert into an_t values (1, 1)")
+        conn.execute("analyze an_t")
+        conn.execute("commit")
+        conn.execute("begin read only")
+        conn.execute("analyze an_t")
+        conn.execute("commit")
+        assert conn.execute("select count(*) from an_t").fetchone() == (1,)
+
+
+def test_analyze_of_a_table_the_role_does_not_own_is_skipped(server):
+    with connect(server) as conn:
+        conn.execute("create table if not exists an_owned (id int primary key)")
+        conn.execute("create role an_other with login")
+        conn.execute("grant usage on schema public to an_other")
+        conn.execute("grant select on an_owned to an_other")
+    with connect(server, user="an_other") as other:
+        seen = notices(other)
+        assert other.execute("analyze an_owned (nope)").statusmessage == "ANALYZE"
+        assert seen == [("01000", NOT_OWNER.format("an_owned"))]
+        fails(other, "analyze an_nope", "42P01", 'relation "an_nope" does not exist')

@@ -16,6 +16,7 @@ import re
 
 import psycopg
 import pytest
+from psycopg.types.numeric import Int8
 
 from tests.qp.server import BorealisProcess
 
@@ -321,3 +322,90 @@ def test_refused_options_and_statements(conn):
     fails(conn, "EXPLAIN (ANALYZE maybe) SELECT 1", "42601", "analyze requires a Boolean value")
     fails(conn, "EXPLAIN (TIMING) SELECT 1", "22023", "EXPLAIN option TIMING requires ANALYZE")
     fails(conn, "EXPLAIN EXECUTE p", "0A000", "unsupported statement: Execute")
+
+
+# -- keys compared across one type family -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def keyed(conn):
+    """An integer key and secondary indexes, read with bigint parameters as sysbench
+    and pgbench send them: the binder widens the column, `(id)::bigint = $1`."""
+    conn.execute("CREATE TABLE kt (id int PRIMARY KEY, k int, s varchar(10), f real)")
+    conn.execute("CREATE INDEX kt_k ON kt (k)")
+    conn.execute("CREATE INDEX kt_s ON kt (s)")
+    conn.execute("INSERT INTO kt SELECT g, g % 5, 's' || g, g / 4.0 FROM generate_series(1, 50) g")
+    conn.execute("CREATE TABLE kt2 (id smallint PRIMARY KEY, v text)")
+    conn.execute("INSERT INTO kt2 VALUES (1, 'a'), (2, 'b'), (32767, 'max')")
+    return conn
+
+
+def test_bigint_parameters_look_up_an_integer_key(keyed):
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT f FROM kt WHERE id = %s", (Int8(5),))
+    assert lines[:5] == [
+        "Index Only Scan using kt_pkey on kt (actual time=T..T rows=1 loops=1)",
+        "  Index Cond: (id = '5'::bigint)",
+        "  -> Storage Scan on kt_pkey (actual rows=1 loops=1)",
+        "      Projections: f",
+        "      -> B-Tree Scan on kt_pkey (actual rows=1 loops=1)",
+    ]
+    # Past the integer range: still the key path, no row, no error.
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT f FROM kt WHERE id = %s", (Int8(1 << 40),))
+    assert lines[:2] == ["Index Only Scan using kt_pkey on kt (actual time=T..T rows=0 loops=1)",
+                         "  Index Cond: (id = '1099511627776'::bigint)"]
+    # One prepared plan, values converted per execution.
+    cur = keyed.cursor()
+    sql = "SELECT f FROM kt WHERE id = %s"
+    got = [cur.execute(sql, (Int8(v),), prepare=True).fetchall() for v in (6, 1 << 40, -(1 << 40), 8)]
+    assert got == [[(1.5,)], [], [], [(2.0,)]]
+    assert cur.execute("SELECT f FROM kt WHERE id = %s::int8", (None,), prepare=True).fetchall() == []
+    lines = plan(keyed, "EXPLAIN ANALYZE UPDATE kt SET k = k WHERE id = %s", (Int8(7),))
+    assert lines[1:3] == ["  ->  Index Only Scan using kt_pkey on kt (actual time=T..T rows=1 loops=1)",
+                          "        Index Cond: (id = '7'::bigint)"]
+
+
+def test_bigint_bounds_clamp_to_the_integer_range(keyed):
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT id FROM kt WHERE id BETWEEN %s AND %s",
+                 (Int8(45), Int8(1 << 40)))
+    assert lines[:2] == [
+        "Index Only Scan using kt_pkey on kt (actual time=T..T rows=6 loops=1)",
+        "  Index Cond: ((id >= '45'::bigint) AND (id <= '1099511627776'::bigint))",
+    ]
+    assert "      -> B-Tree Scan on kt_pkey (actual rows=6 loops=1)" in lines
+    cur = keyed.cursor()
+    counts = [cur.execute("SELECT count(*) FROM kt WHERE id < %s", (Int8(v),), prepare=True).fetchone()[0]
+              for v in (1 << 40, 11, -(1 << 40), 1 << 31)]
+    assert counts == [50, 10, 0, 50]
+    counts = [cur.execute("SELECT count(*) FROM kt WHERE id > %s", (Int8(v),), prepare=True).fetchone()[0]
+              for v in (1 << 40, 40, -(1 << 40), (1 << 31) - 1)]
+    assert counts == [0, 10, 50, 0]
+
+
+def test_lists_of_bigint_values(keyed):
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT id FROM kt WHERE id = ANY(%s)",
+                 ([Int8(3), Int8(1 << 40), Int8(4)],))
+    assert lines[:2] == [
+        "Index Only Scan using kt_pkey on kt (actual time=T..T rows=2 loops=1)",
+        "  Index Cond: (id = ANY ('{3,1099511627776,4}'::bigint[]))",
+    ]
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT id FROM kt WHERE id IN (%s, %s)", (Int8(9), Int8(-(1 << 40))))
+    assert lines[0] == "Index Only Scan using kt_pkey on kt (actual time=T..T rows=1 loops=1)"
+    assert plan(keyed, "EXPLAIN SELECT id FROM kt WHERE id IN (1::int8, 2::int8)")[:2] == [
+        "Index Only Scan using kt_pkey on kt",
+        "  Index Cond: (id = ANY ('{1,2}'::bigint[]))",
+    ]
+
+
+def test_secondary_indexes_and_other_families(keyed):
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT id FROM kt WHERE k = %s", (Int8(3),))
+    assert lines[:2] == ["Index Scan using kt_k on kt (actual time=T..T rows=10 loops=1)",
+                         "  Index Cond: (k = '3'::bigint)"]
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT id FROM kt WHERE s = 's7'::text")
+    assert lines[:2] == ["Index Scan using kt_s on kt (actual time=T..T rows=1 loops=1)",
+                         "  Index Cond: (s = 's7'::text)"]
+    # A smallint key against integer literals, with no cast written at all.
+    lines = plan(keyed, "EXPLAIN ANALYZE SELECT v FROM kt2 WHERE id = 32767")
+    assert lines[:2] == ["Index Only Scan using kt2_pkey on kt2 (actual time=T..T rows=1 loops=1)",
+                         "  Index Cond: (id = 32767)"]
+    assert keyed.execute("SELECT v FROM kt2 WHERE id = 32768").fetchall() == []
+    # A widening that changes equality is not unwrapped: numeric against an integer key.
+    assert plan(keyed, "EXPLAIN SELECT id FROM kt WHERE id = 5.0")[0] == "Full Scan (btree-table) on kt"

@@ -1,0 +1,107 @@
+"""ALTER TABLE ... DROP COLUMN against PostgreSQL 15, word for word: the errors' message,
+DETAIL and HINT (the case files compare SQLSTATEs only), and the lifetime limit of 1,600
+columns, which dropped columns count towards (statements too long for a case file).
+
+Both engines run the same statements, each in a fresh schema (relaxed mode for Borealis).
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+SETUP = [
+    "CREATE TABLE mix (id int PRIMARY KEY, a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED)",
+    "CREATE TABLE mixc (id int PRIMARY KEY, ma int REFERENCES mix (id))",
+    "CREATE VIEW mv AS SELECT a, g FROM mix",
+    "CREATE VIEW mv2 AS SELECT g FROM mv",
+    "CREATE UNIQUE INDEX mix_ab ON mix (a, b)",
+    "CREATE TABLE mixd (id int PRIMARY KEY, x int, y int, FOREIGN KEY (x, y) REFERENCES mix (a, b))",
+    "CREATE TABLE incl (id int PRIMARY KEY, a int, b int)",
+    "CREATE UNIQUE INDEX incl_a ON incl (a) INCLUDE (b)",
+    "CREATE TABLE inclc (id int PRIMARY KEY, x int REFERENCES incl (a))",
+    "CREATE TABLE s (id int PRIMARY KEY, r int REFERENCES s)",
+    "CREATE TABLE vt (id int PRIMARY KEY, a int, b int)",
+    "CREATE VIEW v1 AS SELECT * FROM vt",
+    "CREATE SEQUENCE sq",
+]
+
+FAILING = [
+    "ALTER TABLE mix DROP COLUMN a",  # a generated column, views (and a view over one), a FK
+    "ALTER TABLE mix DROP COLUMN b",
+    "ALTER TABLE mix DROP COLUMN id",  # another table's foreign key
+    "ALTER TABLE incl DROP COLUMN b",  # a foreign key through an index dropped with b
+    "ALTER TABLE s DROP COLUMN id",  # the table's own foreign key references it
+    "ALTER TABLE vt DROP COLUMN b",  # SELECT * expanded at CREATE VIEW
+    "ALTER TABLE vt DROP COLUMN nope",
+    "ALTER TABLE vt DROP COLUMN xmin",
+    "ALTER TABLE v1 DROP COLUMN a",
+    "ALTER TABLE sq DROP COLUMN last_value",
+]
+
+
+def _connect(dsn: str, schema: str) -> psycopg.Connection:
+    conn = psycopg.connect(dsn, autocommit=True)
+    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    conn.execute(f"CREATE SCHEMA {schema}")
+    conn.execute(f"SET search_path = {schema}")
+    return conn
+
+
+@pytest.fixture
+def engines(postgres_dsn: str, borealis_dsn: str, request):
+    schema = f"msg_{request.node.name.lower()}"[:60]
+    conns = {"postgres": _connect(postgres_dsn, schema), "borealis": _connect(borealis_dsn, schema)}
+    yield conns
+    for conn in conns.values():
+        conn.close()
+
+
+def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
+    try:
+        conn.execute(sql)
+    except psycopg.Error as exc:
+        d = exc.diag
+        return (exc.sqlstate, d.message_primary, d.message_detail, d.message_hint)
+    return ("ok",)
+
+
+def _both(engines, sql: str) -> tuple:
+    got = {name: _outcome(conn, sql) for name, conn in engines.items()}
+    assert got["borealis"] == got["postgres"], sql
+    return got["postgres"]
+
+
+def test_drop_column_errors_match_postgres(engines):
+    for sql in SETUP:
+        assert _both(engines, sql) == ("ok",)
+    for sql in FAILING:
+        assert _both(engines, sql)[0] != "ok", sql
+    # CASCADE drops what depended on the column, then nothing is in the way.
+    assert _both(engines, "ALTER TABLE mix DROP COLUMN a CASCADE") == ("ok",)
+    assert _both(engines, "ALTER TABLE mix DROP COLUMN id CASCADE") == ("ok",)  # relaxed mode
+    assert _both(engines, "INSERT INTO mixc VALUES (1, 42)") == ("ok",)  # its foreign key went
+    for rel in ("mv", "mv2"):
+        assert _both(engines, f"SELECT * FROM {rel}")[0] == "42P01"
+
+
+def test_lifetime_column_limit(engines):
+    """A table's attnums are never reused: after dropping columns, ADD COLUMN stops at
+    attnum 1,600 with 54011, though the table has few live columns."""
+    def add(names):
+        return "ALTER TABLE wide " + ", ".join(f"ADD COLUMN {n} int" for n in names)
+
+    def drop(names):
+        return "ALTER TABLE wide " + ", ".join(f"DROP COLUMN {n}" for n in names)
+
+    assert _both(engines, "CREATE TABLE wide (id int PRIMARY KEY)") == ("ok",)
+    for batch, count in enumerate((799, 798)):  # attnums 2..800, then 801..1598
+        names = [f"c{batch}_{i}" for i in range(count)]
+        assert _both(engines, add(names)) == ("ok",)
+        assert _both(engines, drop(names)) == ("ok",)
+    assert _both(engines, add(["last1", "last2"])) == ("ok",)  # attnums 1599, 1600
+    assert _both(engines, "ALTER TABLE wide ADD COLUMN one_more int") == \
+        ("54011", "tables can have at most 1600 columns", None, None)
+    assert _both(engines, "ALTER TABLE wide DROP COLUMN last2") == ("ok",)
+    assert _both(engines, "ALTER TABLE wide ADD COLUMN one_more int")[0] == "54011"
+    assert _both(engines, "SELECT * FROM wide") == ("ok",)
