@@ -386,28 +386,10 @@ def _check_name(table: str, con: ast.Constraint, taken: set[str]) -> str:
     in `taken` (the schema's constraints and this statement's CHECKs so far)."""
     name = con.conname
     if not name:
-        columns: set[str] = set()
-
-        def walk(n: object, depth: int) -> None:
-            if depth > _CHECK_DEPTH_MAX:
-                return
-            if isinstance(n, ast.ColumnRef):
-                if isinstance(n.fields[-1], ast.String):
-                    columns.add(n.fields[-1].sval)
-            elif isinstance(n, ast.Node):
-                for attr in n:
-                    walk(getattr(n, attr), depth + 1)
-            elif isinstance(n, tuple):
-                for x in n:
-                    walk(x, depth + 1)
-
-        walk(con.raw_expr, 0)
+        columns = index_keys.names_in(con.raw_expr)
         name = fk.choose_name(table, sorted(columns) if len(columns) == 1 else [], "check", taken)
     taken.add(name)
     return name
-
-
-_CHECK_DEPTH_MAX = 200  # how deep _check_name looks into an expression for column names
 
 
 def _column_def(elt: ast.ColumnDef, attnum: int, table: str, check_names: set[str] | None = None):

@@ -992,22 +992,8 @@ async def add_constraint(binder, writer, rel: Relation, node: ast.Constraint) ->
 def _check_columns(rel: Relation, node: ast.Constraint) -> list[str]:
     """The column a CHECK expression reads, if it reads exactly one (PostgreSQL names
     the constraint `<table>_<col>_check` then, else `<table>_check`)."""
-    names: set[str] = set()
-
-    def walk(n: Any, depth: int = 0) -> None:
-        if depth > 200:
-            return
-        if isinstance(n, ast.ColumnRef):
-            last = n.fields[-1]
-            if isinstance(last, ast.String):
-                names.add(last.sval)
-        elif isinstance(n, ast.Node):
-            for attr in n:
-                walk(getattr(n, attr), depth + 1)
-        elif isinstance(n, tuple):
-            for x in n:
-                walk(x, depth + 1)
-    walk(node.raw_expr)
+    from borealis.sql.index_keys import names_in
+    names = names_in(node.raw_expr)
     ordered = [c.name for c in rel.live_columns if c.name in names]
     return ordered if len(ordered) == 1 else []
 

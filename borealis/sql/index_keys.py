@@ -205,7 +205,12 @@ def renamed_text(text: str, old: str, new: str) -> str:
 
 def names_read(text: str) -> set[str]:
     """The column names a stored expression over one table's row reads."""
-    return {n.fields[-1].sval for n in _ast_nodes(parse_expression(text))
+    return names_in(parse_expression(text))
+
+
+def names_in(node: Any) -> set[str]:
+    """The column names a raw (parsed, unbound) expression reads."""
+    return {n.fields[-1].sval for n in _ast_nodes(node)
             if isinstance(n, ast.ColumnRef) and isinstance(n.fields[-1], ast.String)}
 
 

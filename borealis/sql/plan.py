@@ -211,6 +211,19 @@ class Values(Node):
         yield out
 
 
+def _filtered(stat, rows: list[tuple], keep, residual) -> list[tuple]:
+    """Rows fetched by key, through the filters storage would have applied (`keep`) and
+    the QP's own (`residual`), counted for EXPLAIN ANALYZE as a storage scan counts them."""
+    stat.scanned += len(rows)
+    if keep is not None:
+        rows = [r for r in rows if keep(r)]
+    stat.returned += len(rows)
+    if residual is not None:
+        rows = [r for r in rows if residual(r) is True]
+    stat.rows += len(rows)
+    return rows
+
+
 @dataclass(eq=False)
 class Scan(Node):
     """Rows of one table at the transaction's snapshot.
@@ -271,14 +284,7 @@ class Scan(Node):
                     rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
                 else:
                     rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
-                stat.scanned += len(rows)
-                if keep is not None:
-                    rows = [r for r in rows if keep(r)]
-                stat.returned += len(rows)
-                if residual is not None:
-                    rows = [r for r in rows if residual(r) is True]
-                stat.rows += len(rows)
-                yield self._report(ctx, rows)
+                yield self._report(ctx, _filtered(stat, rows, keep, residual))
             return
         if self.index is not None:
             async for rows in self._index_batches(ctx, pushdown, residual, width, pad):
@@ -337,13 +343,7 @@ class Scan(Node):
             rows = [_pad(values.loads(v), width, pad) + ((k,) if self._with_key else ())
                     for k, v in zip(row_keys, raw) if v is not None]
             stat.entries += len(page)
-            stat.scanned += len(rows)
-            if keep is not None:
-                rows = [r for r in rows if keep(r)]
-            stat.returned += len(rows)
-            if residual is not None:
-                rows = [r for r in rows if residual(r) is True]
-            stat.rows += len(rows)
+            rows = _filtered(stat, rows, keep, residual)
             if rows:
                 yield rows
             if len(page) < BATCH_ROWS:
