@@ -52,7 +52,7 @@ from __future__ import annotations
 import datetime
 import functools
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,6 +224,15 @@ class VirtualRelation(Relation):
         return out
 
 
+def _emitted(ctx, node: Node, rows: list[tuple]) -> Iterator[list[tuple]]:
+    """A virtual table's rows, all computed at once: counted as one loop of `node`
+    for EXPLAIN ANALYZE, and cut into batches."""
+    stat = ctx.stat(node)
+    stat.loops += 1
+    stat.rows += len(rows)
+    return (rows[i:i + BATCH_ROWS] for i in range(0, len(rows), BATCH_ROWS))
+
+
 @dataclass(eq=False)
 class CatalogScan(Node):
     """The rows of one system catalog, computed once per execution."""
@@ -240,11 +249,8 @@ class CatalogScan(Node):
         rows = cache.get(key)
         if rows is None:
             rows = cache[key] = self.relation.compute(CatalogView(self.bind_ctx))
-        stat = ctx.stat(self)
-        stat.loops += 1
-        stat.rows += len(rows)
-        for i in range(0, len(rows), BATCH_ROWS):
-            yield rows[i:i + BATCH_ROWS]
+        for batch in _emitted(ctx, self, rows):
+            yield batch
 
 
 class CatalogView:
@@ -1196,11 +1202,8 @@ class SequencesScan(Node):
                 last_value, _, is_called = values.loads(raw)
                 view.sequence_state[rel.oid] = last_value if is_called else None
         rows = self.relation.compute(view)
-        stat = ctx.stat(self)
-        stat.loops += 1
-        stat.rows += len(rows)
-        for i in range(0, len(rows), BATCH_ROWS):
-            yield rows[i:i + BATCH_ROWS]
+        for batch in _emitted(ctx, self, rows):
+            yield batch
 
 
 @catalog_table("pg_sequences", None,
@@ -1698,11 +1701,8 @@ class JobsScan(Node):
                  j.object_name, _timestamp(j.start_time), _timestamp(j.update_time))
                 for j in sorted(jobs, key=lambda j: (j.start_time, j.job_id))
                 if j.status not in JOB_FINISHED or (j.update_time or j.start_time) >= horizon]
-        stat = ctx.stat(self)
-        stat.loops += 1
-        stat.rows += len(rows)
-        for i in range(0, len(rows), BATCH_ROWS):
-            yield rows[i:i + BATCH_ROWS]
+        for batch in _emitted(ctx, self, rows):
+            yield batch
 
 
 def _timestamp(ns: int | None) -> datetime.datetime | None:

@@ -13,7 +13,7 @@ from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql.expr import Call, Expr
 from borealis.sql.types.arrays import MDArray
-from borealis.sql.types.jsontypes import json_text, jsonb_parse
+from borealis.sql.types.jsontypes import json_text, jsonb_parse, value_kind
 
 TEXT, INT4, BOOL, JSON, JSONB = 25, 23, 16, 114, 3802
 RECORD = 2249
@@ -294,18 +294,7 @@ def json_build_array(items: list[tuple[Any, int]], oid: int) -> str:
 
 
 def json_typeof(doc: str) -> str:
-    v = _load(doc)
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "boolean"
-    if v is None:
-        return "null"
-    return "number"
+    return value_kind(_load(doc))
 
 
 def json_array_length(doc: str, oid: int) -> int:

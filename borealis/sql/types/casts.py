@@ -161,26 +161,12 @@ def _oid_to_int4(v: int) -> int:
     return v - 2**32 if v >= 2**31 else v
 
 
-def _jsonb_type_name(x: Any) -> str:
-    if x is None:
-        return "null"
-    if isinstance(x, bool):
-        return "boolean"
-    if isinstance(x, str):
-        return "string"
-    if isinstance(x, list):
-        return "array"
-    if isinstance(x, dict):
-        return "object"
-    return "numeric"
-
-
 def _jsonb_to_numeric(target: str) -> Callable[[str], Decimal]:
     def convert(v: str) -> Decimal:
         x = jsontypes.jsonb_parse(v)
         if isinstance(x, bool) or not isinstance(x, int | Decimal):
             raise errors.InvalidParameterValue(
-                what=f"cannot cast jsonb {_jsonb_type_name(x)} to type {target}")
+                what=f"cannot cast jsonb {jsontypes.value_kind(x, 'numeric')} to type {target}")
         return Decimal(x)
 
     return convert
@@ -190,7 +176,7 @@ def _jsonb_to_bool(v: str) -> bool:
     x = jsontypes.jsonb_parse(v)
     if not isinstance(x, bool):
         raise errors.InvalidParameterValue(
-            what=f"cannot cast jsonb {_jsonb_type_name(x)} to type boolean")
+            what=f"cannot cast jsonb {jsontypes.value_kind(x, 'numeric')} to type boolean")
     return x
 
 

@@ -210,6 +210,22 @@ def jsonb_sort_key(text: str) -> tuple:
     return (1, _value_key(v))
 
 
+def value_kind(value: Any, number: str = "number") -> str:
+    """The kind of a parsed JSON value as PostgreSQL names it: object, array, string,
+    boolean, null, or `number` (json_typeof says "number", jsonb cast errors "numeric")."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return number
+
+
 def jsonb_parse(text: str) -> Any:
     """The Python value of a jsonb text (numbers with fractions as Decimal)."""
     return _SORT_DECODER.decode(text)
