@@ -12,6 +12,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import psycopg
+import pytest
+
 START_TIMEOUT_S = 60
 
 
@@ -85,3 +88,14 @@ class BorealisProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def fails(conn: psycopg.Connection, sql: str, sqlstate: str, message: str | None = None, params=None) -> psycopg.Error:
+    """Run `sql` on a psycopg connection, expecting an error with `sqlstate` (and, if
+    given, exactly `message` as its primary text); the error, for more checks."""
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute(sql, params)
+    assert info.value.sqlstate == sqlstate, (sql, str(info.value))
+    if message is not None:
+        assert info.value.diag.message_primary == message, sql
+    return info.value

@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.qp.server import BorealisProcess
+from tests.qp.server import BorealisProcess, fails
 
 DSQL_ARGS = ("--compat", "dsql", "--auth", "trust", "--tls", "optional")
 PK_REFUSED = "cannot drop primary key column"
@@ -27,15 +27,6 @@ def server(tmp_path_factory):
 def conn(server):
     with psycopg.connect(server.dsn, autocommit=True, connect_timeout=10) as c:
         yield c
-
-
-def fails(conn: psycopg.Connection, sql: str, sqlstate: str, message: str | None = None) -> psycopg.Error:
-    with pytest.raises(psycopg.Error) as info:
-        conn.execute(sql)
-    assert info.value.sqlstate == sqlstate, (sql, str(info.value))
-    if message is not None:
-        assert info.value.diag.message_primary == message, sql
-    return info.value
 
 
 def rows(conn: psycopg.Connection, sql: str) -> list[tuple]:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import errors as pgerr
 
-from tests.qp.server import BorealisProcess
+from tests.qp.server import BorealisProcess, fails
 
 DSQL_ARGS = ("--compat", "dsql", "--auth", "trust", "--tls", "optional")
 
@@ -30,16 +30,6 @@ def server(tmp_path_factory):
 
 def connect(server: BorealisProcess, autocommit: bool = True, **kwargs) -> psycopg.Connection:
     return psycopg.connect(server.dsn, autocommit=autocommit, connect_timeout=10, **kwargs)
-
-
-def fails(conn: psycopg.Connection, sql: str, sqlstate: str, message: str | None = None,
-          params=None) -> psycopg.Error:
-    with pytest.raises(psycopg.Error) as info:
-        conn.execute(sql, params)
-    assert info.value.sqlstate == sqlstate, (sql, str(info.value))
-    if message is not None:
-        assert info.value.diag.message_primary == message, sql
-    return info.value
 
 
 def notices(conn: psycopg.Connection) -> list[tuple[str, str]]:

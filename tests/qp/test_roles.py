@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from borealis.wire import iam, sigv4
-from tests.qp.server import BorealisProcess
+from tests.qp.server import BorealisProcess, fails
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -60,15 +60,6 @@ def connect(server: BorealisProcess, user: str, key: iam.AccessKey) -> psycopg.C
                            sslmode="verify-full", sslrootcert=str(server.ca_cert),
                            password=token(key, action), autocommit=True,
                            connect_timeout=CONNECT_TIMEOUT_S)
-
-
-def fails(conn: psycopg.Connection, sql: str, sqlstate: str, message: str | None = None) -> psycopg.Error:
-    with pytest.raises(psycopg.Error) as info:
-        conn.execute(sql)
-    assert info.value.sqlstate == sqlstate, (sql, str(info.value))
-    if message is not None:
-        assert info.value.diag.message_primary == message, sql
-    return info.value
 
 
 def login_refused(server: BorealisProcess, user: str, key: iam.AccessKey) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.qp.server import BorealisProcess
+from tests.qp.server import BorealisProcess, fails
 
 DSQL_ARGS = ("--compat", "dsql", "--auth", "trust", "--tls", "optional")
 DDL_DML = "ddl and dml are not supported in the same transaction"
@@ -38,15 +38,6 @@ def admin(server):
 
 def connect(server: BorealisProcess) -> psycopg.Connection:
     return psycopg.connect(server.dsn, autocommit=True, connect_timeout=10)
-
-
-def fails(conn: psycopg.Connection, sql: str, sqlstate: str, message: str | None = None) -> psycopg.Error:
-    with pytest.raises(psycopg.Error) as info:
-        conn.execute(sql)
-    assert info.value.sqlstate == sqlstate, (sql, str(info.value))
-    if message is not None:
-        assert info.value.diag.message_primary == message, sql
-    return info.value
 
 
 # -- DSQL's DDL rules ------------------------------------------------------------------------
