@@ -12,7 +12,8 @@
 ```
 
 A shard that gets no commit in a release gets the new watermark only when one of its
-reads waits for it (`NeedWatermark`) or when it has not had one for
+reads waits for it (`NeedWatermark`, which the crossbar turns into at most one `Bump` in
+flight per journal) or when it has not had one for
 `idle_watermark_ns`: heartbeats come every few milliseconds, and an Apply per shard per
 heartbeat is most of an idle cluster's work.
 
@@ -62,6 +63,7 @@ class _JournalCursor:
     index: int
     after_lsn: int = -1
     horizon: int = 0
+    bumped: int = 0  # τ of the last Bump sent: in flight while above the horizon
     buffer: deque = field(default_factory=deque)  # (ts, CommitRecord)
 
 
@@ -122,8 +124,7 @@ class Crossbar:
             if msg.ts > self._bumped:
                 self._bumped = msg.ts
                 for cursor in self._journals:
-                    if cursor.horizon < msg.ts:
-                        self.rt.send(journal_address(cursor.index), Bump(msg.ts))
+                    self._bump(cursor)
             return None
         raise errors.ProtocolViolation(what=f"crossbar got {type(msg).__name__}")
 
@@ -157,7 +158,17 @@ class Crossbar:
             cursor.after_lsn = batch.last_lsn
         if batch.watermark > cursor.horizon:
             cursor.horizon = batch.watermark
+            self._bump(cursor)
         self._merge_needed.set()
+
+    def _bump(self, cursor: _JournalCursor) -> None:
+        """Ask a journal to vouch for `_bumped` unless it already has, or an earlier Bump
+        to it is still unanswered: one Bump in flight per journal, carrying the highest τ
+        any read waits for, however many reads arrive meanwhile. A lost Bump is healed
+        by the adjudicator's heartbeats, which move its horizon past it."""
+        if cursor.horizon < self._bumped and cursor.bumped <= cursor.horizon:
+            cursor.bumped = self._bumped
+            self.rt.send(journal_address(cursor.index), Bump(self._bumped))
 
     # -- merging --------------------------------------------------------------------
 

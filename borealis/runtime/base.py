@@ -111,7 +111,13 @@ class Runtime(Protocol):
         """Start a task owned by this node: it dies with the node in a crash."""
         ...
 
-    def listen(self, address: str, handler: Handler) -> None: ...
+    def listen(self, address: str, handler: Handler, *, inline: bool = False) -> None:
+        """Serve requests to `address`. `inline=True` lets a runtime run the handler
+        in the caller's own task when both live in one process, instead of a message
+        each way and a task: only for handlers that bound their own waits (the caller's
+        timeout does not apply), are safe to cancel at any await, and do not care in
+        which order calls and one-way messages from one sender reach them."""
+        ...
 
     async def call(self, address: str, request: Any, timeout_ns: int) -> Any:
         """Send `request` and await the reply; raises `core.errors.Unavailable`

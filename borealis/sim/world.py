@@ -101,7 +101,9 @@ class SimRuntime:
         if not task.cancelled() and task.exception() is not None and self.alive:
             self.world.task_failed(self.node, task)
 
-    def listen(self, address: str, handler) -> None:
+    def listen(self, address: str, handler, *, inline: bool = False) -> None:
+        # `inline` is ignored: in the simulator every call is a message, which the
+        # world may delay, drop or duplicate.
         self.rpc.listen(address, handler)
         self.world.addresses[address] = self._node
 

@@ -49,7 +49,8 @@ class Storage:
         self.store: MvccStore | None = None
         self._waiters: list[tuple[int, int, asyncio.Future]] = []
         self._seq = itertools.count()
-        self._nudged = 0
+        self._nudged = 0  # τ of the last NeedWatermark sent
+        self._wanted = 0  # the highest τ a read has waited for
         self._gc_cursor = b""
 
     @property
@@ -61,7 +62,9 @@ class Storage:
         os.makedirs(path, exist_ok=True)
         self.store = MvccStore(path)
         self.rt.on_close(self.store.close)
-        self.rt.listen(storage_address(self.index), self._handle)
+        # Inline: reads bound their own wait (read_wait_max_ns), hold nothing across an
+        # await but their place among the waiters, and Apply never awaits.
+        self.rt.listen(storage_address(self.index), self._handle, inline=True)
         self.rt.spawn(self._maintenance_loop(), name=f"store{self.index} sync")
 
     async def _handle(self, sender: str, msg):
@@ -88,7 +91,16 @@ class Storage:
             _, _, future = heapq.heappop(waiters)
             if not future.done():
                 future.set_result(None)
+        if self._wanted > applied >= self._nudged:
+            self._nudge()
         return Applied(applied, self.store.durable)
+
+    def _nudge(self) -> None:
+        """Ask the crossbar for a watermark ≥ the highest τ a read waits for. One nudge
+        is outstanding until an Apply reaches it; reads arriving meanwhile only raise
+        `_wanted`, and the Apply that answers sends the next nudge for all of them."""
+        self._nudged = self._wanted
+        self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(self._wanted, self.index))
 
     async def _wait_for(self, ts: int) -> None:
         if ts < self.store.applied - self.config.window_ns:
@@ -99,15 +111,17 @@ class Storage:
             raise errors.Unavailable(what=f"storage shard {self.index} (too many waiting reads)")
         future = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (ts, next(self._seq), future))
-        if ts > self._nudged:
-            self._nudged = ts
-            self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(ts, self.index))
+        if ts > self._wanted:
+            self._wanted = ts
+            if self.store.applied >= self._nudged:
+                self._nudge()
+        # A timer that fails the future, not asyncio.timeout/wait_for: cheaper, and on
+        # 3.11 wait_for can swallow a cancellation.
+        timer = self.rt.call_later(self.config.read_wait_max_ns, lambda: _expire(future))
         try:
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
-            async with asyncio.timeout(self.config.read_wait_max_ns / 1e9):
-                await future
-        except TimeoutError:
-            raise errors.ReadTimeout() from None
+            await future
+        finally:
+            timer.cancel()
 
     async def _maintenance_loop(self) -> None:
         since_gc = 0
@@ -129,3 +143,8 @@ class Storage:
         cursor, _ = self.store.collect_garbage(horizon, self._gc_cursor,
                                                self.config.gc_budget_versions)
         self._gc_cursor = cursor or b""
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_exception(errors.ReadTimeout())
