@@ -33,13 +33,13 @@ from borealis.catalog.store import CatalogCache, CatalogWriter
 from borealis.catalog.virtual import CatalogNames
 from borealis.core import errors
 from borealis.core.limits import Compat
-from borealis.qp import rules
+from borealis.qp import rules, shapes
 from borealis.qp.copy import CopyIn, copy_options
 from borealis.qp.jobs import JobConfig, JobRunner
 from borealis.qp.roles import ADMIN_NAME, ROLE_SETTINGS, CatalogRoleDirectory, set_role
 from borealis.qp.sequences import SessionSequences
 from borealis.qp.txn import Transaction, TxnClient, TxnLimits
-from borealis.sql import fk
+from borealis.sql import fk, literals
 from borealis.sql import types as T
 from borealis.sql.analyze import analyze
 from borealis.sql.bind import BindContext, Binder, BoundQuery
@@ -184,6 +184,7 @@ class Session:
         self._canceled = False
         self._copy: CopyIn | None = None
         self.sequences = SessionSequences()  # reserved values, currval, lastval
+        self.shapes = shapes.ShapeCache()  # simple queries' templates (sql.literals)
 
     # -- wire interface -------------------------------------------------------------
 
@@ -201,15 +202,20 @@ class Session:
 
     async def simple_query(self, sql: str) -> AsyncIterator[wb.QueryEvent]:
         self._canceled = False
+        found = literals.shape(sql) if not self.failed else None
+        key = (found.template, found.types, self.settings.get("search_path")) if found else ()
         try:
+            planned = await self._shape_plan(found, key) if found else None
+            if planned is not None:  # a template's plan, its literals as parameters
+                async for event in self._run(*planned, (), max_rows=0, describe=True):
+                    yield event
+                if not self.block:
+                    await self._finish_implicit()
+                return
             statements = parse(sql, self.compat)
-        except errors.BorealisError:
-            await self._on_error()
-            raise
-        if not statements:
-            yield wb.EmptyQuery()
-            return
-        try:
+            if not statements:
+                yield wb.EmptyQuery()
+                return
             for stmt in statements:
                 prepared = Prepared(stmt.text, [stmt], [], fixed_params=True)
                 async for event in self._run(prepared, [], (), max_rows=0, describe=True):
@@ -219,6 +225,43 @@ class Session:
         except errors.BorealisError:
             await self._on_error()
             raise
+        if found:
+            self.shapes.seen(key)
+
+    async def _shape_plan(self, found: literals.Shape,
+                          key: tuple) -> tuple[Prepared, list[Any]] | None:
+        """The bound template for this query's shape and its literals decoded, or None
+        for the ordinary path (qp.shapes). Starts the implicit transaction."""
+        entry = self.shapes.get(key)
+        if entry is None or entry is shapes.NEVER:
+            return None
+        if entry is shapes.SEEN:
+            try:
+                statements = parse(found.template, self.compat)
+            except errors.BorealisError:
+                statements = []
+            if len(statements) != 1 or not literals.safe_template(statements[0].node):
+                self.shapes.put(key, shapes.NEVER)
+                return None
+            oids = [0 if oid == literals.UNKNOWN else oid for oid in found.types]
+            entry = Prepared(found.template, statements, oids, fixed_params=True)
+        catalog = await self._catalog(self._transaction())
+        if entry.bound is None:
+            try:
+                await self._bind(entry, catalog)
+            except errors.BorealisError:
+                self.shapes.put(key, shapes.NEVER)  # e.g. a parameter it cannot type
+                return None
+            self.shapes.put(key, entry)
+        elif entry.version != catalog.ident or entry.role != self.current_user:
+            self.shapes.forget(key)  # planned for another catalog: start over
+            return None
+        try:
+            params = [_decode_param(value.encode(), 0, oid)
+                      for value, oid in zip(found.values, entry.param_oids, strict=True)]
+        except errors.BorealisError:
+            return None  # the ordinary path reports it, with the literal's position
+        return entry, params
 
     async def parse(self, statement: str, sql: str, param_oids: Sequence[int]) -> None:
         if statement and statement in self.prepared:

@@ -1,0 +1,175 @@
+"""Simple queries of one shape share a bound template (qp.shapes, sql.literals): the
+answers are those of the ordinary path, whatever the literals, across catalog changes,
+SET ROLE and search_path, and a literal the template cannot take fails as it would
+without the template."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from borealis.catalog.virtual import VirtualCatalog
+from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
+from borealis.core import errors
+from borealis.core.limits import Compat
+from borealis.qp import shapes
+from borealis.qp.session import Prepared, QpBackend, Session
+from borealis.sql.literals import shape
+from borealis.wire import backend as wb
+
+
+def run(tmp_path, body: Callable[[Session], Awaitable[None]]) -> None:
+    async def main() -> None:
+        async with EmbeddedCluster(EmbeddedConfig(str(tmp_path), shards=2)) as cluster:
+            backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog(), compat=Compat.RELAXED)
+            session = await backend.open_session(wb.SessionInfo("admin", "postgres", "", 1))
+            try:
+                await body(session)
+            finally:
+                await session.terminate()
+
+    asyncio.run(main())
+
+
+async def sql(session: Session, text: str) -> list:
+    rows = []
+    async for event in session.simple_query(text):
+        if isinstance(event, wb.Rows):
+            rows.extend(tuple(None if v is None else v.decode() for v in r) for r in event.rows)
+    return rows
+
+
+def entry(s: Session, text: str):
+    found = shape(text)
+    return s.shapes.get((found.template, found.types, s.settings.get("search_path")))
+
+
+def test_a_shape_runs_from_its_template_from_the_second_query_on(tmp_path):
+    async def body(s: Session) -> None:
+        await sql(s, "create table acc (id int primary key, bal int not null, name varchar(10))")
+        for i in range(1, 6):
+            await sql(s, f"insert into acc values ({i}, {i * 10}, 'n{i}')")
+        assert isinstance(entry(s, "insert into acc values (9, 9, 'x')"), Prepared)
+        assert await sql(s, "select bal from acc where id = 3") == [("30",)]
+        assert entry(s, "select bal from acc where id = 3") is shapes.SEEN
+        assert await sql(s, "select bal from acc where id = 4") == [("40",)]
+        assert isinstance(entry(s, "select bal from acc where id = 3"), Prepared)
+        assert await sql(s, "select bal from acc where id = 5") == [("50",)]
+        assert await sql(s, "select bal from acc where id = 99") == []
+        for delta in (-5, 7, -2147483648 + 100):
+            await sql(s, f"update acc set bal = bal + {delta} where id = 1")
+        assert await sql(s, "select bal from acc where id = 1") == [(str(10 - 5 + 7 - 2147483548),)]
+        for lo, hi in ((1, 2), (2, 4), (5, 5)):
+            assert await sql(s, f"select id from acc where id between {lo} and {hi} order by id") \
+                == [(str(i),) for i in range(lo, hi + 1)]
+        for names in (("n1", "n3"), ("n2", "n5")):
+            got = await sql(s, f"select id from acc where name in ('{names[0]}', '{names[1]}') "
+                               "order by id")
+            assert got == [(n[1],) for n in names]
+        # a bigint literal is another shape (int8), with its own template
+        assert await sql(s, "select bal from acc where id = 3000000000") == []
+        assert await sql(s, "select bal from acc where id = 4000000000") == []
+        assert await sql(s, "select bal from acc where id = 2") == [("20",)]
+
+    run(tmp_path, body)
+
+
+def test_a_literal_the_template_cannot_take_fails_as_without_it(tmp_path):
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v int)")
+        await sql(s, "insert into t values (1, 10), (2, 20)")
+        assert await sql(s, "select v from t where id = '1'") == [("10",)]
+        assert await sql(s, "select v from t where id = '2'") == [("20",)]
+        assert isinstance(entry(s, "select v from t where id = '2'"), Prepared)
+        with pytest.raises(errors.BorealisError) as info:
+            await sql(s, "select v from t where id = 'x'")
+        assert info.value.sqlstate == "22P02"
+        assert info.value.message == 'invalid input syntax for type integer: "x"'
+        assert await sql(s, "select v from t where id = '1'") == [("10",)]
+        with pytest.raises(errors.BorealisError) as info:
+            await sql(s, "update t set v = '99999999999' where id = 1")
+        assert info.value.sqlstate == "22003"
+
+    run(tmp_path, body)
+
+
+def test_templates_follow_catalog_changes_roles_and_search_path(tmp_path):
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v int)")
+        await sql(s, "insert into t values (1, 10), (2, 20)")
+        for i in (1, 2):
+            assert await sql(s, f"select * from t where id = {i}") == [(str(i), str(i * 10))]
+        await sql(s, "alter table t add column w text")
+        await sql(s, "update t set w = 'w'")
+        assert await sql(s, "select * from t where id = 1") == [("1", "10", "w")]
+        assert await sql(s, "select * from t where id = 2") == [("2", "20", "w")]
+        # search_path: the same text names another table
+        await sql(s, "create schema other")
+        await sql(s, "create table other.t (id int primary key, v int)")
+        await sql(s, "insert into other.t values (1, -1)")
+        await sql(s, "set search_path = other")
+        assert await sql(s, "select * from t where id = 1") == [("1", "-1")]
+        await sql(s, "set search_path = public")
+        assert await sql(s, "select * from t where id = 1") == [("1", "10", "w")]
+        # SET ROLE: privileges are checked for the role that runs it
+        await sql(s, "create role reader")
+        await sql(s, "grant usage on schema public to reader")
+        await sql(s, "grant reader to admin")
+        await sql(s, "set role reader")
+        with pytest.raises(errors.BorealisError) as info:
+            await sql(s, "select * from t where id = 2")
+        assert info.value.sqlstate == "42501"
+        await sql(s, "reset role")
+        assert await sql(s, "select * from t where id = 2") == [("2", "20", "w")]
+
+    run(tmp_path, body)
+
+
+def test_unsafe_shapes_keep_the_ordinary_path(tmp_path):
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v int)")
+        await sql(s, "insert into t values (1, 30), (2, 20), (3, 10)")
+        for _ in range(3):
+            assert await sql(s, "select 'a' || 'b'") == [("ab",)]
+        assert entry(s, "select 'a' || 'b'") is shapes.NEVER
+        assert await sql(s, "select id, v from t order by 1 limit 1") == [("1", "30")]
+        assert await sql(s, "select id, v from t order by 2 limit 1") == [("3", "10")]
+        assert await sql(s, "select id, v from t order by 1 limit 2") == [("1", "30"), ("2", "20")]
+        assert entry(s, "select id, v from t order by 1 limit 2") is shapes.NEVER
+
+    run(tmp_path, body)
+
+
+def test_templates_run_inside_transaction_blocks(tmp_path):
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v int)")
+        await sql(s, "insert into t values (1, 0)")
+        for _ in range(2):
+            await sql(s, "update t set v = v + 1 where id = 1")
+        await sql(s, "begin")
+        await sql(s, "update t set v = v + 100 where id = 1")
+        assert await sql(s, "select v from t where id = 1") == [("102",)]
+        await sql(s, "rollback")
+        assert await sql(s, "select v from t where id = 1") == [("2",)]
+        await sql(s, "begin")
+        with pytest.raises(errors.BorealisError):
+            await sql(s, "select v from t where id = 'x'")
+        with pytest.raises(errors.TransactionClosed):  # a failed block takes no template
+            await sql(s, "select v from t where id = 1")
+        await sql(s, "rollback")
+        assert await sql(s, "select v from t where id = 1") == [("2",)]
+
+    run(tmp_path, body)
+
+
+def test_the_cache_is_bounded(tmp_path):
+    async def body(s: Session) -> None:
+        s.shapes = shapes.ShapeCache(size=4)
+        await sql(s, "create table t (id int primary key)")
+        for i in range(10):
+            await sql(s, f"select id from t where id = {i} and {i} = id and id < {i} + 1" + " " * i)
+        assert len(s.shapes) == 4
+
+    run(tmp_path, body)
