@@ -13,6 +13,8 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from borealis.core.keyspace import CATALOG_VERSION_KEY
+
 
 def adjudicator_address(i: int) -> str:
     return f"adj/{i}"
@@ -28,6 +30,13 @@ def storage_address(i: int) -> str:
 
 CROSSBAR_ADDRESS = "xbar/0"
 
+# Keys every adjudicator adjudicates, whatever range holds them. The catalog version is
+# written by every DDL and checked by every other transaction (OC001): if only its own
+# range's adjudicator knew of it, every write transaction outside that range would be a
+# distributed commit, a second adjudicator and a second journal fsync for a check. So a
+# DDL promises and records it at every adjudicator, and any one of them can check it.
+EVERYWHERE = frozenset({CATALOG_VERSION_KEY})
+
 
 @dataclass(frozen=True)
 class KeyRange:
@@ -41,7 +50,8 @@ class KeyRange:
 
 
 class ShardMap:
-    def __init__(self, split_points: list[bytes], adjudicators: int, storages: int) -> None:
+    def __init__(self, split_points: list[bytes], adjudicators: int, storages: int,
+                 everywhere: frozenset[bytes] = EVERYWHERE) -> None:
         if sorted(set(split_points)) != list(split_points) or b"" in split_points:
             raise ValueError("split points must be distinct, sorted and non-empty")
         assert adjudicators >= 1 and storages >= 1
@@ -52,6 +62,7 @@ class ShardMap:
             for i, start in enumerate(bounds)
         )
         self._starts = bounds
+        self.everywhere = everywhere
         self.adjudicator_count = min(adjudicators, len(self.ranges))
         self.storage_count = min(storages, len(self.ranges))
 
@@ -71,6 +82,15 @@ class ShardMap:
     def storage_for(self, key: bytes) -> int:
         return self.range_for(key).storage
 
+    def range_of_all(self, keys) -> KeyRange | None:
+        """The one range that holds every key of `keys` (a non-empty collection), or
+        None if they span several. Ranges are intervals, so the smallest and the
+        largest key decide: two look-ups for a whole batch."""
+        if not keys:
+            return None
+        first = self.range_for(min(keys))
+        return first if first is self.range_for(max(keys)) else None
+
     def ranges_overlapping(self, start: bytes, end: bytes | None) -> list[KeyRange]:
         first = bisect.bisect_right(self._starts, start) - 1
         out = []
@@ -84,4 +104,20 @@ class ShardMap:
         return [r for r in self.ranges if r.storage == storage]
 
     def owned_by_adjudicator(self, adjudicator: int, key: bytes) -> bool:
-        return self.range_for(key).adjudicator == adjudicator
+        return key in self.everywhere or self.range_for(key).adjudicator == adjudicator
+
+    def participants(self, keys, checks) -> list[int]:
+        """The adjudicators a commit needs, the leader first: those owning `keys`
+        (written, locked or shared) and `checks`. A key of `everywhere` brings every
+        adjudicator when written and none of its own when only checked: whichever
+        decides the rest of the transaction checks it too."""
+        everywhere = self.everywhere
+        if not everywhere.isdisjoint(keys):
+            return list(range(self.adjudicator_count))
+        routed = (*keys, *(k for k in checks if k not in everywhere))
+        if not routed:
+            routed = tuple(checks)
+        one = self.range_of_all(routed)
+        if one is not None:  # one range holds them all: one adjudicator
+            return [one.adjudicator]
+        return sorted({self.adjudicator_for(k) for k in routed})

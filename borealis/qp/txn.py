@@ -317,12 +317,11 @@ class Transaction:
     async def _commit(self, t_start: int) -> int:
         client = self.client
         cfg = client.config
-        adj_for = client.map.adjudicator_for
         writes = tuple(sorted(self.writes.items()))
         locks = tuple(self.locks)
         checks = tuple(self.checks)
         shares = tuple(self.shares)
-        participants = sorted({adj_for(k) for k in (*self.writes, *locks, *checks, *shares)})
+        participants = client.map.participants((*self.writes, *locks, *shares), checks)
         leader, others = participants[0], tuple(participants[1:])
         deadline = self.rt.clock.now() + cfg.commit_timeout_ns
         request = CommitRequest(self.txn_id, t_start, deadline, writes, locks, checks, others,

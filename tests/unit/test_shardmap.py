@@ -111,3 +111,21 @@ def test_ranges_partition_the_keyspace(points, a, b, open_end):
     expected = [r for r in m.ranges
                 if (end is None or r.start < end) and (r.end is None or r.end > start)]
     assert m.ranges_overlapping(start, end) == expected
+
+
+def test_the_catalog_version_is_adjudicated_everywhere(three):
+    from borealis.core.keyspace import CATALOG_VERSION_KEY
+
+    assert three.range_for(CATALOG_VERSION_KEY).adjudicator == 0
+    assert all(three.owned_by_adjudicator(i, CATALOG_VERSION_KEY) for i in range(3))
+    assert not three.owned_by_adjudicator(1, b"\x10")
+    # a DML transaction checking it is decided where its writes are: one adjudicator
+    assert three.participants([b"\xc0row"], [CATALOG_VERSION_KEY]) == [2]
+    assert three.participants([b"\x60a", b"\x61b"], [CATALOG_VERSION_KEY, b"\x62c"]) == [1]
+    assert three.participants([b"\x10a"], [CATALOG_VERSION_KEY, b"\xc0c"]) == [0, 2]
+    # ... one that only checks it (FOR UPDATE locks aside) by its owner
+    assert three.participants([], [CATALOG_VERSION_KEY]) == [0]
+    # a DDL writing it involves every adjudicator
+    assert three.participants([CATALOG_VERSION_KEY, b"\x00\x02desc"], []) == [0, 1, 2]
+    assert ShardMap([b"\x80"], 2, 2, everywhere=frozenset()).participants(
+        [b"\x90"], [CATALOG_VERSION_KEY]) == [0, 1]
