@@ -8,7 +8,6 @@ No pytest-asyncio: tests run their body with `asyncio.run`.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
@@ -16,17 +15,16 @@ from types import SimpleNamespace
 import pytest
 
 from borealis.catalog.model import PUBLIC_SCHEMA_OID, Relation, Schema
-from borealis.catalog.virtual import VirtualCatalog
-from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
 from borealis.core import errors
 from borealis.core.clock import Clock
 from borealis.core.limits import Compat
 from borealis.qp import rules
-from borealis.qp.session import QpBackend, Session
+from borealis.qp.session import Session
 from borealis.qp.txn import S, Transaction, TxnLimits
 from borealis.sql import dsql_limits
 from borealis.sql.parse import parse
 from borealis.wire import backend as wb
+from tests.qp.embedded import run_session, sql
 
 # -- the parse gate ----------------------------------------------------------------------
 
@@ -179,24 +177,7 @@ def test_schema_count_leaves_out_public():
 # -- sessions over an embedded cluster --------------------------------------------------------
 
 def run(tmp_path, compat: Compat, body: Callable[[Session], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with EmbeddedCluster(EmbeddedConfig(str(tmp_path), shards=2)) as cluster:
-            backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog(), compat=compat)
-            session = await backend.open_session(wb.SessionInfo("admin", "postgres", "", 1))
-            try:
-                await body(session)
-            finally:
-                await session.terminate()
-
-    asyncio.run(main())
-
-
-async def sql(session: Session, text: str) -> list:
-    rows = []
-    async for event in session.simple_query(text):
-        if isinstance(event, wb.Rows):
-            rows.extend(tuple(None if v is None else v.decode() for v in r) for r in event.rows)
-    return rows
+    run_session(tmp_path, compat, body)
 
 
 def user_keys(keys) -> list[bytes]:

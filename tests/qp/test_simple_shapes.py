@@ -5,40 +5,20 @@ without the template."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
 
-from borealis.catalog.virtual import VirtualCatalog
-from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
 from borealis.core import errors
 from borealis.core.limits import Compat
 from borealis.qp import shapes
-from borealis.qp.session import Prepared, QpBackend, Session
+from borealis.qp.session import Prepared, Session
 from borealis.sql.literals import shape
-from borealis.wire import backend as wb
+from tests.qp.embedded import run_session, sql
 
 
 def run(tmp_path, body: Callable[[Session], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with EmbeddedCluster(EmbeddedConfig(str(tmp_path), shards=2)) as cluster:
-            backend = QpBackend(cluster.txn_client, virtual=VirtualCatalog(), compat=Compat.RELAXED)
-            session = await backend.open_session(wb.SessionInfo("admin", "postgres", "", 1))
-            try:
-                await body(session)
-            finally:
-                await session.terminate()
-
-    asyncio.run(main())
-
-
-async def sql(session: Session, text: str) -> list:
-    rows = []
-    async for event in session.simple_query(text):
-        if isinstance(event, wb.Rows):
-            rows.extend(tuple(None if v is None else v.decode() for v in r) for r in event.rows)
-    return rows
+    run_session(tmp_path, Compat.RELAXED, body)
 
 
 def entry(s: Session, text: str):
