@@ -36,42 +36,45 @@ class ConflictTable:
         self.last_shared: dict[bytes, int] = {}
         self.pending: dict[bytes, bytes] = {}  # key -> txn id holding the promise
         self.pending_shared: dict[bytes, dict[bytes, None]] = {}  # key -> undecided sharers
-        # (τ, key, shared), τ non-decreasing: what `trim` forgets first
-        self._by_time: deque[tuple[int, bytes, bool]] = deque()
+        # (τ, keys recorded at τ, shared), τ non-decreasing: what `trim` forgets first
+        self._by_time: deque[tuple[int, tuple[bytes, ...], bool]] = deque()
         self.horizon = 0  # transactions with τ_start < horizon are refused
 
     def first_conflict(self, keys: Iterable[bytes], t_start: int,
                        txn_id: bytes | None = None) -> bytes | None:
         """For keys a transaction writes or locks: the first one written or shared
         after `t_start`, or promised (written or shared) to another transaction."""
+        keys = keys if isinstance(keys, (list, tuple)) else list(keys)
         last = self.last_commit
         shared = self.last_shared
         pending = self.pending
         pending_shared = self.pending_shared
-        for key in keys:
-            if last.get(key, 0) > t_start or shared.get(key, 0) > t_start:
-                return key
-            holder = pending.get(key)
-            if holder is not None and holder != txn_id:
-                return key
-            sharers = pending_shared.get(key)
-            if sharers and (len(sharers) > 1 or txn_id not in sharers):
-                return key
-        return None
+        # Only keys the table holds can conflict: intersect at C speed (a commit of
+        # thousands of new keys finds none), judge those, and only if one conflicts
+        # walk `keys` for the first in order.
+        bad = {k for k in last.keys() & keys if last[k] > t_start}
+        if shared:
+            bad.update(k for k in shared.keys() & keys if shared[k] > t_start)
+        if pending:
+            bad.update(k for k in pending.keys() & keys if pending[k] != txn_id)
+        if pending_shared:
+            for key in pending_shared.keys() & keys:
+                sharers = pending_shared[key]
+                if sharers and (len(sharers) > 1 or txn_id not in sharers):
+                    bad.add(key)
+        return _first_in(keys, bad)
 
     def first_read_conflict(self, keys: Iterable[bytes], t_start: int,
                             txn_id: bytes | None = None) -> bytes | None:
         """For keys a transaction only checks or shares: the first one written after
         `t_start` or promised to another transaction that writes it."""
+        keys = keys if isinstance(keys, (list, tuple)) else list(keys)
         last = self.last_commit
         pending = self.pending
-        for key in keys:
-            if last.get(key, 0) > t_start:
-                return key
-            holder = pending.get(key)
-            if holder is not None and holder != txn_id:
-                return key
-        return None
+        bad = {k for k in last.keys() & keys if last[k] > t_start}
+        if pending:
+            bad.update(k for k in pending.keys() & keys if pending[k] != txn_id)
+        return _first_in(keys, bad)
 
     def record(self, keys: Iterable[bytes], t_commit: int) -> None:
         """Keys written at `t_commit` (must not go backwards per key)."""
@@ -83,11 +86,13 @@ class ConflictTable:
 
     def _record(self, table: dict[bytes, int], keys: Iterable[bytes], t_commit: int,
                 shared: bool) -> None:
-        by_time = self._by_time
-        for key in keys:
-            if table.get(key, 0) < t_commit:
-                table[key] = t_commit
-                by_time.append((t_commit, key, shared))
+        keys = keys if isinstance(keys, (list, tuple)) else list(keys)
+        if not table.keys().isdisjoint(keys):
+            keys = [k for k in dict.fromkeys(keys) if table.get(k, 0) < t_commit]
+        if keys:
+            table.update(dict.fromkeys(keys, t_commit))
+            # One entry per call, not per key: what `trim` forgets first.
+            self._by_time.append((t_commit, tuple(keys), shared))
 
     def promise(self, keys: Iterable[bytes], txn_id: bytes) -> None:
         for key in keys:
@@ -117,10 +122,18 @@ class ConflictTable:
         self.horizon = max(self.horizon, horizon)
         by_time = self._by_time
         while by_time and by_time[0][0] < self.horizon:
-            t, key, shared = by_time.popleft()
+            t, keys, shared = by_time.popleft()
             table = self.last_shared if shared else self.last_commit
-            if table.get(key) == t:
-                del table[key]
+            for key in keys:
+                if table.get(key) == t:
+                    del table[key]
 
     def __len__(self) -> int:
         return len(self.last_commit) + len(self.last_shared)
+
+
+def _first_in(keys: list[bytes] | tuple[bytes, ...], found: set[bytes]) -> bytes | None:
+    """The first of `keys` that is in `found` (None if found is empty)."""
+    if not found:
+        return None
+    return next(k for k in keys if k in found)

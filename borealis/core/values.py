@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import struct
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +104,12 @@ def unpack_value(code: int, data: bytes) -> Any:
 def dumps(obj: Any) -> bytes:
     """Encode a value (or tuple of values, e.g. a row)."""
     return msgpack.packb(obj, default=pack_value, use_bin_type=True)
+
+
+def dumps_many(objs: Iterable[Any]) -> list[bytes]:
+    """`dumps` of each value (rows of a batch), with one packer for all of them."""
+    pack = msgpack.Packer(default=pack_value, use_bin_type=True).pack
+    return [pack(obj) for obj in objs]
 
 
 def loads(data: bytes) -> Any:

@@ -32,15 +32,17 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from borealis.adjudicator.messages import CommitReply, CommitRequest, Prepare
 from borealis.control.shardmap import ShardMap, adjudicator_address, storage_address
 from borealis.core import errors, limits, values
 from borealis.core.expr import compile_filter, compile_projection
-from borealis.qp.metering import Usage
+from borealis.qp.metering import WRITE_ROW_BYTES_MIN, Usage
 from borealis.runtime.base import Runtime
-from borealis.storage.engine import STORAGE_KEY_BYTES_MAX
+from borealis.storage.engine import KEY_BYTES_ALWAYS_STORABLE, STORAGE_KEY_BYTES_MAX
 from borealis.storage.engine import check_key as check_storage_key
 from borealis.storage.messages import Get, GetReply, Scan, ScanReply
 
@@ -143,23 +145,56 @@ class Transaction:
         ts = self.snapshot()
         out: list[bytes | None] = [None] * len(keys)
         by_shard: dict[int, list[int]] = {}
-        for i, key in enumerate(keys):
-            if key in self.writes:
-                out[i] = self.writes[key]
-            else:
-                by_shard.setdefault(self.client.map.storage_for(key), []).append(i)
+        writes = self.writes
+        shard_map = self.client.map
+        one = shard_map.range_of_all(keys) if len(keys) > 1 else None
+        if one is not None and (not writes or writes.keys().isdisjoint(keys)):
+            # The common batch case: one range, nothing of ours to overlay.
+            by_shard[one.storage] = list(range(len(keys)))
+        else:
+            storage_for = shard_map.storage_for
+            for i, key in enumerate(keys):
+                if key in writes:
+                    out[i] = writes[key]
+                else:
+                    by_shard.setdefault(storage_for(key), []).append(i)
         cfg = self.client.config
         for shard, positions in by_shard.items():
+            whole = len(positions) == len(keys)
+            asked = tuple(keys) if whole else tuple(keys[i] for i in positions)
             reply = await self.client.call_with_retry(
-                storage_address(shard), Get(tuple(keys[i] for i in positions), ts),
-                cfg.read_timeout_ns)
+                storage_address(shard), Get(asked, ts), cfg.read_timeout_ns)
             assert isinstance(reply, GetReply)
-            for i, value in zip(positions, reply.values):
-                out[i] = value
-            self.usage.count_read(sum(v is not None for v in reply.values),
-                                  sum(len(keys[i]) for i in positions)
-                                  + sum(len(v) for v in reply.values if v is not None))
+            got = reply.values
+            if whole:
+                out = list(got)
+            else:
+                for i, value in zip(positions, got):
+                    out[i] = value
+            found = [v for v in got if v is not None]
+            self.usage.count_read(len(found), sum(map(len, asked)) + sum(map(len, found)))
         return out
+
+    async def get_many_dense(self, keys: Sequence[bytes],
+                             probe_rows: int = 64) -> list[bytes | None]:
+        """`get_many` for a batch whose keys may lie close together (a bulk load of
+        ascending keys): first the rows stored between the smallest and the largest
+        key, at most `probe_rows` of them. Fewer than that answer every key — a load
+        into an empty stretch costs one request that reads nothing; more, and it is
+        `get_many` after all (the probe having read at most `probe_rows` rows)."""
+        if len(keys) <= probe_rows:
+            return await self.get_many(keys)
+        self._check_open()
+        ts = self.snapshot()
+        rows = await self._scan_storage(min(keys), max(keys) + b"\x00", ts, probe_rows,
+                                        False, None, None)
+        if len(rows) >= probe_rows:
+            return await self.get_many(keys)
+        stored = dict(rows)
+        writes = self.writes
+        if writes and not writes.keys().isdisjoint(keys):
+            return [writes[k] if k in writes else stored.get(k) for k in keys]
+        return list(map(stored.get, keys))
 
     async def scan(self, start: bytes, end: bytes | None, *, limit: int = 0,
                    reverse: bool = False, filter: Any = None,
@@ -235,6 +270,16 @@ class Transaction:
 
     # -- writes ---------------------------------------------------------------------
 
+    @staticmethod
+    def _check_key(key: bytes) -> None:
+        try:
+            check_storage_key(key)
+        except errors.KeySizeTooLarge:
+            raise errors.KeySizeTooLarge(
+                detail=f"The stored key is {len(key)} bytes; Borealis's storage (LMDB) holds keys of "
+                       f"at most {STORAGE_KEY_BYTES_MAX} bytes, less than Aurora DSQL's "
+                       f"{limits.MAX_KEY_BYTES}.") from None
+
     def put(self, key: bytes, value: bytes) -> None:
         self._write(key, value)
 
@@ -244,13 +289,7 @@ class Transaction:
     def _write(self, key: bytes, value: bytes | None) -> None:
         self._check_open()
         self.snapshot()
-        try:
-            check_storage_key(key)
-        except errors.KeySizeTooLarge:
-            raise errors.KeySizeTooLarge(
-                detail=f"The stored key is {len(key)} bytes; Borealis's storage (LMDB) holds keys of "
-                       f"at most {STORAGE_KEY_BYTES_MAX} bytes, less than Aurora DSQL's "
-                       f"{limits.MAX_KEY_BYTES}.") from None
+        self._check_key(key)
         old = self.writes.get(key, _ABSENT)
         if old is _ABSENT:
             self._sorted = None
@@ -263,6 +302,59 @@ class Transaction:
             size_mb = -(-self.write_bytes // MIB)
             raise errors.TransactionSizeLimit(
                 detail=f"Current transaction size {size_mb}mb {self.limits.write_bytes_max // MIB}mb")
+
+    def put_many(self, keys: Sequence[bytes], values: Sequence[bytes]) -> None:
+        """`put` of each key with its value, in order, with the same checks, counts and
+        errors (a limit error is raised at the key that crosses it, that key recorded),
+        in one call: the batch path of INSERT and COPY."""
+        self._check_open()
+        self.snapshot()
+        writes = self.writes
+        size_max = self.limits.write_bytes_max if self.limits is not None else None
+        sizes = list(map(add, map(len, keys), map(len, values)))
+        if keys and max(map(len, keys)) <= KEY_BYTES_ALWAYS_STORABLE \
+                and (size_max is None or self.write_bytes + sum(sizes) <= size_max) \
+                and writes.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
+            # New, distinct, short keys within the size limit: nothing to check per key.
+            writes.update(zip(keys, values))
+            self._sorted = None
+            self.write_bytes += sum(sizes)
+            self.usage.write_rows += len(keys)
+            self.usage.write_bytes += sum(map(max, sizes, repeat(WRITE_ROW_BYTES_MIN)))
+            return
+        total = self.write_bytes
+        metered = 0
+        done = 0
+        try:
+            for key, value in zip(keys, values):
+                if len(key) > KEY_BYTES_ALWAYS_STORABLE:
+                    self._check_key(key)
+                old = writes.get(key, _ABSENT)
+                if old is _ABSENT:
+                    self._sorted = None
+                else:
+                    total -= len(key) + (len(old) if old is not None else 0)
+                writes[key] = value
+                size = len(key) + len(value)
+                total += size
+                metered += size if size > WRITE_ROW_BYTES_MIN else WRITE_ROW_BYTES_MIN
+                done += 1
+                if size_max is not None and total > size_max:
+                    raise errors.TransactionSizeLimit(
+                        detail=f"Current transaction size {-(-total // MIB)}mb {size_max // MIB}mb")
+        finally:
+            self.write_bytes = total
+            self.usage.write_rows += done
+            self.usage.write_bytes += metered
+
+    def mark_modified_many(self, row_keys: Sequence[bytes]) -> None:
+        """`mark_modified` of each key in order."""
+        modified = self.modified_rows
+        if self.limits is None or len(modified) + len(row_keys) <= self.limits.modified_rows_max:
+            modified.update(dict.fromkeys(row_keys))
+            return
+        for key in row_keys:
+            self.mark_modified(key)
 
     def mark_modified(self, row_key: bytes) -> None:
         """Count a row DML inserted, updated or deleted (each row once per transaction)."""

@@ -13,19 +13,20 @@ which the adjudicator turns into a write-write conflict (OC000) at COMMIT.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from pglast import ast
 from pglast.enums import OnConflictAction
 
 from borealis.catalog.model import Index, Relation, relation_prefix
-from borealis.core import errors, values
+from borealis.core import errors, oids, values
 from borealis.qp.sequences import check_identity_update, identity_default, identity_overrides
 from borealis.sql import coerce as C
 from borealis.sql import fk, index_keys
 from borealis.sql.bind import Binder, _column_name
-from borealis.sql.dsql_limits import check_row_write
-from borealis.sql.expr import Col, Const, Expr
+from borealis.sql.dsql_limits import check_row_write, dsql_mode
+from borealis.sql.expr import Col, Const, Expr, is_volatile
 from borealis.sql.plan import ExecContext, Node, OutCol, Scan, arm, evaluate, subqueries_of
 from borealis.sql.planner import optimize
 from borealis.sql.privileges import dml_letters
@@ -61,12 +62,40 @@ class RowCodec:
                 self.generated.append((i, expr.compile()))
         self.pk_positions = [rel.position[a] for a in rel.primary_key]
         self.indexes = index_keys.row_entries(binder, rel)  # secondary: columns or expressions
+        pk = set(self.pk_positions)
+        self.not_null = [i for i, c in enumerate(rel.columns)
+                         if (c.not_null or i in pk) and not c.dropped]
+        # -0.0 and 0.0 are one key: a float key column goes through `_key_value`.
+        self._float_key = any(rel.columns[p].type_oid in (oids.FLOAT4, oids.FLOAT8)
+                              for p in self.pk_positions)
 
     def row_key(self, row: tuple, rng) -> bytes:
         rel = self.rel
         if not rel.primary_key:
             return rel.prefix + rel.key_codec.encode((rng.randbytes(16),))
         return rel.prefix + rel.key_codec.encode([_key_value(row[p]) for p in self.pk_positions])
+
+    def row_keys(self, rows: list[tuple], rng) -> list[bytes]:
+        """`row_key` of each row."""
+        rel = self.rel
+        if not rel.primary_key or self._float_key:
+            return [self.row_key(row, rng) for row in rows]
+        return rel.key_codec.encode_rows(rows, self.pk_positions, rel.prefix)
+
+    def complete_many(self, rows: list[tuple]) -> tuple[list[tuple], errors.BorealisError | None]:
+        """`complete` of each full row, up to the first that fails: (rows before it, its
+        error or None). Without generated columns or CHECK constraints, NOT NULL is one
+        C-level scan per column, and only a batch with a NULL there goes row by row."""
+        if not self.generated and not self.checks \
+                and not any(None in map(itemgetter(i), rows) for i in self.not_null):
+            return list(map(tuple, rows)), None
+        out: list[tuple] = []
+        try:
+            for row in rows:
+                out.append(self.complete(list(row)))
+        except errors.BorealisError as exc:
+            return out, exc
+        return out, None
 
     def index_entries(self, row: tuple, row_key: bytes,
                       only: int | None = None) -> list[tuple[Index, bytes, bool]]:
@@ -98,9 +127,9 @@ class RowCodec:
         for i, fn in self.generated:
             row[i] = fn(tuple(row))
         rel = self.rel
-        pk = set(self.pk_positions)
-        for i, c in enumerate(rel.columns):
-            if row[i] is None and (c.not_null or i in pk) and not c.dropped:
+        for i in self.not_null:
+            if row[i] is None:
+                c = rel.columns[i]
                 raise errors.NotNullViolation(column=c.name, table=rel.name,
                                               detail=f"Failing row contains {_row_text(rel, row)}.")
         out = tuple(row)
@@ -127,8 +156,20 @@ def _row_text(rel: Relation, row) -> str:
             parts.append("null")
         else:
             info = T.type_by_oid(c.type_oid)
-            parts.append(info.text_out(v) if info else str(v))
+            parts.append(_clip(info.text_out(v) if info else str(v)))
     return "(" + ", ".join(parts) + ")"
+
+
+ROW_TEXT_VALUE_BYTES_MAX = 64
+
+
+def _clip(text: str) -> str:
+    """A value in a "Failing row contains" detail: as PostgreSQL, at most 64 bytes (whole
+    characters) of it, then "..."."""
+    data = text.encode()
+    if len(data) <= ROW_TEXT_VALUE_BYTES_MAX:
+        return text
+    return data[:ROW_TEXT_VALUE_BYTES_MAX].decode(errors="ignore") + "..."
 
 
 def _unique_name(rel: Relation, index: Index | None) -> str:
@@ -151,10 +192,7 @@ async def write_row(ctx: ExecContext, codec: RowCodec, row: tuple, *,
     new_entries = codec.index_entries(row, key)
     check_row_write(ctx.session, codec.rel, row, key, encoded, new_entries)  # DSQL's sizes
     if check_key and key != old_key and await txn.get(key) is not None:
-        raise errors.UniqueViolation(
-            name=_unique_name(codec.rel, None),
-            detail=f"Key ({', '.join(c.name for c in _pk_cols(codec.rel))})=("
-                   f"{', '.join(_text(row[p], codec.rel.columns[p].type_oid) for p in codec.pk_positions)}) already exists.")
+        raise _pk_violation(codec, row)
     old_entries = {}
     if old_row is not None and old_key is not None:
         old_entries = {e[1]: e for e in codec.index_entries(old_row, old_key)}
@@ -177,6 +215,110 @@ async def write_row(ctx: ExecContext, codec: RowCodec, row: tuple, *,
     txn.mark_modified(key)  # DSQL's rows-per-transaction limit (qp.txn)
     fk.row_written(ctx, codec, key, row, old_key, old_row)  # checked at the statement's end
     return key
+
+
+async def write_new_rows(ctx: ExecContext, codec: RowCodec, rows: list[tuple]) -> list[bytes]:
+    """`write_row` for a batch of new rows (INSERT without ON CONFLICT, COPY): the same
+    checks with the same outcome, but one look-up for the whole batch instead of a
+    storage read per row and unique index entry (`Transaction.get_many_dense`: a load
+    into an empty stretch of keys reads nothing), and the keys, encodings and writes
+    made a batch at a time.
+
+    The outcome is that of `write_row` row after row: the first offending row raises,
+    with the rows before it buffered. A key repeated inside the batch is caught by the
+    batch's own map of what it wrote, one already stored (or written earlier in the
+    transaction) by the prefetched values; an error while checking row i's sizes is
+    raised after rows 0..i-1 were checked and buffered, since a unique violation among
+    them comes first in row order. When nothing conflicts and the row limit cannot be
+    reached (the common case), the writes are buffered in one `put_many`."""
+    txn = ctx.txn
+    rel = codec.rel
+    session = ctx.session
+    rng = session.random if session is not None else __import__("random")
+    has_pk = bool(rel.primary_key)
+    keys = codec.row_keys(rows, rng)
+    encoded = values.dumps_many(rows)
+    entries = [codec.index_entries(row, key) for row, key in zip(rows, keys)] \
+        if codec.indexes else None
+    failure: errors.BorealisError | None = None
+    if dsql_mode(session):
+        for i, row in enumerate(rows):
+            try:  # DSQL's sizes
+                check_row_write(session, rel, row, keys[i], encoded[i], entries[i] if entries else [])
+            except errors.BorealisError as exc:
+                failure = exc
+                rows, keys, encoded = rows[:i], keys[:i], encoded[:i]
+                entries = entries[:i] if entries else entries
+                break
+    # What is stored (or written earlier in the transaction) under each key the batch
+    # checks: its row keys, then each unique index's entries, each a dense probe.
+    groups: list[list[bytes]] = [keys] if has_pk else []  # fresh random keys: no look-up
+    if entries:
+        by_index: dict[int, list[bytes]] = {}
+        for row_entries in entries:
+            for index, k, unique in row_entries:
+                if unique:
+                    by_index.setdefault(index.oid, []).append(k)
+        groups.extend(by_index.values())
+    looked = [(group, await txn.get_many_dense(group)) for group in groups]
+    clean = all(got.count(None) == len(got) and len(set(group)) == len(group)
+                for group, got in looked)  # nothing stored, nothing repeated
+    limits = txn.limits
+    if clean and (limits is None or len(txn.modified_rows) + len(keys) <= limits.modified_rows_max):
+        # No row limit in reach either: no row can fail its checks, and the writes go
+        # in as `write_row` would order them.
+        if entries:
+            put_keys: list[bytes] = []
+            put_values: list[bytes] = []
+            for key, value, row_entries in zip(keys, encoded, entries):
+                for _, k, _ in row_entries:
+                    put_keys.append(k)
+                    put_values.append(key)
+                put_keys.append(key)
+                put_values.append(value)
+            txn.put_many(put_keys, put_values)
+        else:
+            txn.put_many(keys, encoded)
+        txn.mark_modified_many(keys)  # DSQL's rows-per-transaction limit (qp.txn)
+        if rel.foreign_keys:
+            for key, row in zip(keys, rows):
+                fk.row_written(ctx, codec, key, row)  # checked at the statement's end
+    else:
+        found = {k: v for group, got in looked for k, v in zip(group, got)}
+        _write_checked(ctx, codec, rows, keys, encoded, entries, found, has_pk)
+    if failure is not None:
+        raise failure
+    return keys
+
+
+def _write_checked(ctx: ExecContext, codec: RowCodec, rows, keys, encoded, entries,
+                   found: dict[bytes, bytes | None], has_pk: bool) -> None:
+    """Row by row, as `write_row`: unique checks against what was stored before the
+    batch (`found`) and what this batch wrote, then the row's writes."""
+    txn = ctx.txn
+    batch: dict[bytes, bytes] = {}  # unique keys this batch wrote → the row key
+    for i, (row, key, value) in enumerate(zip(rows, keys, encoded)):
+        if has_pk and (found[key] is not None or key in batch):
+            raise _pk_violation(codec, row)
+        for index, entry_key, unique in entries[i] if entries else ():
+            if unique:  # invalid too: a building or failed unique index is enforced (DSQL)
+                existing = batch.get(entry_key, found[entry_key])
+                if existing is not None and existing != key:
+                    raise errors.UniqueViolation(name=index.name,
+                                                 detail=codec.unique_detail(index, row))
+                batch[entry_key] = key
+            txn.put(entry_key, key)
+        txn.put(key, value)
+        batch[key] = key
+        txn.mark_modified(key)  # DSQL's rows-per-transaction limit (qp.txn)
+        fk.row_written(ctx, codec, key, row)  # checked at the statement's end
+
+
+def _pk_violation(codec: RowCodec, row: tuple) -> errors.UniqueViolation:
+    return errors.UniqueViolation(
+        name=_unique_name(codec.rel, None),
+        detail=f"Key ({', '.join(c.name for c in _pk_cols(codec.rel))})=("
+               f"{', '.join(_text(row[p], codec.rel.columns[p].type_oid) for p in codec.pk_positions)}) already exists.")
 
 
 async def delete_row(ctx: ExecContext, codec: RowCodec, key: bytes, row: tuple) -> None:
@@ -396,7 +538,22 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
     arm(default_subs, ctx)
     count, out = 0, []
     written_keys: set[bytes] = set()  # rows this statement inserted or updated
+    # Plain INSERT/COPY rows are checked and buffered a batch at a time (one storage
+    # read per batch); defaults that call functions with effects (nextval), RETURNING
+    # subqueries and ON CONFLICT keep the row-at-a-time path, whose interleaving of
+    # evaluation and writes they can observe.
+    batched = plan.on_conflict is None and not default_subs and not subs
     async for batch in plan.source.batches(ctx):
+        if batched:
+            rows, failure = _complete_rows(plan, batch, width, defaults)
+            await write_new_rows(ctx, codec, rows)
+            if failure is not None:
+                raise failure
+            count += len(rows)
+            for row in rows if returning else ():
+                out.append(await evaluate(lambda r: tuple(f(r) for f in returning), row,
+                                          len(subs)))
+            continue
         for n, src in enumerate(batch):
             row: list[Any] = [None] * width
             for pos, v in zip(plan.targets, src):
@@ -421,6 +578,46 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
     if end_statement:
         await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
     return count, out
+
+
+def copy_buffers_rows(plan: InsertPlan) -> bool:
+    """Whether COPY into `plan`'s table reads rows ahead of inserting them, as
+    PostgreSQL's multi-insert COPY does: not when a default COPY computes is volatile
+    (`is_volatile`: nextval() included, which Borealis evaluates as a subquery)."""
+    return plan.on_conflict is None and not any(is_volatile(e) for _, e in plan.defaults)
+
+
+def complete_rows(plan: InsertPlan, rows: list[tuple]
+                  ) -> tuple[list[tuple], errors.BorealisError | None]:
+    """The full rows of COPY's source rows (defaults, generated columns, NOT NULL,
+    CHECK), up to the first that fails: (rows before it, its error or None). For a
+    plan whose defaults are not volatile (`copy_buffers_rows`)."""
+    defaults = [(i, e.compile()) for i, e in plan.defaults]
+    return _complete_rows(plan, rows, len(plan.relation.columns), defaults)
+
+
+def _complete_rows(plan: InsertPlan, batch, width: int, defaults
+                   ) -> tuple[list[tuple], errors.BorealisError | None]:
+    """The full rows of a batch (targets, constant defaults, generated columns, NOT NULL,
+    CHECK), up to the first row that fails: (rows before it, its error or None)."""
+    codec = plan.codec
+    targets = plan.targets
+    if not defaults and targets == list(range(width)) and set(map(len, batch)) <= {width}:
+        rows = list(map(tuple, batch))  # every column given, in table order (COPY)
+    else:
+        rows = []
+        try:
+            for src in batch:
+                row: list[Any] = [None] * width
+                for pos, v in zip(targets, src):
+                    row[pos] = v
+                for pos, f in defaults:
+                    row[pos] = f(())
+                rows.append(row)
+        except errors.BorealisError as exc:  # a default failed: after the rows before it
+            done, failure = codec.complete_many(rows)
+            return done, failure or exc
+    return codec.complete_many(rows)
 
 
 async def _insert_one(plan: InsertPlan, ctx: ExecContext, row: tuple,

@@ -42,6 +42,8 @@ _APPLIED = b"applied"
 STORAGE_KEY_BYTES_MAX = 480
 _LMDB_KEY_BYTES_MAX = 511
 SCAN_REPLY_BYTES_MAX = 4 << 20
+# Keys up to this long fit whatever their bytes: escaping at most doubles them.
+KEY_BYTES_ALWAYS_STORABLE = (_LMDB_KEY_BYTES_MAX - 2 - 8) // 2
 
 
 def escape(key: bytes) -> bytes:
@@ -72,10 +74,26 @@ class MvccStore:
         self.durable = self.applied
         self._persisted = self.applied  # the applied watermark as stored in LMDB
         self._flushing = threading.Lock()  # a flush on a worker thread vs close
+        # A read transaction and cursor that `get` reuses; every write transaction of
+        # this store drops it first, so it always sees the latest data.
+        self._reader: tuple[Any, Any] | None = None
 
     def close(self) -> None:
+        self._drop_reader()
         with self._flushing:  # never close the map under a flush still running
             self.env.close()
+
+    def _read_cursor(self):
+        reader = self._reader
+        if reader is None:
+            txn = self.env.begin(db=self._versions)
+            reader = self._reader = (txn, txn.cursor())
+        return reader[1]
+
+    def _drop_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader[0].abort()
 
     def sync(self) -> None:
         applied = self.prepare_sync()
@@ -87,6 +105,7 @@ class MvccStore:
         write; what a `flush` after this makes durable."""
         applied = self.applied
         if applied > self._persisted:
+            self._drop_reader()
             with self.env.begin(write=True, db=self._meta) as txn:
                 txn.put(_APPLIED, _TS.pack(applied))
             self._persisted = applied
@@ -111,15 +130,19 @@ class MvccStore:
             self.applied = max(self.applied, watermark)
             return self.applied
         base = applied = self.applied
+        self._drop_reader()
         with self.env.begin(write=True) as txn:
+            cursor = txn.cursor(db=self._versions)
             for ts, writes in commits:
                 if ts <= base:
                     # A re-delivery after a crossbar restart. (Not `applied`: two
                     # journals may each hold a commit at the same τ.)
                     continue
-                for key, value in writes:
-                    stored = _PUT + value if value is not None else _DEL
-                    txn.put(_version_key(escape(key), ts), stored, db=self._versions)
+                # escape(key) | ~τ, inlined: one C-level put of the whole commit.
+                suffix = b"\x00\x01" + _TS.pack(_MASK - ts)
+                cursor.putmulti((key.replace(b"\x00", b"\x00\xff") + suffix,
+                                 _PUT + value if value is not None else _DEL)
+                                for key, value in writes)
                 applied = max(applied, ts)
             applied = max(applied, watermark)
             if applied > self._persisted:
@@ -132,14 +155,13 @@ class MvccStore:
 
     def get(self, key: bytes, ts: int) -> bytes | None:
         esc = escape(key)
-        with self.env.begin(db=self._versions) as txn:
-            cur = txn.cursor()
-            if not cur.set_range(_version_key(esc, ts)):
-                return None
-            stored = cur.key()
-            if len(stored) != len(esc) + 8 or not stored.startswith(esc):
-                return None
-            value = cur.value()
+        cur = self._read_cursor()
+        if not cur.set_range(_version_key(esc, ts)):
+            return None
+        stored = cur.key()
+        if len(stored) != len(esc) + 8 or not stored.startswith(esc):
+            return None
+        value = cur.value()
         return value[1:] if value[:1] == _PUT else None
 
     def scan(self, start: bytes, end: bytes | None, ts: int, *, limit: int = 0,
@@ -228,6 +250,7 @@ class MvccStore:
         most `budget` stored versions from escaped key `after`. Returns (where to
         continue or None at the end, versions removed)."""
         removed = 0
+        self._drop_reader()
         with self.env.begin(write=True, db=self._versions) as txn:
             cur = txn.cursor()
             positioned = cur.set_range(after)
@@ -265,6 +288,8 @@ class MvccStore:
 
 def check_key(key: bytes) -> None:
     # `escape` doubles every 0x00 byte, so the stored form must be checked as well.
+    if len(key) <= KEY_BYTES_ALWAYS_STORABLE:
+        return
     if len(key) > STORAGE_KEY_BYTES_MAX or len(escape(key)) + _TS.size > _LMDB_KEY_BYTES_MAX:
         raise errors.KeySizeTooLarge()
 
