@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bench.postgres import TempPostgres
@@ -118,3 +120,23 @@ def borealis_dsn() -> Iterator[str]:
         yield server.dsn()
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def schema_pair(postgres_dsn: str, borealis_dsn: str, schema: str) -> Iterator[dict]:
+    """Autocommit connections to both engines, each in a fresh `schema` on its
+    search_path, dropped afterwards (the servers are shared: leave no tables behind)."""
+    conns = {}
+    try:
+        for name, dsn in (("postgres", postgres_dsn), ("borealis", borealis_dsn)):
+            conn = conns[name] = psycopg.connect(dsn, autocommit=True)
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"CREATE SCHEMA {schema}")
+            conn.execute(f"SET search_path = {schema}")
+        yield conns
+    finally:
+        for conn in conns.values():
+            conn.rollback()
+            conn.autocommit = True
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.close()

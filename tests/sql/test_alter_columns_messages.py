@@ -10,6 +10,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from tests.sql.conftest import schema_pair
+
 SETUP = [
     "CREATE TABLE mix (id int PRIMARY KEY, a int, b int, g int GENERATED ALWAYS AS (a + 1) STORED)",
     "CREATE TABLE mixc (id int PRIMARY KEY, ma int REFERENCES mix (id))",
@@ -40,21 +42,10 @@ FAILING = [
 ]
 
 
-def _connect(dsn: str, schema: str) -> psycopg.Connection:
-    conn = psycopg.connect(dsn, autocommit=True)
-    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    conn.execute(f"CREATE SCHEMA {schema}")
-    conn.execute(f"SET search_path = {schema}")
-    return conn
-
-
 @pytest.fixture
 def engines(postgres_dsn: str, borealis_dsn: str, request):
-    schema = f"msg_{request.node.name.lower()}"[:60]
-    conns = {"postgres": _connect(postgres_dsn, schema), "borealis": _connect(borealis_dsn, schema)}
-    yield conns
-    for conn in conns.values():
-        conn.close()
+    with schema_pair(postgres_dsn, borealis_dsn, f"msg_{request.node.name.lower()}"[:60]) as conns:
+        yield conns
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

@@ -17,25 +17,13 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-
-def _connect(dsn: str, schema: str) -> psycopg.Connection:
-    conn = psycopg.connect(dsn, autocommit=True)
-    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    conn.execute(f"CREATE SCHEMA {schema}")
-    conn.execute(f"SET search_path = {schema}")
-    return conn
+from tests.sql.conftest import schema_pair
 
 
 @pytest.fixture
 def engines(postgres_dsn: str, borealis_dsn: str, request):
-    schema = f"copy_{request.node.name.lower()}"[:60]
-    conns = {"postgres": _connect(postgres_dsn, schema), "borealis": _connect(borealis_dsn, schema)}
-    yield conns
-    for conn in conns.values():  # the servers are shared: leave no tables behind
-        conn.rollback()
-        conn.autocommit = True
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-        conn.close()
+    with schema_pair(postgres_dsn, borealis_dsn, f"copy_{request.node.name.lower()}"[:60]) as conns:
+        yield conns
 
 
 def _error(exc: psycopg.Error) -> tuple:
