@@ -243,8 +243,8 @@ class Session:
             if len(statements) != 1 or not literals.safe_template(statements[0].node):
                 self.shapes.put(key, shapes.NEVER)
                 return None
-            oids = [0 if oid == literals.UNKNOWN else oid for oid in found.types]
-            entry = Prepared(found.template, statements, oids, fixed_params=True)
+            # UNKNOWN (705) is an untyped parameter to the binder, as in a Parse message
+            entry = Prepared(found.template, statements, list(found.types), fixed_params=True)
         catalog = await self._catalog(self._transaction())
         if entry.bound is None:
             try:
