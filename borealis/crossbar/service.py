@@ -201,9 +201,13 @@ class Crossbar:
                 per_shard[shard].append((ts, tuple(writes)))
         now = self.rt.now_ns()
         idle = self.config.idle_watermark_ns
+        # A read waiting at one shard is a transaction that will most likely read at
+        # others next (the catalog, then the table, then an index): a waiting read
+        # sends the new watermark to every shard, not just its own, so the next read
+        # finds it there instead of asking again (one Apply per shard, no commits).
+        waiting = any(w > s for w, s in zip(self._wanted, self._sent))
         for shard, commits in enumerate(per_shard):
-            if (commits or self._wanted[shard] > self._sent[shard]
-                    or now - self._sent_at[shard] >= idle):
+            if commits or waiting or now - self._sent_at[shard] >= idle:
                 self._queue(shard, commits, bound, now)
         self.released = bound
         self._signal_space()

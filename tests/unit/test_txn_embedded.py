@@ -89,6 +89,30 @@ def test_get_reads_own_writes_over_storage(tmp_path):
 
     run(tmp_path, body)
 
+def test_one_watermark_request_serves_a_transaction_that_reads_every_shard(tmp_path):
+    """A read that waits at one shard brings the new watermark to every shard, so the
+    same transaction's reads at the others do not each ask the crossbar again."""
+    async def body(cluster, client):
+        await commit_rows(client, BASE)
+        nudges: list[int] = []
+        for storage in cluster.storages:
+            original = storage._nudge
+
+            def counted(storage=storage, original=original) -> None:
+                nudges.append(storage.index)
+                original()
+
+            storage._nudge = counted
+        txn = client.begin()
+        assert await txn.get(S0 + b"a") == b"s0a"
+        assert await txn.get(S1 + b"a") == b"s1a"
+        assert await txn.get(S2 + b"a") == b"s2a"
+        assert nudges == [0]
+        assert all(s.applied >= txn.t_start for s in cluster.storages)
+
+    run(tmp_path, body)
+
+
 
 def test_scan_overlays_own_puts_and_deletes_across_shards(tmp_path):
     async def body(cluster, client):
