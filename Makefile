@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SEEDS  ?= 500
 PORT   ?= 5432
 DATA   ?= data
-SHARDS ?= 4
+SHARDS ?= 1
 
 .PHONY: run test sim lint clean bench
 

@@ -1,6 +1,6 @@
 """The `borealis` command.
 
-    borealis start [--data-dir DIR] [--shards N] [--host H] [--port P] [--compat dsql|relaxed]
+    borealis start [--data-dir DIR] [--shards N (1)] [--host H] [--port P] [--compat dsql|relaxed]
                    [--auth iam|trust|insecure-any-signature] [--region R]
                    [--iam-credentials FILE] [--endpoint NAME]... [--tls required|optional]
                    [--max-connections N] [--connection-rate N] [--connection-burst N]
@@ -292,7 +292,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="run the embedded cluster")
     start.add_argument("--data-dir", default="data")
-    start.add_argument("--shards", type=int, default=4)
+    start.add_argument("--shards", type=int, default=1,
+                       help="key ranges, each with its own adjudicator (and journal) and "
+                            "storage shard, fixed when the data directory is created. "
+                            "Default 1: in one process every role shares one event loop, "
+                            "so more shards add messages and two-phase commits, not "
+                            "capacity; use more to exercise the distributed shape")
     start.add_argument("--port", type=int, default=5432)
     start.add_argument("--host", default="127.0.0.1")
     start.add_argument("--log-level", default="WARNING")
