@@ -40,7 +40,10 @@ Recovery
     acknowledged record needs all earlier ones durable (fsyncs cover a prefix), so nothing
     after the first bad byte was ever acknowledged. Survivors are fsynced before anything
     is served, since after a process crash (not a power loss) they may still sit only in
-    the OS page cache.
+    the OS page cache. The zeros a real file writes ahead of its end (see
+    `runtime.disk`) fail the magic check like any torn tail; a full segment is cut to
+    its records before a record of the next one is acknowledged, so only the last
+    segment can end in them.
 
 Trimming
     `trim(before_lsn)` deletes whole segments below `before_lsn` (never the active one).
@@ -387,6 +390,14 @@ class JournalLog:
         active = self._segments[-1]
         if active.size < self._segment_bytes_max or not active.offsets:
             return active
+        # Seal the full segment: give back the zeros a real file wrote ahead of its end.
+        # Recovery ends the log at the first record that fails its checks, zeros
+        # included, and drops every later segment, so the cut must be durable before
+        # any record of the next segment is acknowledged: the segment joins the next
+        # sync batch, which syncs it before the new one.
+        active.file.truncate(active.size)
+        if active not in self._dirty:
+            self._dirty.append(active)
         first = self._last_lsn + 1
         path = posixpath.join(self._directory, segment_name(first))
         file = self._disk.open(path)

@@ -39,7 +39,9 @@ class DurableFile(Protocol):
     """A file whose writes become durable only after `sync` returns.
 
     In the simulator a crash keeps the synced bytes and only a random prefix of the
-    unsynced ones (a torn tail), which is what the journal's checksums must survive.
+    unsynced ones (a torn tail), which is what the journal's checksums must survive. A
+    real file may also have zeros written ahead of its end (`OsFile` preallocates), and
+    after a crash they read as part of it.
     """
 
     path: str
@@ -52,7 +54,10 @@ class DurableFile(Protocol):
         """Write at the end; returns the offset the data starts at."""
         ...
 
-    def truncate(self, size: int) -> None: ...
+    def truncate(self, size: int) -> None:
+        """Cut the file at `size`; `truncate(size())` gives back space written ahead.
+        Durable with the next `sync`."""
+        ...
 
     async def sync(self) -> None:
         """fsync: when this returns, every byte written so far survives a crash."""

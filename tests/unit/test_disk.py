@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import threading
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from borealis.runtime.disk import OsDisk
+from borealis.runtime.disk import INLINE_SYNC_MAX_NS, PREALLOCATE_BYTES, OsDisk
 from borealis.sim.disk import SimDisk, SimDiskStore
 
 
@@ -50,6 +53,60 @@ def test_os_disk_file_round_trip(tmp_path):
     assert again.read(0, 6) == b"hello!"
     again.close()
     assert (tmp_path / "node" / "a" / "b" / "file").read_bytes() == b"hello!"
+
+
+def test_os_file_writes_zeros_ahead_and_gives_them_back(tmp_path):
+    disk = OsDisk(str(tmp_path))
+    real = tmp_path / "f"
+    f = disk.open("f")
+    assert f.append(b"abc") == 0
+    assert f.size() == 3
+    assert real.stat().st_size == 3 + PREALLOCATE_BYTES  # zeros ahead of the end
+    assert f.read(0, 100) == b"abc"  # reads stop at the logical end
+    assert f.read(3, 10) == b""
+    asyncio.run(f.sync())
+    # A second view, as a restart after a crash sees it: the zeros are part of the file.
+    crashed = disk.open("f")
+    assert crashed.size() == 3 + PREALLOCATE_BYTES
+    assert crashed.read(0, 5) == b"abc\0\0"
+    crashed.close()
+    # Writing past the space written ahead extends it again.
+    big = b"x" * (PREALLOCATE_BYTES + 10)
+    assert f.append(big) == 3
+    assert f.size() == 3 + len(big)
+    assert real.stat().st_size > f.size()
+    assert f.read(0, f.size()) == b"abc" + big
+    f.truncate(f.size())  # gives the zeros back
+    assert real.stat().st_size == 3 + len(big)
+    f.append(b"!")
+    f.close()  # so does close
+    assert real.read_bytes() == b"abc" + big + b"!"
+
+
+def test_os_disk_syncs_on_the_loop_while_syncs_are_fast(tmp_path):
+    disk = OsDisk(str(tmp_path))
+    f = disk.open("f")
+    f.append(b"data")
+    timer = disk._sync_timer
+    assert timer.inline
+    threads = set()
+
+    def fake_fdatasync(fd: int) -> None:
+        threads.add(threading.get_ident())
+
+    async def main() -> None:
+        loop_thread = threading.get_ident()
+        with mock.patch.object(os, "fdatasync", fake_fdatasync):
+            await f.sync()
+            assert threads == {loop_thread}
+            timer.record(100 * INLINE_SYNC_MAX_NS)  # a slow disk: to a worker thread
+            assert not timer.inline
+            threads.clear()
+            await f.sync()
+            assert threads and loop_thread not in threads
+
+    asyncio.run(main())
+    f.close()
 
 
 def test_os_disk_directory_operations(tmp_path):

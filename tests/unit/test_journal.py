@@ -20,7 +20,7 @@ from borealis.journal.log import (
     JournalTrimmed,
     segment_name,
 )
-from borealis.runtime.disk import OsDisk
+from borealis.runtime.disk import PREALLOCATE_BYTES, OsDisk
 from borealis.sim.disk import SimDisk, SimDiskStore
 
 DIR = "journal"
@@ -95,6 +95,29 @@ def test_rotation_and_reads_from_files_on_os_disk(tmp_path):
 
     asyncio.run(main())
     assert len(list((tmp_path / DIR).iterdir())) > 5
+
+
+def test_unclean_stop_on_os_disk_keeps_every_record_across_segments(tmp_path):
+    """A process that dies without closing leaves its last segment ending in the zeros
+    OsFile wrote ahead; the full segments were cut to their records when the next one
+    began, so recovery keeps every acknowledged record of every segment."""
+    async def main() -> None:
+        log = await JournalLog.open(OsDisk(str(tmp_path)), DIR, segment_bytes_max=500)
+        items = [(i + 1, _payload(i)) for i in range(60)]
+        for ts, payload in items:  # one at a time: rotations between acknowledgements
+            await log.append(ts, payload)
+        segments = sorted((tmp_path / DIR).iterdir())
+        assert len(segments) > 5
+        # Not closed, as after a crash: only the active segment has zeros beyond it.
+        sizes = [len(f.read_bytes()) for f in segments]
+        assert all(size <= 500 + 100 for size in sizes[:-1])
+        assert sizes[-1] >= PREALLOCATE_BYTES
+        again = await JournalLog.open(OsDisk(str(tmp_path)), DIR, segment_bytes_max=500)
+        assert [(ts, p) for _, ts, p in again.read(0, 1000)] == items
+        assert await again.append(1000, b"after") == len(items) + 1
+        again.close()
+
+    asyncio.run(main())
 
 
 # ------------------------------------------------------------- group commit
