@@ -202,7 +202,9 @@ class Session:
 
     async def simple_query(self, sql: str) -> AsyncIterator[wb.QueryEvent]:
         self._canceled = False
-        found = literals.shape(sql) if not self.failed else None
+        # A query without literals (BEGIN, COMMIT, ...) parsed before: its statements.
+        statements = self.shapes.get((shapes.PARSED, sql))
+        found = literals.shape(sql) if statements is None and not self.failed else None
         key = (found.template, found.types, self.settings.get("search_path")) if found else ()
         try:
             planned = await self._shape_plan(found, key) if found else None
@@ -212,7 +214,10 @@ class Session:
                 if not self.block:
                     await self._finish_implicit()
                 return
-            statements = parse(sql, self.compat)
+            if statements is None:
+                statements = parse(sql, self.compat)
+                if found is None and len(sql) <= literals.SHAPE_TEXT_MAX:
+                    self.shapes.put((shapes.PARSED, sql), statements)
             if not statements:
                 yield wb.EmptyQuery()
                 return

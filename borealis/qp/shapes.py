@@ -7,6 +7,12 @@ decodes its literals as a Bind would and runs the template's plan. A shape whose
 template fails those checks is remembered as such, so it costs a lexer pass and one
 lookup. Entries are keyed by template, literal types and search_path, and bounded (LRU);
 a catalog change or SET ROLE drops the entry, and the next sighting builds it again.
+
+The same cache keeps the parsed statements of queries with no literals at all, keyed
+by (PARSED, text): drivers send BEGIN and COMMIT as simple queries around every
+transaction, and a parse is most of what those cost. Parsing depends on the text (and
+the session's fixed compatibility mode) alone, and a parsed statement is reused the way
+an extended-protocol prepared statement is.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ SHAPES_MAX = 256  # per session
 
 SEEN = True  # seen once, ran fine: build the template on the next sighting
 NEVER = False  # the template cannot stand in for the literals
+PARSED = "parsed"  # key tag: (PARSED, query text) -> its statements
 
 
 class ShapeCache:

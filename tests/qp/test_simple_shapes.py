@@ -153,3 +153,39 @@ def test_the_cache_is_bounded(tmp_path):
         assert len(s.shapes) == 4
 
     run(tmp_path, body)
+
+
+def test_a_query_without_literals_is_parsed_once_per_session(tmp_path, monkeypatch):
+    """BEGIN, COMMIT and other literal-free texts reuse their parsed statements; the
+    statements still run afresh each time, DDL included."""
+    from borealis.qp import session as session_module
+
+    parsed: list[str] = []
+    original = session_module.parse
+
+    def counting(text, *args, **kwargs):
+        parsed.append(text)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(session_module, "parse", counting)
+
+    async def body(s: Session) -> None:
+        create = "create table t (id int primary key, v text)"
+        for _ in range(3):
+            await sql(s, create)
+            await sql(s, "begin")
+            await sql(s, "insert into t values (1, 'a')")
+            assert await sql(s, "select v from t") == [("a",)]
+            await sql(s, "rollback")
+            assert await sql(s, "select v from t") == []
+            await sql(s, "drop table t")
+        for text in (create, "begin", "rollback", "select v from t", "drop table t"):
+            assert parsed.count(text) == 1, text
+        assert isinstance(s.shapes.get((shapes.PARSED, "begin")), list)
+        # A parse error is not remembered: it is reported every time.
+        for _ in range(2):
+            with pytest.raises(errors.SyntaxError):
+                await sql(s, "selec v from t")
+        assert parsed.count("selec v from t") == 2
+
+    run(tmp_path, body)
