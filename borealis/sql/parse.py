@@ -220,28 +220,38 @@ class IamGrantStmt:
     arn: str
 
 
+def _token_statements(sql: str) -> list[list] | None:
+    """The lexer's tokens of each `;`-separated statement of `sql` (an empty list for an
+    empty statement), or None when it does not scan."""
+    try:
+        tokens = scan(sql)
+    except ParseError:
+        return None
+    statements: list[list] = [[]]
+    for tok in tokens:
+        if tok.name == "ASCII_59":
+            statements.append([])
+        else:
+            statements[-1].append(tok)
+    return statements
+
+
 def _take_iam_statements(sql: str) -> tuple[str, list[tuple[int, int, IamGrantStmt]]]:
     """The text with AWS IAM statements blanked out, and [(start, end byte, node)]."""
     lowered = sql.lower()
     if "aws" not in lowered or "iam" not in lowered:
         return sql, []
-    try:
-        tokens = scan(sql)
-    except ParseError:
+    statements = _token_statements(sql)
+    if statements is None:
         return sql, []  # the parser reports it
     encoded = bytearray(sql.encode())
     found: list[tuple[int, int, IamGrantStmt]] = []
-    statement: list = []
-    for tok in [*tokens, None]:
-        if tok is not None and tok.name != "ASCII_59":
-            statement.append(tok)
-            continue
+    for statement in statements:
         node = _iam_statement(statement, encoded)
         if node is not None:
             start, end = statement[0].start, statement[-1].end + 1
             found.append((start, end, node))
             encoded[start:end] = b" " * (end - start)
-        statement = []
     if not found:
         return sql, []
     return encoded.decode(), found
@@ -327,23 +337,17 @@ def _take_modifiers(sql: str) -> tuple[str, list[tuple[int, str]]]:
     lowered = sql.lower()
     if not any(word in lowered for word in _MODIFIER_WORDS):
         return sql, []
-    try:
-        tokens = scan(sql)
-    except ParseError:
+    statements = _token_statements(sql)
+    if statements is None:
         return sql, []  # the parser reports it
     encoded = bytearray(sql.encode())
     taken: list[tuple[int, str]] = []
-    statement: list = []
-    for tok in [*tokens, None]:
-        if tok is not None and tok.name != "ASCII_59":
-            statement.append(tok)
-            continue
+    for statement in statements:
         found = _modifier(statement, encoded)
         if found is not None:
             at, length, word = found
             encoded[at:at + length] = b" " * length
             taken.append((at, word))
-        statement = []
     if not taken:
         return sql, []
     return encoded.decode(), taken
