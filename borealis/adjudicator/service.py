@@ -527,21 +527,32 @@ class Adjudicator:
             ts = self._next_ts()
             await self._append(ts, PromiseRecord(ts, new_promise))
             self.promise = max(self.promise, new_promise)
+        self._raise_floor(target)
+
+    def _raise_floor(self, target: int) -> None:
         if target > self.floor:
             self.floor = target
             self._wake()
 
-    async def _handle_journal(self, sender: str, msg):
+    def _handle_journal(self, sender: str, msg):
+        # Plain, not async: a Bump that needs no promise record is answered at once
+        # (no task); the rest return the coroutine the runtime runs as a task.
         if isinstance(msg, JournalRead):
-            return await self._read_journal(msg)
+            return self._read_journal(msg)
         if isinstance(msg, Bump):
-            limit = self.rt.clock.latest + self.config.bump_ahead_max_ns
-            await self._advance_floor(min(msg.ts, limit))
+            target = min(msg.ts, self.rt.clock.latest + self.config.bump_ahead_max_ns)
+            if target > self.promise:
+                return self._acked(self._advance_floor(target))
+            self._raise_floor(target)
             return Ack()
         if isinstance(msg, Trim):
-            await self._trim(msg.durable_ts)
-            return Ack()
+            return self._acked(self._trim(msg.durable_ts))
         raise errors.ProtocolViolation(what=f"journal got {type(msg).__name__}")
+
+    @staticmethod
+    async def _acked(work) -> Ack:
+        await work
+        return Ack()
 
     async def _trim(self, durable_ts: int) -> None:
         """Drop journal records storage has durably applied and recovery no longer

@@ -114,7 +114,8 @@ class Crossbar:
             lowest = reply.applied if lowest is None else min(lowest, reply.applied)
         return lowest or 0
 
-    async def _handle(self, sender: str, msg):
+    def _handle(self, sender: str, msg):
+        # Plain, not async: it never waits, so the runtime makes no task for it.
         if isinstance(msg, NeedWatermark):
             shards = range(len(self._queues)) if msg.shard < 0 else (msg.shard,)
             for shard in shards:
@@ -159,7 +160,10 @@ class Crossbar:
         if batch.watermark > cursor.horizon:
             cursor.horizon = batch.watermark
             self._bump(cursor)
-        self._merge_needed.set()
+        if any(len(q) >= self.config.shard_queue_max for q in self._queues):
+            self._merge_needed.set()  # the merge loop releases once storage catches up
+        else:
+            self._release()  # here, not in the merge loop: a read may be waiting for it
 
     def _bump(self, cursor: _JournalCursor) -> None:
         """Ask a journal to vouch for `_bumped` unless it already has, or an earlier Bump

@@ -13,6 +13,7 @@ process per role plugs in at the same `transmit` seam.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import random
 import time
@@ -67,7 +68,9 @@ class LocalNetwork:
         if self.codec_roundtrip:
             request = messages.decode(messages.encode(request))
         try:
-            reply = await handler(sender, request)
+            reply = handler(sender, request)
+            if inspect.isawaitable(reply):
+                reply = await reply
         except errors.BorealisError as exc:
             if self.codec_roundtrip:
                 raise errors.error_class(type(exc).__name__)(exc.message) from None

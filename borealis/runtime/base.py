@@ -21,14 +21,17 @@ is idempotent or deduplicates.
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from borealis.core.clock import Clock
 
 # A handler gets (sender address, request) and returns the reply (or None for a
-# one-way message). It runs as its own task: it may await.
-Handler = Callable[[str, Any], Awaitable[Any]]
+# one-way message). An `async def` handler runs as its own task and may await; a plain
+# function returns its reply at once and runs in the delivery callback, with no task
+# made for it: for the small hot messages that never wait (a watermark request, a Bump).
+# A plain handler may also return an awaitable for the requests that must wait.
+Handler = Callable[[str, Any], Any]
 
 
 class TimerHandle(Protocol):

@@ -13,8 +13,9 @@ the handler twice, which is why every protocol above this is idempotent.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from borealis.core import errors
@@ -82,18 +83,26 @@ class RpcEndpoint:
         handler = self._handlers.get(address)
         if handler is None:
             return  # nobody listens there: like a closed port, the caller times out
-        self._spawn(self._serve(handler, envelope))
-
-    async def _serve(self, handler: Handler, envelope: Envelope) -> None:
         try:
-            reply = await handler(envelope.sender, envelope.body)
-        except errors.BorealisError as exc:
-            reply = ErrorReply(type(exc).__name__, exc.message)
+            reply = handler(envelope.sender, envelope.body)
+        except Exception as exc:
+            self._reply(envelope, _error_reply(exc, envelope))
+            return
+        if inspect.isawaitable(reply):  # an async handler: it runs as its own task
+            self._spawn(self._serve(reply, envelope))
+        else:
+            self._reply(envelope, reply)
+
+    async def _serve(self, pending: Awaitable[Any], envelope: Envelope) -> None:
+        try:
+            reply = await pending
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # a bug in a handler must not kill the process
-            log.exception("handler for %s failed", type(envelope.body).__name__)
-            reply = ErrorReply("InternalError", f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            reply = _error_reply(exc, envelope)
+        self._reply(envelope, reply)
+
+    def _reply(self, envelope: Envelope, reply: Any) -> None:
         if envelope.call_id > 0:
             self._transmit(envelope.sender, Envelope(self.name, -envelope.call_id, reply))
 
@@ -102,6 +111,16 @@ class RpcEndpoint:
             if not future.done():
                 future.cancel()
         self._pending.clear()
+
+
+def _error_reply(exc: Exception, envelope: Envelope) -> ErrorReply:
+    """A handler's error as the caller will re-raise it: a `BorealisError` keeps its
+    SQLSTATE; anything else is a bug in the handler, logged, and must not kill the
+    process."""
+    if isinstance(exc, errors.BorealisError):
+        return ErrorReply(type(exc).__name__, exc.message)
+    log.error("handler for %s failed", type(envelope.body).__name__, exc_info=exc)
+    return ErrorReply("InternalError", f"{type(exc).__name__}: {exc}")
 
 
 def _expire(future: asyncio.Future) -> None:

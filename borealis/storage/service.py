@@ -67,22 +67,31 @@ class Storage:
         self.rt.listen(storage_address(self.index), self._handle, inline=True)
         self.rt.spawn(self._maintenance_loop(), name=f"store{self.index} sync")
 
-    async def _handle(self, sender: str, msg):
+    def _handle(self, sender: str, msg):
+        # Plain, not async: a read whose τ is applied already is answered at once; one
+        # that must wait for the watermark returns a coroutine, which awaits it.
         if isinstance(msg, Apply):
             return self._apply(msg)
-        if isinstance(msg, Get):
-            await self._wait_for(msg.ts)
-            store = self.store
-            return GetReply(tuple(store.get(k, msg.ts) for k in msg.keys))
-        if isinstance(msg, Scan):
-            await self._wait_for(msg.ts)
-            rows, more, scanned, read_bytes = self.store.scan_metered(
-                msg.start, msg.end, msg.ts, limit=msg.limit, reverse=msg.reverse,
-                filter=msg.filter, projection=msg.projection)
-            return ScanReply(tuple(rows), more, scanned, read_bytes)
+        if isinstance(msg, (Get, Scan)):
+            if self._must_wait(msg.ts):
+                return self._read_later(msg)
+            return self._read(msg)
         if isinstance(msg, AppliedQuery):
             return Applied(self.store.applied, self.store.durable)
         raise errors.ProtocolViolation(what=f"storage got {type(msg).__name__}")
+
+    def _read(self, msg: Get | Scan) -> GetReply | ScanReply:
+        store = self.store
+        if isinstance(msg, Get):
+            return GetReply(tuple(store.get(k, msg.ts) for k in msg.keys))
+        rows, more, scanned, read_bytes = store.scan_metered(
+            msg.start, msg.end, msg.ts, limit=msg.limit, reverse=msg.reverse,
+            filter=msg.filter, projection=msg.projection)
+        return ScanReply(tuple(rows), more, scanned, read_bytes)
+
+    async def _read_later(self, msg: Get | Scan) -> GetReply | ScanReply:
+        await self._wait_for(msg.ts)
+        return self._read(msg)  # no await between the wait and the read
 
     def _apply(self, msg: Apply) -> Applied:
         applied = self.store.apply(msg.commits, msg.watermark)
@@ -102,10 +111,18 @@ class Storage:
         self._nudged = self._wanted
         self.rt.send(CROSSBAR_ADDRESS, NeedWatermark(self._wanted, self.index))
 
-    async def _wait_for(self, ts: int) -> None:
-        if ts < self.store.applied - self.config.window_ns:
+    def _must_wait(self, ts: int) -> bool:
+        """Whether a read at `ts` waits for the watermark; raises if `ts` is older than
+        the history kept."""
+        applied = self.store.applied
+        if ts < applied - self.config.window_ns:
             raise errors.TransactionAgeLimit()
-        if ts <= self.store.applied or self.config.buggy_serve_early:
+        return ts > applied and not self.config.buggy_serve_early
+
+    async def _wait_for(self, ts: int) -> None:
+        """Wait until the watermark reaches `ts`. Checked again here: over a message
+        transport an Apply may have come between `_handle` and this task's start."""
+        if not self._must_wait(ts):
             return
         if len(self._waiters) >= self.config.waiters_max:
             raise errors.Unavailable(what=f"storage shard {self.index} (too many waiting reads)")
