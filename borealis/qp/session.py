@@ -165,6 +165,7 @@ class Session:
         self.process_id = info.process_id
         self.random = client.rt.random
         self.settings = dict(DEFAULT_SETTINGS)
+        self._search_path: tuple[str | None, tuple[str, ...]] = (None, ())  # (raw, parsed)
         self.settings["application_name"] = info.application_name
         self.settings["session_authorization"] = info.user
         self.role: str | None = None  # SET ROLE (None: the session user); qp.roles
@@ -358,7 +359,8 @@ class Session:
         self.portals.pop(portal, None)
 
     async def sync(self) -> None:
-        self.portals = {k: v for k, v in self.portals.items() if k and self.block}
+        if self.portals:  # the unnamed portal ends here; named ones end with the block
+            self.portals = {k: v for k, v in self.portals.items() if k and self.block}
         if not self.block and not self.failed:
             try:
                 await self._finish_implicit()
@@ -482,8 +484,13 @@ class Session:
 
     def search_path(self) -> tuple[str, ...]:
         raw = self.settings.get("search_path", "public")
+        cached = self._search_path
+        if cached[0] == raw:  # asked several times per statement, set rarely
+            return cached[1]
         parts = [p.strip().strip('"') for p in raw.split(",")]
-        return tuple(self.user if p == "$user" else p for p in parts if p)
+        path = tuple(self.user if p == "$user" else p for p in parts if p)
+        self._search_path = (raw, path)
+        return path
 
     def statement_timestamp(self) -> datetime.datetime:
         if self._statement_ts is None:
