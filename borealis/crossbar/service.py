@@ -160,7 +160,7 @@ class Crossbar:
         if batch.watermark > cursor.horizon:
             cursor.horizon = batch.watermark
             self._bump(cursor)
-        if any(len(q) >= self.config.shard_queue_max for q in self._queues):
+        if self._storage_behind():
             self._merge_needed.set()  # the merge loop releases once storage catches up
         else:
             self._release()  # here, not in the merge loop: a read may be waiting for it
@@ -180,9 +180,14 @@ class Crossbar:
         while True:
             await self._merge_needed.wait()
             self._merge_needed.clear()
-            while any(len(q) >= self.config.shard_queue_max for q in self._queues):
+            while self._storage_behind():
                 await self._space.wait()
             self._release()
+
+    def _storage_behind(self) -> bool:
+        """Whether some shard has `shard_queue_max` Apply batches unsent: no release
+        until it catches up, so the queues stay bounded."""
+        return any(len(q) >= self.config.shard_queue_max for q in self._queues)
 
     def _release(self) -> None:
         bound = min(c.horizon for c in self._journals)

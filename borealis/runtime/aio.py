@@ -25,7 +25,7 @@ from borealis.core.clock import Clock
 from borealis.core.messages import Envelope
 from borealis.runtime.base import Handler
 from borealis.runtime.disk import OsDisk
-from borealis.runtime.rpc import RpcEndpoint
+from borealis.runtime.rpc import RpcEndpoint, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +75,9 @@ class LocalNetwork:
             if self.codec_roundtrip:
                 raise errors.error_class(type(exc).__name__)(exc.message) from None
             raise
-        except Exception as exc:  # as RpcEndpoint._serve: a handler's bug is an error reply
-            log.exception("handler for %s failed", type(request).__name__)
-            raise errors.error_class("InternalError")(f"{type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # as over a message: a handler's bug is an error reply
+            error = error_reply(exc, request)
+            raise errors.error_class(error.name)(error.message) from None
         if self.codec_roundtrip:
             reply = messages.decode(messages.encode(reply))
         return reply

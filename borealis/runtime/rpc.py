@@ -86,7 +86,7 @@ class RpcEndpoint:
         try:
             reply = handler(envelope.sender, envelope.body)
         except Exception as exc:
-            self._reply(envelope, _error_reply(exc, envelope))
+            self._reply(envelope, error_reply(exc, envelope.body))
             return
         if inspect.isawaitable(reply):  # an async handler: it runs as its own task
             self._spawn(self._serve(reply, envelope))
@@ -99,7 +99,7 @@ class RpcEndpoint:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            reply = _error_reply(exc, envelope)
+            reply = error_reply(exc, envelope.body)
         self._reply(envelope, reply)
 
     def _reply(self, envelope: Envelope, reply: Any) -> None:
@@ -113,13 +113,13 @@ class RpcEndpoint:
         self._pending.clear()
 
 
-def _error_reply(exc: Exception, envelope: Envelope) -> ErrorReply:
+def error_reply(exc: Exception, request: Any) -> ErrorReply:
     """A handler's error as the caller will re-raise it: a `BorealisError` keeps its
     SQLSTATE; anything else is a bug in the handler, logged, and must not kill the
     process."""
     if isinstance(exc, errors.BorealisError):
         return ErrorReply(type(exc).__name__, exc.message)
-    log.error("handler for %s failed", type(envelope.body).__name__, exc_info=exc)
+    log.error("handler for %s failed", type(request).__name__, exc_info=exc)
     return ErrorReply("InternalError", f"{type(exc).__name__}: {exc}")
 
 
