@@ -107,28 +107,60 @@ def _percentiles(samples_s: list[float]) -> dict:
     return {"p50_ms": cuts[49] * 1000, "p99_ms": cuts[98] * 1000, "count": len(samples_s)}
 
 
-def latency(dsn: str, accounts: int, ops: int, seed: int) -> dict:
+def latency(dsns: list[str], accounts: int, ops: int, seed: int, rounds: int) -> list[dict]:
     """p50/p99 of `ops` single-row UPDATE + COMMIT transactions and of `ops` autocommit
-    point SELECTs, one client, the same random account ids on both servers. A tenth as
-    many operations first warm up caches and prepared statements, uncounted."""
+    point SELECTs, one client per server, the same random account ids on every server.
+
+    The servers take turns: `rounds` rounds, each running a slice of the updates and then
+    of the selects on one server after the other (the order flipping every round), so
+    that a shared machine's drift during the run falls on all of them alike rather than
+    on whichever was measured later. A tenth as many operations first warm up caches and
+    prepared statements on each, uncounted. One answer per DSN, in order."""
     rng = random.Random(seed)
-    aids = [rng.randint(1, accounts) for _ in range(ops + max(1, ops // 10))]
-    warm = len(aids) - ops
-    update, select, retries = [], [], 0
-    with psycopg.connect(dsn, autocommit=False, connect_timeout=CONNECT_TIMEOUT_S) as conn:
-        for i, aid in enumerate(aids):
+    warm = [rng.randint(1, accounts) for _ in range(max(1, ops // 10))]
+    aids = [rng.randint(1, accounts) for _ in range(ops)]
+    per_round = -(-ops // max(1, rounds))
+    conns = [psycopg.connect(dsn, autocommit=False, connect_timeout=CONNECT_TIMEOUT_S)
+             for dsn in dsns]
+    try:
+        probes = [_Probe(conn) for conn in conns]
+        for probe in probes:
+            probe.run(warm, counted=False)
+        for start in range(0, ops, per_round):
+            turn = probes if (start // per_round) % 2 == 0 else probes[::-1]
+            for probe in turn:
+                probe.run(aids[start:start + per_round], counted=True)
+    finally:
+        for conn in conns:
+            conn.close()
+    return [{"update_commit": {**_percentiles(p.update), "retries": p.retries},
+             "point_select": _percentiles(p.select)} for p in probes]
+
+
+class _Probe:
+    """One server's connection and the latencies measured on it so far."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.update: list[float] = []
+        self.select: list[float] = []
+        self.retries = 0
+
+    def run(self, aids: list[int], counted: bool) -> None:
+        """UPDATE + COMMIT of each account, then an autocommit SELECT of each."""
+        conn = self.conn
+        conn.autocommit = False
+        for aid in aids:
             started = time.perf_counter()
-            retries += _update_once(conn, aid)
-            if i >= warm:
-                update.append(time.perf_counter() - started)
+            self.retries += _update_once(conn, aid)
+            if counted:
+                self.update.append(time.perf_counter() - started)
         conn.autocommit = True
-        for i, aid in enumerate(aids):
+        for aid in aids:
             started = time.perf_counter()
             conn.execute(SELECT_SQL, (aid,)).fetchone()
-            if i >= warm:
-                select.append(time.perf_counter() - started)
-    return {"update_commit": {**_percentiles(update), "retries": retries},
-            "point_select": _percentiles(select)}
+            if counted:
+                self.select.append(time.perf_counter() - started)
 
 
 def _update_once(conn: psycopg.Connection, aid: int, tries_max: int = 10) -> int:
@@ -152,18 +184,22 @@ def server_version(dsn: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.client")
     parser.add_argument("command", choices=["load", "latency", "version"])
-    parser.add_argument("dsn")
+    parser.add_argument("dsn", nargs="+", help="one (latency: one or more, taking turns)")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--accounts", type=int, default=BRANCH_ACCOUNTS)
     parser.add_argument("--ops", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=20, help="latency: turns per server")
     args = parser.parse_args(argv)
+    if args.command != "latency" and len(args.dsn) > 1:
+        parser.error(f"{args.command} takes one DSN")
+    result: dict | list
     if args.command == "load":
-        result = load(args.dsn, args.scale, args.accounts)
+        result = load(args.dsn[0], args.scale, args.accounts)
     elif args.command == "latency":
-        result = latency(args.dsn, args.accounts, args.ops, args.seed)
+        result = latency(args.dsn, args.accounts, args.ops, args.seed, args.rounds)
     else:
-        result = server_version(args.dsn)
+        result = server_version(args.dsn[0])
     json.dump(result, sys.stdout)
     return 0
 

@@ -3,10 +3,13 @@
     python -m bench.run [--quick] [--scale N] [--duration S] [--clients N] [--only LIST]
                         [--servers postgres,borealis] [--borealis-args "--shards 8"] ...
 
-Installs PostgreSQL 15 and sysbench when missing, then for each server in turn (first
-a throw-away PostgreSQL, then a throw-away Borealis, each alone on the machine so that
-neither's background work costs the other): start it, load the pgbench data set,
-measure memory and disk, run every workload with the same client settings, stop it.
+Installs PostgreSQL 15 and sysbench when missing, then starts a throw-away PostgreSQL
+and a throw-away Borealis and loads the pgbench data set into each, measuring the load,
+memory and disk. The single-client latency probes run next on both at once, the servers
+taking turns in short rounds, so that the machine's drift over the run falls on both
+alike. Then each server in turn runs the multi-client workloads with the same client
+settings and is stopped: PostgreSQL first (Borealis idle beside it), then Borealis
+alone.
 Prints one table and writes it under bench/results/ (JSON and markdown). A workload
 that cannot run says "not run: <why>" in the table; one that fails shows its error.
 Ratios are what matter: the machine is shared, absolute figures drift.
@@ -168,6 +171,8 @@ class Bench:
         self.only = set(args.only)
         self.sysbench_missing: str | None = None
         self.servers: dict[str, dict] = {}
+        self.started: dict[str, float] = {}
+        self.stopped: set[str] = set()
 
     def put(self, key: str, server: str, m: Measurement) -> None:
         m.detail.setdefault("loadavg_1m_after", round(os.getloadavg()[0], 2))
@@ -179,58 +184,83 @@ class Bench:
             if group is None or GROUP_OF.get(key) == group:
                 row.results.setdefault(server, Measurement(error=f"not run: {why}"))
 
-    # -- one server ------------------------------------------------------------------
+    # -- the steps -----------------------------------------------------------------------
 
-    def run_server(self, server: Server) -> None:
-        started = time.time()
+    def bring_up(self, server: Server) -> Target | None:
+        """Start `server` and load the data set into it; its target, or None when it did
+        not start or the load failed (its rows then say why)."""
+        self.started[server.name] = time.time()
         info = self.servers.setdefault(server.name, {})
         try:
             port = server.start()
         except Exception as exc:  # any start failure: the table says why
             self.skip(server.name, f"{server.name} did not start: {exc}"[:400])
-            return
+            return None
         target = Target(server.name, "127.0.0.1", port, server.user)
         info.update(server.describe())
         answer, _ = workloads.client("version", target, timeout_s=HEALTH_TIMEOUT_S)
         info["version"] = (answer or {}).get("version")
         print(f"--- {server.name}: up on port {port}", flush=True)
-        try:
-            self._measure(server, target)
-        finally:
-            self._keep_log(server)
-            server.stop()
-            info["seconds"] = round(time.time() - started, 1)
-
-    def _measure(self, server: Server, target: Target) -> None:
-        s, name = self.settings, server.name
-        self._step(name, "load", lambda: workloads.load(target, s))
+        name = server.name
+        self._step(name, "load", lambda: workloads.load(target, self.settings))
         if self.rows["load"].results[name].value is None:
             self.skip(name, "the data load failed")
-            return
+            return target
         self.put("rss_after_load", name, Measurement(peak_rss_bytes(server.pids()) / MIB))
         self.put("disk_after_load", name, Measurement(disk_bytes(server.data_dir) / MIB))
-        steps: list[tuple[str, Callable[[], Measurement]]] = [
-            ("select_simple", lambda: workloads.pgbench(target, "select-only", "simple", s)),
-            ("select_prepared",
-             lambda: workloads.pgbench(target, "select-only", "prepared", s)),
-            ("simple_update", lambda: workloads.pgbench(target, "simple-update", "simple", s)),
-        ]
-        for key, step in steps:
-            if self._go(server, target, key):
-                self._step(name, key, step)
-        if self._go(server, target, "update_p50"):
-            print(f"    {name}: latency probes", flush=True)
-            for key, m in workloads.latency(target, s).items():
+        return target
+
+    def latency(self, up: list[tuple[Server, Target]]) -> None:
+        """The latency probes, on every loaded server at once, taking turns."""
+        ready = [target for server, target in up if self._go(server, target, "update_p50")]
+        if not ready:
+            return
+        print(f"--- latency probes, taking turns: {', '.join(t.name for t in ready)}",
+              flush=True)
+        for name, figures in workloads.latency(ready, self.settings).items():
+            for key, m in figures.items():
                 self.put(key, name, m)
-        if self._go(server, target, "sysbench_prepare"):
-            self._step(name, "sysbench_prepare", lambda: workloads.sysbench_prepare(target, s))
-            if self.rows["sysbench_prepare"].results[name].value is None:
-                self.skip(name, "sysbench prepare failed", "sysbench")
-        for key, test in (("sysbench_point_select", "oltp_point_select"),
-                          ("sysbench_read_write", "oltp_read_write")):
-            if self._go(server, target, key):
-                self._step(name, key, lambda test=test: workloads.sysbench(target, test, s))
-        self.put("rss_end", name, Measurement(peak_rss_bytes(server.pids()) / MIB))
+
+    def throughput(self, server: Server, target: Target) -> None:
+        """The multi-client workloads on `server`, then its memory at the end; stops it."""
+        s, name = self.settings, server.name
+        print(f"--- {name}: throughput", flush=True)
+        try:
+            steps: list[tuple[str, Callable[[], Measurement]]] = [
+                ("select_simple",
+                 lambda: workloads.pgbench(target, "select-only", "simple", s)),
+                ("select_prepared",
+                 lambda: workloads.pgbench(target, "select-only", "prepared", s)),
+                ("simple_update",
+                 lambda: workloads.pgbench(target, "simple-update", "simple", s)),
+            ]
+            for key, step in steps:
+                if self._go(server, target, key):
+                    self._step(name, key, step)
+            if self._go(server, target, "sysbench_prepare"):
+                self._step(name, "sysbench_prepare",
+                           lambda: workloads.sysbench_prepare(target, s))
+                if self.rows["sysbench_prepare"].results[name].value is None:
+                    self.skip(name, "sysbench prepare failed", "sysbench")
+            for key, test in (("sysbench_point_select", "oltp_point_select"),
+                              ("sysbench_read_write", "oltp_read_write")):
+                if self._go(server, target, key):
+                    self._step(name, key,
+                               lambda test=test: workloads.sysbench(target, test, s))
+            self.put("rss_end", name, Measurement(peak_rss_bytes(server.pids()) / MIB))
+        finally:
+            self.stop(server)
+
+    def stop(self, server: Server) -> None:
+        if server.name in self.stopped:
+            return
+        self.stopped.add(server.name)
+        try:
+            self._keep_log(server)
+        finally:
+            server.stop()
+            self.servers[server.name]["seconds"] = round(
+                time.time() - self.started[server.name], 1)
 
     def _go(self, server: Server, target: Target, key: str) -> bool:
         """Whether to run `key` now; else records why not: not selected, tool missing, or
@@ -360,13 +390,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: {'quick' if args.quick else 'full'} run, {settings}", flush=True)
     pg_missing = ensure_postgres()
     bench.sysbench_missing = ensure_sysbench()
-    for name in args.servers:
-        if pg_missing:  # no PostgreSQL means no pgbench either
-            bench.skip(name, pg_missing)
-        elif name == "postgres":
-            bench.run_server(PostgresServer())
-        else:
-            bench.run_server(BorealisServer(shlex.split(args.borealis_args or "")))
+    up: list[tuple[Server, Target]] = []
+    try:
+        for name in args.servers:
+            if pg_missing:  # no PostgreSQL means no pgbench either
+                bench.skip(name, pg_missing)
+                continue
+            server: Server = (PostgresServer() if name == "postgres" else
+                              BorealisServer(shlex.split(args.borealis_args or "")))
+            target = bench.bring_up(server)
+            if target is None:
+                continue
+            up.append((server, target))
+        bench.latency(up)
+        for server, target in up:
+            bench.throughput(server, target)
+    finally:
+        for server, _ in up:
+            bench.stop(server)
     for name in report.SERVERS:
         if name not in args.servers:
             bench.skip(name, "not selected (--servers)")
@@ -386,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
                f"{began:%Y-%m-%d %H:%M} UTC, {machine['cpus']} × {machine['cpu'] or 'CPU'}, "
                f"{machine['memory_gib']} GiB RAM (shared machine: compare ratios, not "
                f"absolute figures); scale {settings.scale}, {settings.duration_s} s per run, "
-               f"{settings.clients} clients. failed/retried = transactions that failed after "
+               f"{settings.clients} clients; latency probes on both servers taking turns "
+               f"({workloads.LATENCY_ROUNDS} rounds). failed/retried = transactions that failed after "
                f"all tries / retries (pgbench --max-tries; sysbench's ignored errors).")
     paths = report.write(args.results_dir, bench.stamp, document,
                          report.markdown_table(rows, caption))

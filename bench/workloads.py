@@ -19,12 +19,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.postgres import PG_BIN
 
 GRACE_S = 120.0  # beyond a run's own duration, before we kill it
 CLIENT_TIMEOUT_S = 1800.0  # the psycopg client (load, latency)
 TAIL_CHARS = 600
+LATENCY_ROUNDS = 20  # turns each server takes in the latency probe
 
 
 @dataclass(frozen=True)
@@ -186,10 +188,12 @@ def parse_sysbench(code: int, out: str, err: str) -> Measurement:
 
 # --- the psycopg client ---------------------------------------------------------------
 
-def client(command: str, target: Target, *options: str,
-           timeout_s: float = CLIENT_TIMEOUT_S) -> tuple[dict | None, str | None]:
+def client(command: str, target: Target | list[Target], *options: str,
+           timeout_s: float = CLIENT_TIMEOUT_S) -> tuple[Any, str | None]:
     """Run bench/client.py in a child process: (its JSON answer, None) or (None, error)."""
-    argv = [sys.executable, "-m", "bench.client", command, target.dsn, *options]
+    targets = target if isinstance(target, list) else [target]
+    argv = [sys.executable, "-m", "bench.client", command, *(t.dsn for t in targets),
+            *options]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     code, out, err = _run(argv, env, timeout_s)
     if code != 0:
@@ -210,16 +214,22 @@ def load(target: Target, settings: Settings) -> Measurement:
                                                   "analyze": answer["analyze"]})
 
 
-def latency(target: Target, settings: Settings) -> dict[str, Measurement]:
-    """p50/p99 (ms) of single-row UPDATE + COMMIT and of a point SELECT, one client."""
+def latency(targets: list[Target], settings: Settings) -> dict[str, dict[str, Measurement]]:
+    """Per server: p50/p99 (ms) of single-row UPDATE + COMMIT and of a point SELECT, one
+    client each, the servers taking turns (bench/client.py `latency`)."""
     keys = ("update_p50", "update_p99", "select_p50", "select_p99")
-    answer, error = client("latency", target, "--accounts", str(settings.accounts),
-                           "--ops", str(settings.latency_ops))
+    answer, error = client("latency", targets, "--accounts", str(settings.accounts),
+                           "--ops", str(settings.latency_ops),
+                           "--rounds", str(LATENCY_ROUNDS))
     if answer is None:
-        return {key: Measurement(error=error) for key in keys}
-    update, select = answer["update_commit"], answer["point_select"]
-    retries = update["retries"]
-    return {"update_p50": Measurement(update["p50_ms"], 0, retries),
+        return {t.name: {key: Measurement(error=error) for key in keys} for t in targets}
+    figures = {}
+    for target, one in zip(targets, answer, strict=True):
+        update, select = one["update_commit"], one["point_select"]
+        retries = update["retries"]
+        figures[target.name] = {
+            "update_p50": Measurement(update["p50_ms"], 0, retries),
             "update_p99": Measurement(update["p99_ms"], 0, retries),
             "select_p50": Measurement(select["p50_ms"]),
             "select_p99": Measurement(select["p99_ms"])}
+    return figures
