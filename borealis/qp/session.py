@@ -182,6 +182,9 @@ class Session:
         self.prepared: dict[str, Prepared] = {}
         self.portals: dict[str, Portal] = {}
         self._statement_ts: datetime.datetime | None = None
+        # now(): the start of the transaction, the same in all its statements. An
+        # explicit block's is BEGIN's time; an implicit one's, its first statement's.
+        self._transaction_ts: datetime.datetime | None = None
         self._canceled = False
         self._copy: CopyIn | None = None
         self.sequences = SessionSequences()  # reserved values, currval, lastval
@@ -497,6 +500,12 @@ class Session:
             self._statement_ts = self.clock_timestamp()
         return self._statement_ts
 
+    def transaction_timestamp(self) -> datetime.datetime:
+        """now(), CURRENT_TIMESTAMP, CURRENT_DATE ...: PostgreSQL's transaction start."""
+        if self._transaction_ts is None:
+            self._transaction_ts = self.statement_timestamp()
+        return self._transaction_ts
+
     def clock_timestamp(self) -> datetime.datetime:
         ns = self.client.rt.clock.now()
         return datetime.datetime.fromtimestamp(ns // 1000 / 1e6, tz=datetime.UTC)
@@ -510,6 +519,8 @@ class Session:
             self.txn = self.client.begin()
             self.txn.limits = TxnLimits() if self.compat is Compat.DSQL else None
             self._statement_ts = None
+            if not self.block:  # a block's started at BEGIN
+                self._transaction_ts = None
         rules.check_age(self.txn, self.compat)
         return self.txn
 
@@ -753,6 +764,7 @@ class Session:
                     self.txn = None  # statements before BEGIN in the same query string
                 self.block = True
                 self._txn_read_only = read_only
+                self._transaction_ts = self.clock_timestamp()
             yield wb.CommandComplete("BEGIN" if kind == TransactionStmtKind.TRANS_STMT_BEGIN
                                      else "START TRANSACTION")
             return

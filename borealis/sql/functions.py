@@ -294,8 +294,8 @@ _session_value("current_schema", TEXT, lambda s: s.current_schema() if s else "p
 _session_value("current_database", TEXT, lambda s: "postgres")
 _session_value("pg_backend_pid", INT4, lambda s: s.backend_pid() if s else 0)  # refused in DSQL mode
 _session_value("sys.current_session_id", TEXT, lambda s: s.session_id if s else "")
-_session_value("now", TIMESTAMPTZ, lambda s: s.statement_timestamp())
-_session_value("transaction_timestamp", TIMESTAMPTZ, lambda s: s.statement_timestamp())
+_session_value("now", TIMESTAMPTZ, lambda s: s.transaction_timestamp())
+_session_value("transaction_timestamp", TIMESTAMPTZ, lambda s: s.transaction_timestamp())
 _session_value("statement_timestamp", TIMESTAMPTZ, lambda s: s.statement_timestamp())
 _session_value("clock_timestamp", TIMESTAMPTZ, lambda s: s.clock_timestamp())
 _session_value("inet_server_port", INT4, lambda s: 5432)
@@ -347,13 +347,13 @@ def sql_value_function(binder: Binder, node: Any) -> Expr:
               Op.SVFOP_LOCALTIMESTAMP_N):
         oid = TIMESTAMPTZ if op in (Op.SVFOP_CURRENT_TIMESTAMP, Op.SVFOP_CURRENT_TIMESTAMP_N) else TIMESTAMP
         conv = (lambda v: v) if oid == TIMESTAMPTZ else (lambda v: v.replace(tzinfo=None))
-        return Call(oid, name="now", fn=lambda: conv(session.statement_timestamp()), args=(), volatile=True)
+        return Call(oid, name="now", fn=lambda: conv(session.transaction_timestamp()), args=(), volatile=True)
     if op == Op.SVFOP_CURRENT_DATE:
-        return Call(DATE, name="current_date", fn=lambda: session.statement_timestamp().date(),
+        return Call(DATE, name="current_date", fn=lambda: session.transaction_timestamp().date(),
                     args=(), volatile=True)
     if op in (Op.SVFOP_CURRENT_TIME, Op.SVFOP_CURRENT_TIME_N, Op.SVFOP_LOCALTIME, Op.SVFOP_LOCALTIME_N):
         return Call(TIME, name="current_time",
-                    fn=lambda: session.statement_timestamp().time().replace(tzinfo=None),
+                    fn=lambda: session.transaction_timestamp().time().replace(tzinfo=None),
                     args=(), volatile=True)
     if op == Op.SVFOP_SESSION_USER:
         return Call(19, name="session_user", fn=lambda: session.user if session else "admin",
@@ -830,7 +830,7 @@ def _age(binder: Binder, args: list[Expr]) -> Expr:
     session = binder.ctx.settings
 
     def age_from_today(v: Any) -> Any:
-        today = session.statement_timestamp().replace(hour=0, minute=0, second=0, microsecond=0)
+        today = session.transaction_timestamp().replace(hour=0, minute=0, second=0, microsecond=0)
         return DT.age(today if v.tzinfo is not None else today.replace(tzinfo=None), v)
     return Call(INTERVAL, name="age", fn=age_from_today, args=coerced, volatile=True)
 

@@ -38,3 +38,13 @@ SELECT to_timestamp('2024-03-05 12:00:00 AM', 'YYYY-MM-DD HH12:MI:SS AM')::times
 SELECT to_date('2024-02-30', 'YYYY-MM-DD');
 -- error 22007
 SELECT to_date('2024-Foo-01', 'YYYY-Mon-DD');
+-- now() is the transaction's start: the same in every statement of a block, and no
+-- later than statement_timestamp()
+CREATE TABLE now_check (k int PRIMARY KEY, t timestamptz, c timestamptz, d date);
+BEGIN;
+INSERT INTO now_check VALUES (1, now(), current_timestamp, current_date);
+INSERT INTO now_check VALUES (2, now(), transaction_timestamp(), current_date);
+INSERT INTO now_check VALUES (3, localtimestamp::timestamptz, now(), current_date);
+SELECT count(DISTINCT t), count(DISTINCT c), bool_and(t = c), bool_and(t = now()), bool_and(t < statement_timestamp()), bool_and(d = current_date) FROM now_check;
+COMMIT;
+SELECT count(DISTINCT t), bool_and(t < now()) FROM now_check;
