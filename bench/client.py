@@ -181,9 +181,17 @@ def server_version(dsn: str) -> dict:
     return {"version": row[0] if row else None}
 
 
+def checkpoint(dsn: str) -> dict:
+    """PostgreSQL's CHECKPOINT: what the load left in its buffers goes to disk now,
+    not while the other server is being measured."""
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+        conn.execute("CHECKPOINT")
+    return {"checkpoint": "done"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.client")
-    parser.add_argument("command", choices=["load", "latency", "version"])
+    parser.add_argument("command", choices=["load", "latency", "version", "checkpoint"])
     parser.add_argument("dsn", nargs="+", help="one (latency: one or more, taking turns)")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--accounts", type=int, default=BRANCH_ACCOUNTS)
@@ -196,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     result: dict | list
     if args.command == "load":
         result = load(args.dsn[0], args.scale, args.accounts)
+    elif args.command == "checkpoint":
+        result = checkpoint(args.dsn[0])
     elif args.command == "latency":
         result = latency(args.dsn, args.accounts, args.ops, args.seed, args.rounds)
     else:

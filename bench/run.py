@@ -5,7 +5,8 @@
 
 Installs PostgreSQL 15 and sysbench when missing, then starts a throw-away PostgreSQL
 and a throw-away Borealis and loads the pgbench data set into each, measuring the load,
-memory and disk. The single-client latency probes run next on both at once, the servers
+memory and disk; then each settles (PostgreSQL checkpoints, the page cache is flushed),
+so that one server's load does not cost the next one's measurements. The single-client latency probes run next on both at once, the servers
 taking turns in short rounds, so that the machine's drift over the run falls on both
 alike. Then each server in turn runs the multi-client workloads with the same client
 settings and is stopped: PostgreSQL first (Borealis idle beside it), then Borealis
@@ -103,6 +104,11 @@ class Server:
         pid = self.main_pid()
         return tree_pids(pid) if pid else []
 
+    def settle(self, target: Target) -> None:
+        """After the load: its writes reach the disk now, so that they do not compete
+        with the measurements that follow, on this server or the other."""
+        os.sync()
+
     def healthy(self, target: Target) -> str | None:
         """None if it still answers a query, else why not."""
         if self.main_pid() is None:
@@ -126,6 +132,10 @@ class PostgresServer(Server):
 
     def stop(self) -> None:
         self.pg.stop()
+
+    def settle(self, target: Target) -> None:
+        workloads.client("checkpoint", target, timeout_s=HEALTH_TIMEOUT_S)
+        super().settle(target)
 
     def main_pid(self) -> int | None:
         return self.pg.postmaster_pid()
@@ -208,6 +218,7 @@ class Bench:
             return target
         self.put("rss_after_load", name, Measurement(peak_rss_bytes(server.pids()) / MIB))
         self.put("disk_after_load", name, Measurement(disk_bytes(server.data_dir) / MIB))
+        server.settle(target)
         return target
 
     def latency(self, up: list[tuple[Server, Target]]) -> None:
