@@ -183,6 +183,7 @@ class Bench:
         self.servers: dict[str, dict] = {}
         self.started: dict[str, float] = {}
         self.stopped: set[str] = set()
+        self.up: list[tuple[Server, Target]] = []  # started, in order
 
     def put(self, key: str, server: str, m: Measurement) -> None:
         m.detail.setdefault("loadavg_1m_after", round(os.getloadavg()[0], 2))
@@ -196,17 +197,18 @@ class Bench:
 
     # -- the steps -----------------------------------------------------------------------
 
-    def bring_up(self, server: Server) -> Target | None:
-        """Start `server` and load the data set into it; its target, or None when it did
-        not start or the load failed (its rows then say why)."""
+    def bring_up(self, server: Server) -> None:
+        """Start `server` (it joins `up`) and load the data set into it; when it does not
+        start or the load fails, its rows say why."""
         self.started[server.name] = time.time()
         info = self.servers.setdefault(server.name, {})
         try:
             port = server.start()
         except Exception as exc:  # any start failure: the table says why
             self.skip(server.name, f"{server.name} did not start: {exc}"[:400])
-            return None
+            return
         target = Target(server.name, "127.0.0.1", port, server.user)
+        self.up.append((server, target))  # stopped at the end, whatever happens next
         info.update(server.describe())
         answer, _ = workloads.client("version", target, timeout_s=HEALTH_TIMEOUT_S)
         info["version"] = (answer or {}).get("version")
@@ -215,11 +217,10 @@ class Bench:
         self._step(name, "load", lambda: workloads.load(target, self.settings))
         if self.rows["load"].results[name].value is None:
             self.skip(name, "the data load failed")
-            return target
+            return
         self.put("rss_after_load", name, Measurement(peak_rss_bytes(server.pids()) / MIB))
         self.put("disk_after_load", name, Measurement(disk_bytes(server.data_dir) / MIB))
         server.settle(target)
-        return target
 
     def latency(self, up: list[tuple[Server, Target]]) -> None:
         """The latency probes, on every loaded server at once, taking turns."""
@@ -401,23 +402,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: {'quick' if args.quick else 'full'} run, {settings}", flush=True)
     pg_missing = ensure_postgres()
     bench.sysbench_missing = ensure_sysbench()
-    up: list[tuple[Server, Target]] = []
     try:
         for name in args.servers:
             if pg_missing:  # no PostgreSQL means no pgbench either
                 bench.skip(name, pg_missing)
                 continue
-            server: Server = (PostgresServer() if name == "postgres" else
-                              BorealisServer(shlex.split(args.borealis_args or "")))
-            target = bench.bring_up(server)
-            if target is None:
-                continue
-            up.append((server, target))
-        bench.latency(up)
-        for server, target in up:
+            bench.bring_up(PostgresServer() if name == "postgres" else
+                           BorealisServer(shlex.split(args.borealis_args or "")))
+        bench.latency(bench.up)
+        for server, target in bench.up:
             bench.throughput(server, target)
     finally:
-        for server, _ in up:
+        for server, _ in bench.up:
             bench.stop(server)
     for name in report.SERVERS:
         if name not in args.servers:
