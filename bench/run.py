@@ -5,12 +5,12 @@
 
 Installs PostgreSQL 15 and sysbench when missing, then starts a throw-away PostgreSQL
 and a throw-away Borealis and loads the pgbench data set into each, measuring the load,
-memory and disk; then each settles (PostgreSQL checkpoints, the page cache is flushed),
-so that one server's load does not cost the next one's measurements. The single-client latency probes run next on both at once, the servers
-taking turns in short rounds, so that the machine's drift over the run falls on both
-alike. Then each server in turn runs the multi-client workloads with the same client
-settings and is stopped: PostgreSQL first (Borealis idle beside it), then Borealis
-alone.
+memory and disk; each then settles (PostgreSQL checkpoints, the page cache is flushed),
+so that one server's load does not cost the next one's measurements. The single-client
+latency probes run next on both at once, the servers taking turns in short rounds, so
+that the machine's drift over the run falls on both alike. Then each server in turn runs
+the multi-client workloads with the same client settings and is stopped: PostgreSQL
+first (Borealis idle beside it), then Borealis alone.
 Prints one table and writes it under bench/results/ (JSON and markdown). A workload
 that cannot run says "not run: <why>" in the table; one that fails shows its error.
 Ratios are what matter: the machine is shared, absolute figures drift.
@@ -222,9 +222,10 @@ class Bench:
         self.put("disk_after_load", name, Measurement(disk_bytes(server.data_dir) / MIB))
         server.settle(target)
 
-    def latency(self, up: list[tuple[Server, Target]]) -> None:
+    def latency(self) -> None:
         """The latency probes, on every loaded server at once, taking turns."""
-        ready = [target for server, target in up if self._go(server, target, "update_p50")]
+        ready = [target for server, target in self.up
+                 if self._go(server, target, "update_p50")]
         if not ready:
             return
         print(f"--- latency probes, taking turns: {', '.join(t.name for t in ready)}",
@@ -409,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             bench.bring_up(PostgresServer() if name == "postgres" else
                            BorealisServer(shlex.split(args.borealis_args or "")))
-        bench.latency(bench.up)
+        bench.latency()
         for server, target in bench.up:
             bench.throughput(server, target)
     finally:
