@@ -114,13 +114,17 @@ def markdown_table(rows: list[Row], caption: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def write(results_dir: Path, stamp: str, document: dict, markdown: str) -> list[Path]:
-    """<stamp>.json / .md and latest.json / .md, each written whole then renamed."""
+def write(results_dir: Path, stamp: str, document: dict, markdown: str, *,
+          latest: bool = True) -> list[Path]:
+    """<stamp>.json / .md, and with `latest` also latest.json / .md; each file is
+    written whole, then renamed over the old one."""
     results_dir.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    files = [(f"{stamp}.json", text), (f"{stamp}.md", markdown)]
+    if latest:
+        files += [("latest.json", text), ("latest.md", markdown)]
     written = []
-    for name, content in ((f"{stamp}.json", text), ("latest.json", text),
-                          (f"{stamp}.md", markdown), ("latest.md", markdown)):
+    for name, content in files:
         path = results_dir / name
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(content)

@@ -438,11 +438,15 @@ def main(argv: list[str] | None = None) -> int:
                f"{settings.clients} clients; latency probes on both servers taking turns "
                f"({workloads.LATENCY_ROUNDS} rounds). failed/retried = transactions that failed after "
                f"all tries / retries (pgbench --max-tries; sysbench's ignored errors).")
+    # Only a whole run (every workload, both servers) becomes latest.*, the table the
+    # README quotes; a subset (--only, --servers) is kept under its stamp alone.
+    whole = not args.only and set(args.servers) == set(report.SERVERS)
     paths = report.write(args.results_dir, bench.stamp, document,
-                         report.markdown_table(rows, caption))
+                         report.markdown_table(rows, caption), latest=whole)
     print()
     print(report.text_table(rows))
-    print(f"\nbench: done in {elapsed:.0f} s; results in {paths[1]} and {paths[3]}")
+    print(f"\nbench: done in {elapsed:.0f} s; results in {', '.join(map(str, paths))}"
+          + ("" if whole else " (a subset: latest.* left as they were)"))
     return 0
 
 

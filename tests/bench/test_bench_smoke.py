@@ -54,6 +54,22 @@ def test_tiny_run_has_every_workload_on_both_servers(tmp_path: Path) -> None:
     assert "Borealis/PG" in out  # the table was printed
 
 
+def test_a_subset_run_keeps_its_stamp_and_leaves_latest_alone(tmp_path: Path) -> None:
+    (tmp_path / "latest.json").write_text("{}")  # a whole run's table, from before
+    run = subprocess.run([sys.executable, "-m", "bench.run", *TINY, "--results-dir",
+                          str(tmp_path), "--servers", "borealis", "--only", "latency"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert (tmp_path / "latest.json").read_text() == "{}"
+    assert not (tmp_path / "latest.md").exists()
+    stamped = [p for p in tmp_path.glob("*.json") if p.name != "latest.json"]
+    assert len(stamped) == 1
+    rows = {row["key"]: row for row in json.loads(stamped[0].read_text())["rows"]}
+    assert isinstance(rows["update_p50"]["borealis"]["value"], float)
+    assert rows["select_simple"]["borealis"]["error"].startswith("not run")
+    assert "latest.* left as they were" in run.stdout
+
+
 PGBENCH_OUT = """\
 transaction type: <builtin: simple update>
 number of transactions actually processed: 129
