@@ -995,11 +995,14 @@ def _pg_settings(v: CatalogView):
                view=True)
 def _pg_stat_activity(v: CatalogView):
     s = v.session
-    now = s.statement_timestamp() if s is not None else datetime.datetime.now(datetime.UTC)
+    if s is not None:  # the querying session itself: active, in this statement
+        began, xact, now = s.started_at, s.transaction_timestamp(), s.statement_timestamp()
+    else:
+        began = xact = now = datetime.datetime.now(datetime.UTC)
     yield {"datid": DATABASE_OID, "datname": DATABASE_NAME,
            "pid": getattr(s, "process_id", 0), "usesysid": v.role_oid(v.user), "usename": v.user,
-           "application_name": v.setting("application_name") or "", "backend_start": now,
-           "xact_start": now, "query_start": now, "state_change": now, "state": "active",
+           "application_name": v.setting("application_name") or "", "backend_start": began,
+           "xact_start": xact, "query_start": now, "state_change": now, "state": "active",
            "query": "", "backend_type": "client backend"}
 
 

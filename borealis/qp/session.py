@@ -185,6 +185,7 @@ class Session:
         # now(): the start of the transaction, the same in all its statements. An
         # explicit block's is BEGIN's time; an implicit one's, its first statement's.
         self._transaction_ts: datetime.datetime | None = None
+        self.started_at = self.clock_timestamp()  # pg_stat_activity.backend_start
         self._canceled = False
         self._copy: CopyIn | None = None
         self.sequences = SessionSequences()  # reserved values, currval, lastval
@@ -554,6 +555,7 @@ class Session:
         snapshot = await self.backend.catalog.snapshot(txn)
         # regclass I/O ('t'::regclass, oid::regclass) names relations of this snapshot.
         T.RELATION_RESOLVER.set(CatalogNames(snapshot, self.search_path(), self.user))
+        T.TRANSACTION_TIMESTAMP.set(self.transaction_timestamp)  # 'now', 'today' ...
         return snapshot
 
     def _binder(self, catalog: CatalogSnapshot, prepared: Prepared) -> Binder:

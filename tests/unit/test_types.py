@@ -1177,7 +1177,7 @@ def test_multidimensional_arrays():
 
 def test_special_words_use_the_transaction_timestamp():
     now = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
-    token = T.TRANSACTION_TIMESTAMP.set(now)
+    token = T.TRANSACTION_TIMESTAMP.set(lambda: now)
     try:
         assert pg("timestamptz", "now") == "2024-05-06 07:08:09.123456+00"
         assert pg("date", "today") == "2024-05-06"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,11 +25,12 @@ from borealis.sql.types import _dtlex as lex
 from borealis.sql.types._common import INT32, INT64, PG_SPACE, bad_binary
 from borealis.sql.types.interval import Interval
 
-TRANSACTION_TIMESTAMP: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
-    "transaction_timestamp", default=None
-)
-"""The current transaction's start time (aware), used for 'now', 'today' etc. in
-date/time input. The QP sets it per transaction; unset means the wall clock."""
+TRANSACTION_TIMESTAMP: contextvars.ContextVar[Callable[[], datetime] | None] = \
+    contextvars.ContextVar("transaction_timestamp", default=None)
+"""What gives the current transaction's start time (aware), which 'now', 'today' etc. in
+date/time input stand for, as now() does. The QP's session sets it before it binds a
+statement (a function, so the time is only taken when a literal asks for it); unset
+(outside a session) means the wall clock."""
 
 USECS_PER_SEC = 1_000_000
 USECS_PER_DAY = 86_400 * USECS_PER_SEC
@@ -358,8 +360,8 @@ def _assign_pending(f: _Fields, pending: list[str]) -> None:
 
 
 def _now() -> datetime:
-    now = TRANSACTION_TIMESTAMP.get()
-    return now.astimezone(UTC) if now is not None else datetime.now(UTC)
+    source = TRANSACTION_TIMESTAMP.get()
+    return source().astimezone(UTC) if source is not None else datetime.now(UTC)
 
 
 def _special_timestamp(word: str, typname: str) -> datetime:

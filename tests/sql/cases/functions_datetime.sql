@@ -48,3 +48,16 @@ INSERT INTO now_check VALUES (3, localtimestamp::timestamptz, now(), current_dat
 SELECT count(DISTINCT t), count(DISTINCT c), bool_and(t = c), bool_and(t = now()), bool_and(t < statement_timestamp()), bool_and(d = current_date) FROM now_check;
 COMMIT;
 SELECT count(DISTINCT t), bool_and(t < now()) FROM now_check;
+-- 'now', 'today', 'tomorrow' and 'yesterday' in date/time input are the transaction's
+-- start too, as now() is (not the moment the literal is read)
+BEGIN;
+SELECT 1;
+SELECT 'now'::timestamptz = now(), 'now'::timestamp = localtimestamp, 'today'::date = current_date, 'tomorrow'::timestamptz = date_trunc('day', now()) + interval '1 day', 'yesterday'::date = current_date - 1;
+INSERT INTO now_check VALUES (4, 'now', 'now'::timestamptz, 'today');
+SELECT t = now(), c = now(), d = current_date FROM now_check WHERE k = 4;
+COMMIT;
+-- pg_stat_activity: this session's transaction began at now(), its query at statement_timestamp()
+BEGIN;
+SELECT 1;
+SELECT xact_start = now(), query_start = statement_timestamp(), query_start > xact_start, backend_start <= xact_start FROM pg_stat_activity WHERE pid = pg_backend_pid();
+COMMIT;
