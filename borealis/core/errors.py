@@ -257,8 +257,11 @@ def error_class(name: str) -> type[BorealisError]:
 
 def invalid_utf8(data: bytes, exc: UnicodeDecodeError) -> BorealisError:
     """22021 for bytes that are not UTF-8, naming the offending bytes as PostgreSQL
-    does (`invalid byte sequence for encoding "UTF8": 0xc3 0x28`)."""
-    bad = data[exc.start : max(exc.end, exc.start + 1)][:4]
+    does (`invalid byte sequence for encoding "UTF8": 0xc3 0x28`): as many bytes from
+    the bad one as its lead byte says the character has, or as there are."""
+    lead = data[exc.start]
+    size = 2 if lead & 0xE0 == 0xC0 else 3 if lead & 0xF0 == 0xE0 else 4 if lead & 0xF8 == 0xF0 else 1
+    bad = data[exc.start : exc.start + size]
     return _CLASSES["CharacterNotInRepertoire"](what=" ".join(f"0x{b:02x}" for b in bad))
 
 

@@ -329,38 +329,48 @@ def _split_escaped(line: str, delimiter: str) -> list[str]:
 
 
 def _unescape(text: str) -> str:
-    if "\\" not in text:
+    """A text-format field with its backslash escapes resolved. `\\ooo` and `\\xhh` are
+    bytes, as in PostgreSQL: the field is put together as bytes and must then be UTF-8
+    (`\\303\\251` is é); one that is not, or holds a NUL, fails with 22021."""
+    at = text.find("\\")
+    if at < 0:
         return text
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt in _ESCAPES:
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            if nxt.isdigit() and nxt < "8":
-                j = i + 1
-                while j < len(text) and j < i + 4 and text[j] in "01234567":
-                    j += 1
-                out.append(chr(int(text[i + 1:j], 8)))
+    out = bytearray(text[:at].encode())
+    n = len(text)
+    i = at
+    while i < n:
+        if text[i] != "\\" or i + 1 == n:
+            j = text.find("\\", i + 1)
+            j = n if j < 0 else j
+            out += text[i:j].encode()
+            i = j
+            continue
+        nxt = text[i + 1]
+        if "0" <= nxt <= "7":
+            j = i + 2
+            while j < n and j < i + 4 and "0" <= text[j] <= "7":
+                j += 1
+            out.append(int(text[i + 1:j], 8) & 0xFF)
+            i = j
+            continue
+        if nxt == "x":
+            j = i + 2
+            while j < n and j < i + 4 and text[j] in "0123456789abcdefABCDEF":
+                j += 1
+            if j > i + 2:
+                out.append(int(text[i + 2:j], 16))
                 i = j
                 continue
-            if nxt == "x":
-                j = i + 2
-                while j < len(text) and j < i + 4 and text[j] in "0123456789abcdefABCDEF":
-                    j += 1
-                if j > i + 2:
-                    out.append(chr(int(text[i + 2:j], 16)))
-                    i = j
-                    continue
-            out.append(nxt)
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+        out += _ESCAPES.get(nxt, nxt).encode()
+        i += 2
+    data = bytes(out)
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.invalid_utf8(data, exc) from None
+    if "\x00" in decoded:
+        raise errors.CharacterNotInRepertoire(what="0x00")
+    return decoded
 
 
 def _quoted_fields(line: str, delimiter: str, quote: str) -> list[bool]:

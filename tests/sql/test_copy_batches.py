@@ -283,3 +283,22 @@ def test_secondary_indexes_serve_the_loaded_rows(engines):
     assert _both(engines, _rows, "SELECT count(*) FROM s WHERE lower(h) = 'h2'") == [(1200,)]
     assert _both(engines, _rows, "SELECT id FROM s WHERE g = 16 ORDER BY id LIMIT 3") \
         == [(16,), (33,), (50,)]
+
+
+def test_text_format_byte_escapes_are_utf8_bytes(engines):
+    """`\\ooo` and `\\xhh` in COPY's text format are bytes: a run of them is one UTF-8
+    character (or several), and bytes that are not UTF-8, or NUL, are refused."""
+    _both(engines, _run, "CREATE TABLE e (id int PRIMARY KEY, v text)")
+    data = ("1\t\\303\\251t\\xc3\\xa9\n"  # é in octal, then in hex
+            "2\ta\\101\\x42c\\tz\n"  # ASCII bytes beside the other escapes
+            "3\t\\342\\202\\254\\x41\n"  # € then A, one run of four bytes
+            "4\t\\xe2\\x82\\xac\\\\x\n")  # €, then a backslash and x
+    assert _both(engines, _copy, "COPY e FROM STDIN", data) == ("ok", "COPY 4")
+    rows = _both(engines, _rows, "SELECT id, v, octet_length(v) FROM e ORDER BY id")
+    assert rows == [(1, "été", 5), (2, "aABc\tz", 6), (3, "€A", 4), (4, "€\\x", 5)]
+    bad = 'invalid byte sequence for encoding "UTF8": '
+    for field, named in (("\\351t\\351", "0xe9 0x74 0xe9"), ("\\303\\303\\251", "0xc3 0xc3"),
+                         ("x\\303", "0xc3"), ("a\\0b", "0x00")):
+        out = _both(engines, _copy, "COPY e FROM STDIN", f"5\t{field}\n")
+        assert out == ("22021", bad + named, None), field
+    assert _both(engines, _rows, "SELECT count(*) FROM e") == [(4,)]
