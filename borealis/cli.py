@@ -159,8 +159,10 @@ async def _start(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(f"borealis: embedded cluster up — {cluster.map.adjudicator_count} adjudicators, "
-          f"{cluster.map.storage_count} storage shards, data in {config.data_dir}", flush=True)
+    print(f"borealis: embedded cluster up — "
+          f"{_count(cluster.map.adjudicator_count, 'adjudicator')}, "
+          f"{_count(cluster.map.storage_count, 'storage shard')}, data in {config.data_dir}",
+          flush=True)
     print(_banner(args, settings, server.port), flush=True)
     await stop.wait()
     print("borealis: stopping", flush=True)
@@ -213,6 +215,10 @@ def _role_directory(backend):
 
     directory = getattr(backend, "role_directory", None)
     return directory if directory is not None else InMemoryRoleDirectory()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _banner(args: argparse.Namespace, settings: FrontendSettings, port: int) -> str:
