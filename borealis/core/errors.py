@@ -33,6 +33,7 @@ class BorealisError(Exception):
         detail: str | None = None,
         hint: str | None = None,
         position: int | None = None,
+        context: str | None = None,
         **fields: Any,
     ) -> None:
         if message is None:
@@ -42,13 +43,16 @@ class BorealisError(Exception):
         self.detail = detail
         self.hint = hint
         self.position = position
+        self.context = context  # PostgreSQL's CONTEXT line (where: "COPY t, line 3")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self).__name__, self.message, self.detail, self.hint))
+        return (_rebuild, (type(self).__name__, self.message, self.detail, self.hint,
+                           self.context))
 
 
-def _rebuild(name: str, message: str, detail: str | None, hint: str | None) -> BorealisError:
-    return error_class(name)(message, detail=detail, hint=hint)
+def _rebuild(name: str, message: str, detail: str | None, hint: str | None,
+             context: str | None = None) -> BorealisError:
+    return error_class(name)(message, detail=detail, hint=hint, context=context)
 
 
 @dataclass(frozen=True)

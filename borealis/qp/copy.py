@@ -6,6 +6,12 @@ column's text input function (a column at a time, `sql.text_batch`), and inserte
 through INSERT's batch path (defaults, constraints, unique checks: `sql.dml`), in
 buffers of rows as PostgreSQL's COPY does (see `CopyIn`). COPY to or from a server
 file is refused: only STDIN.
+
+In CSV a quoted value may hold newlines: a record is the lines up to one that closes
+every quoted field, and it counts as one line, as in PostgreSQL. In text format the
+`\\ooo` and `\\xhh` escapes are bytes, and a field must be UTF-8 once they are put in.
+Errors are PostgreSQL's, with its CONTEXT line: the line (`COPY t, line 3: "..."`) or
+the value of a column (`COPY t, line 3, column id: "x"`), at most 100 bytes of it shown.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ LINE_BYTES_MAX = 64 << 20
 # them (and checks their uniqueness); the same buffers give the same first error.
 BUFFER_ROWS = 1000
 BUFFER_BYTES = 65535
+COPY_DATA_SHOWN_BYTES = 100  # of a line or value in an error's CONTEXT, as PostgreSQL
 
 _ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 
@@ -123,6 +130,11 @@ class CopyIn:
         self._inputs = [column_input(c.oid, c.typmod) for c in self.columns]
         self._multi = copy_buffers_rows(self.plan)
         self._pending_bytes = 0  # the open buffer's input, as PostgreSQL counts it
+        self._pending_lines: list[int] = []  # the line each row of `pending` came from
+        # CSV: the lines of a record whose quoted field is still open at the end of the
+        # input so far (a quoted value may hold newlines), kept out of `buffer`.
+        self._open_record = bytearray()
+        self._quote = self.options.quote.encode() if self.options.csv else b""
 
     async def feed(self, data: bytes) -> None:
         if self.done:
@@ -130,14 +142,58 @@ class CopyIn:
         self.buffer += data
         cut = self.buffer.rfind(b"\n")
         if cut < 0:
-            if len(self.buffer) > LINE_BYTES_MAX:
-                raise errors.ProgramLimitExceeded(what="COPY line too long")
+            self._check_line_length()
             return
         chunk = bytes(self.buffer[:cut])
         del self.buffer[: cut + 1]
-        await self._chunk(chunk)
-        if len(self.buffer) > LINE_BYTES_MAX:
+        if self._quote:
+            chunk = self._whole_records(chunk)
+        if chunk is not None:
+            await self._chunk(chunk)
+        self._check_line_length()
+
+    async def finish(self) -> None:
+        """The end of the data (CopyDone): its last line, then `flush`."""
+        if self.buffer:
+            await self.feed(b"\n")
+        if self._open_record and not self.done:
+            record = self._open_record.decode(errors="replace")
+            raise errors.BadCopyFileFormat(what="unterminated CSV quoted field",
+                                           context=self._where(self.line_no + 1, record + "\n"))
+        await self.flush()
+
+    def _check_line_length(self) -> None:
+        if len(self.buffer) + len(self._open_record) > LINE_BYTES_MAX:
             raise errors.ProgramLimitExceeded(what="COPY line too long")
+
+    def _whole_records(self, chunk: bytes) -> bytes | None:
+        """CSV: the complete lines of `chunk`, cut after the last one that ends a record
+        (no quoted field open at its end), with a record left open by the previous
+        chunk in front; the lines after that cut wait in `_open_record` for more. A
+        quote opens or closes a field, a doubled one toggles twice: a line with an odd
+        number of them moves in or out of a quoted field."""
+        quote, carried = self._quote, self._open_record
+        if not carried and quote not in chunk:
+            return chunk  # no quotes: every line is a record
+        lines = chunk.split(b"\n")
+        inside = bool(carried)
+        last = -1  # the last line that ends a record
+        for i, line in enumerate(lines):
+            if line.count(quote) & 1:
+                inside = not inside
+            if not inside:
+                last = i
+        if last < 0:  # still inside the same quoted field
+            if carried:
+                carried += b"\n"
+            carried += chunk
+            return None
+        whole = b"\n".join(lines[:last + 1])
+        if carried:
+            whole = bytes(carried) + b"\n" + whole
+        self._open_record = bytearray(b"\n".join(lines[last + 1:])) if last + 1 < len(lines) \
+            else bytearray()
+        return whole
 
     async def _chunk(self, chunk: bytes) -> None:
         """Complete lines (without the last newline)."""
@@ -160,11 +216,20 @@ class CopyIn:
             await self._lines(good, "\n".join(good))
         if not self.done:
             self.line_no += 1
-            await self._fail(errors.CharacterNotInRepertoire(what=f"COPY line {self.line_no}"))
+            bad = chunk.split(b"\n")[len(good)]
+            try:
+                bad.decode()
+                raise AssertionError("a line that did not decode, decoded")
+            except UnicodeDecodeError as exc:
+                failure = errors.invalid_utf8(bad, exc)
+            failure.context = self._where(self.line_no)
+            await self._fail(failure)
 
     async def _lines(self, lines: list[str], text: str) -> None:
         """`lines`, split from `text`."""
         backslash = "\\" in text
+        if self._quote and self.options.quote in text:
+            lines = _csv_records(lines, self.options.quote)
         if "\r" in text:
             lines = [line[:-1] if line.endswith("\r") else line for line in lines]
         first = self.line_no
@@ -180,11 +245,15 @@ class CopyIn:
         at = 0
         while at < len(lines):
             take, size = self._room(lines, at, ascii_only)
-            rows, failure = self._rows(lines[at:at + take], first + at, backslash)
+            batch = lines[at:at + take]
+            rows, failure = self._rows(batch, first + at, backslash)
             if self._multi:
                 rows, invalid = complete_rows(self.plan, rows)
-                failure = invalid or failure  # a row before the unreadable one failed
+                if invalid is not None:  # a row before the unreadable one failed
+                    invalid.context = self._where(first + at + len(rows) + 1, batch[len(rows)])
+                    failure = invalid
             self.pending.extend(rows)
+            self._pending_lines.extend(range(first + at + 1, first + at + 1 + len(rows)))
             if failure is not None:
                 await self._fail(failure)
             self._pending_bytes = size
@@ -213,9 +282,10 @@ class CopyIn:
     def _rows(self, lines: list[str], first: int, backslash: bool
               ) -> tuple[list[tuple], errors.BorealisError | None]:
         """Converted rows of `lines` (whose first is line `first` + 1), up to the first
-        that cannot be read: (rows before it, its error or None)."""
+        that cannot be read: (rows before it, its error or None, with its CONTEXT)."""
         width = len(self.columns)
         opts = self.options
+        lines_in = lines
         if opts.csv:
             fields = [self._csv(line) for line in lines]
             bad = _first_other(list(map(len, fields)), width)
@@ -248,32 +318,98 @@ class CopyIn:
                 has_null = null in col
                 values = [v for v in col if v != null] if has_null else col
                 if backslash and "\\" in "".join(values):  # (NULL markers aside)
-                    columns[i] = [None if v == null else _unescape(v) for v in col]
+                    try:
+                        columns[i] = [None if v == null else _unescape(v) for v in col]
+                    except errors.BorealisError:
+                        return self._rows_before_bad_bytes(lines_in, first, bad)
                 elif has_null:
                     columns[i] = [None if v == null else v for v in col]
-        rows, failure = self._convert(columns) if columns and columns[0] else ([], None)
+        rows, failure = self._convert(columns, first) if columns and columns[0] else ([], None)
         if failure is None and bad is not None:
-            failure = errors.BadCopyFileFormat(
-                what=f"{'extra' if got > width else 'missing'} data for column"
-                     f" at line {first + bad + 1}")
+            failure = self._short_or_long(lines_in[bad], first + bad + 1, got, backslash)
         return rows, failure
 
-    def _convert(self, columns: list) -> tuple[list[tuple], errors.BorealisError | None]:
-        """Rows from columns of texts (None for NULL), converted a column at a time; on
-        an error, the rows before the first bad one in row order, and its error."""
+    def _rows_before_bad_bytes(self, lines: list[str], first: int, short: int | None
+                               ) -> tuple[list[tuple], errors.BorealisError | None]:
+        """`_rows` when an escape makes bytes that are not UTF-8: the rows before the
+        first line with such a field, then (unless one of them fails first) its 22021."""
+        for index, line in enumerate(lines[:short]):
+            try:
+                self._fields(line, True)
+            except errors.BorealisError as exc:
+                rows, failure = self._rows(lines[:index], first, True) if index else ([], None)
+                if failure is None:
+                    exc.context = self._where(first + index + 1, line)
+                    failure = exc
+                return rows, failure
+        raise AssertionError("no field of these lines failed to unescape")
+
+    def _fields(self, line: str, backslash: bool) -> list[str | None]:
+        """One line's fields, unescaped, None for NULL: the slow path, for one line."""
+        opts = self.options
+        if opts.csv:
+            return self._csv(line)
+        return [None if v == opts.null else _unescape(v) if backslash else v
+                for v in _split_escaped(line, opts.delimiter)]
+
+    def _short_or_long(self, line: str, line_no: int, got: int, backslash: bool
+                       ) -> errors.BorealisError:
+        """The error of a line with `got` fields, not one per column. As in PostgreSQL,
+        one with too many fails at once; one with too few converts the fields it has,
+        in column order, and fails on the first column it lacks, unless one of those
+        fields fails first."""
+        width = len(self.columns)
+        if got > width:
+            failure = errors.BadCopyFileFormat(what="extra data after last expected column")
+            failure.context = self._where(line_no, line)
+            return failure
+        try:
+            fields = self._fields(line, backslash)
+        except errors.BorealisError as exc:  # bytes that are not UTF-8
+            exc.context = self._where(line_no, line)
+            return exc
+        for column, text in zip(self.columns, fields):
+            if text is not None:
+                try:
+                    T.type_by_oid(column.oid).text_in(text, column.typmod)
+                except errors.BorealisError as exc:
+                    exc.context = self._where_column(line_no, column.name, text)
+                    return exc
+        failure = errors.BadCopyFileFormat(
+            what=f'missing data for column "{self.columns[got].name}"')
+        failure.context = self._where(line_no, line)
+        return failure
+
+    def _where(self, line_no: int, line: str | None = None) -> str:
+        """PostgreSQL's CONTEXT for an error on a line of COPY input."""
+        where = f"COPY {self.plan.relation.name}, line {line_no}"
+        return where if line is None else f'{where}: "{_shown(line)}"'
+
+    def _where_column(self, line_no: int, column: str, text: str) -> str:
+        """PostgreSQL's CONTEXT for a value of a column that its type refused."""
+        return f'COPY {self.plan.relation.name}, line {line_no}, column {column}: "{_shown(text)}"'
+
+    def _convert(self, columns: list, first: int
+                 ) -> tuple[list[tuple], errors.BorealisError | None]:
+        """Rows from columns of texts (None for NULL; the first is line `first` + 1),
+        converted a column at a time; on an error, the rows before the first bad one in
+        row order, and its error."""
         try:
             return list(zip(*[convert(col) for convert, col in zip(self._inputs, columns)])), None
         except errors.BorealisError as exc:
             first_error = exc
         # Value by value, in row order: the rows before the first bad value, its error.
-        infos = [(T.type_by_oid(c.oid).text_in, c.typmod) for c in self.columns]
+        infos = [(c.name, T.type_by_oid(c.oid).text_in, c.typmod) for c in self.columns]
         rows: list[tuple] = []
-        for texts in zip(*columns):
-            try:
-                rows.append(tuple(None if text is None else text_in(text, typmod)
-                                  for text, (text_in, typmod) in zip(texts, infos)))
-            except errors.BorealisError as exc:
-                return rows, exc
+        for index, texts in enumerate(zip(*columns)):
+            row = []
+            for text, (name, text_in, typmod) in zip(texts, infos):
+                try:
+                    row.append(None if text is None else text_in(text, typmod))
+                except errors.BorealisError as exc:
+                    exc.context = self._where_column(first + index + 1, name, text)
+                    return rows, exc
+            rows.append(tuple(row))
         return rows, first_error  # (not reached: text_in fails on the same value)
 
     def _csv(self, line: str) -> list[str | None]:
@@ -293,10 +429,17 @@ class CopyIn:
     async def _insert_pending(self) -> None:
         """Flush the open buffer: uniqueness, then the writes."""
         rows, self.pending, self._pending_bytes = self.pending, [], 0
+        lines, self._pending_lines = self._pending_lines, []
         if not rows:
             return
         if self._multi:  # completed as they were read
-            await write_new_rows(self.ctx, self.plan.codec, rows)
+            try:
+                await write_new_rows(self.ctx, self.plan.codec, rows)
+            except errors.BorealisError as exc:
+                position = getattr(exc, "batch_position", None)
+                if position is not None and exc.context is None:
+                    exc.context = self._where(lines[position])
+                raise
             self.count += len(rows)
             return
         self.plan.source = RowsNode(rows, self.columns)
@@ -371,6 +514,35 @@ def _unescape(text: str) -> str:
     if "\x00" in decoded:
         raise errors.CharacterNotInRepertoire(what="0x00")
     return decoded
+
+
+def _shown(text: str) -> str:
+    """A line or value as COPY's CONTEXT shows it: its first 100 bytes (whole
+    characters), then "..." if there was more."""
+    raw = text.encode()
+    if len(raw) <= COPY_DATA_SHOWN_BYTES:
+        return text
+    return raw[:COPY_DATA_SHOWN_BYTES].decode(errors="ignore") + "..."
+
+
+def _csv_records(lines: list[str], quote: str) -> list[str]:
+    """CSV lines joined into records: a line that leaves a quoted field open continues
+    on the next (its newline is part of the value). `CopyIn.feed` hands over whole
+    records only."""
+    records: list[str] = []
+    open_at = -1  # where the record being joined started
+    for i, line in enumerate(lines):
+        if line.count(quote) & 1:
+            if open_at < 0:
+                open_at = i
+                continue
+            records.append("\n".join(lines[open_at:i + 1]))
+            open_at = -1
+        elif open_at < 0:
+            records.append(line)
+    if open_at >= 0:  # (not from feed) an unterminated field runs to the end
+        records.append("\n".join(lines[open_at:]))
+    return records
 
 
 def _quoted_fields(line: str, delimiter: str, quote: str) -> list[bool]:

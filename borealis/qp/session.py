@@ -391,9 +391,7 @@ class Session:
         try:
             if failure is not None:
                 raise errors.QueryCanceled(f"COPY from stdin failed: {failure}")
-            if copy.buffer:
-                await copy.feed(b"\n")
-            await copy.flush()
+            await copy.finish()
         except errors.BorealisError:
             await self._on_error()
             raise

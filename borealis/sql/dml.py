@@ -299,19 +299,26 @@ def _write_checked(ctx: ExecContext, codec: RowCodec, rows, keys, encoded, entri
     batch: dict[bytes, bytes] = {}  # unique keys this batch wrote → the row key
     for i, (row, key, value) in enumerate(zip(rows, keys, encoded)):
         if has_pk and (found[key] is not None or key in batch):
-            raise _pk_violation(codec, row)
+            raise _in_batch(_pk_violation(codec, row), i)
         for index, entry_key, unique in entries[i] if entries else ():
             if unique:  # invalid too: a building or failed unique index is enforced (DSQL)
                 existing = batch.get(entry_key, found[entry_key])
                 if existing is not None and existing != key:
-                    raise errors.UniqueViolation(name=index.name,
-                                                 detail=codec.unique_detail(index, row))
+                    raise _in_batch(errors.UniqueViolation(
+                        name=index.name, detail=codec.unique_detail(index, row)), i)
                 batch[entry_key] = key
             txn.put(entry_key, key)
         txn.put(key, value)
         batch[key] = key
         txn.mark_modified(key)  # DSQL's rows-per-transaction limit (qp.txn)
         fk.row_written(ctx, codec, key, row)  # checked at the statement's end
+
+
+def _in_batch(exc: errors.BorealisError, position: int) -> errors.BorealisError:
+    """`exc`, marked with the position in `write_new_rows`'s rows of the row that
+    raised it (`batch_position`), so that COPY can name the line it came from."""
+    exc.batch_position = position  # type: ignore[attr-defined]
+    return exc
 
 
 def _pk_violation(codec: RowCodec, row: tuple) -> errors.UniqueViolation:

@@ -203,6 +203,7 @@ def error_fields(
     detail: str | None = None,
     hint: str | None = None,
     position: int | None = None,
+    context: str | None = None,
 ) -> dict[str, str]:
     """The fields of an ErrorResponse/NoticeResponse, keyed by their one-letter codes."""
     fields = {"S": severity, "V": severity, "C": sqlstate, "M": text}
@@ -212,6 +213,8 @@ def error_fields(
         fields["H"] = hint
     if position is not None and position > 0:
         fields["P"] = str(position)
+    if context:
+        fields["W"] = context
     return fields
 
 

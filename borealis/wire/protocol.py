@@ -424,6 +424,7 @@ class ServerProtocol:
             detail=exc.detail,
             hint=exc.hint,
             position=exc.position,
+            context=exc.context,
         )
         self._send(codec.error_response(fields))
 

@@ -14,6 +14,8 @@ dropped afterwards.
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
@@ -22,7 +24,8 @@ from tests.sql.conftest import schema_pair
 
 @pytest.fixture
 def engines(postgres_dsn: str, borealis_dsn: str, request):
-    with schema_pair(postgres_dsn, borealis_dsn, f"copy_{request.node.name.lower()}"[:60]) as conns:
+    name = re.sub(r"\W", "_", f"copy_{request.node.name.lower()}")[:60]
+    with schema_pair(postgres_dsn, borealis_dsn, name) as conns:
         yield conns
 
 
@@ -302,3 +305,53 @@ def test_text_format_byte_escapes_are_utf8_bytes(engines):
         out = _both(engines, _copy, "COPY e FROM STDIN", f"5\t{field}\n")
         assert out == ("22021", bad + named, None), field
     assert _both(engines, _rows, "SELECT count(*) FROM e") == [(4,)]
+
+
+def _copy_where(conn: psycopg.Connection, sql: str, data: str | bytes) -> tuple:
+    """`_copy`, and for an error also its CONTEXT line."""
+    try:
+        with conn.cursor() as cur:
+            with cur.copy(sql) as copy:
+                copy.write(data)
+            return ("ok", cur.statusmessage)
+    except psycopg.Error as exc:
+        return (*_error(exc), exc.diag.context)
+
+
+def test_csv_quoted_values_may_hold_newlines(engines):
+    _both(engines, _run, "CREATE TABLE m (id int PRIMARY KEY, v text)")
+    data = '1,"two\nlines"\n2,plain\n3,"crlf\r\ninside"\n4,"""quoted""\n\n"\n'
+    assert _both(engines, _copy_where, "COPY m FROM STDIN (FORMAT csv)", data) == ("ok", "COPY 4")
+    # A record split across CopyData messages, inside its quoted value.
+    for conn in engines.values():
+        with conn.cursor() as cur, cur.copy("COPY m FROM STDIN (FORMAT csv)") as copy:
+            for piece in ('5,"a\n', 'b\n', '""c"" d\n', 'e"\n6,', 'f\n'):
+                copy.write(piece)
+    assert _both(engines, _rows, "SELECT id, v FROM m ORDER BY id") == [
+        (1, "two\nlines"), (2, "plain"), (3, "crlf\r\ninside"), (4, '"quoted"\n\n'),
+        (5, 'a\nb\n"c" d\ne'), (6, "f")]
+    # A field left open at the end of the data; a record's lines count as one.
+    out = _both(engines, _copy_where, "COPY m FROM STDIN (FORMAT csv)", '7,"open\n')
+    assert out[:2] == ("22P04", "unterminated CSV quoted field")
+    out = _both(engines, _copy_where, "COPY m FROM STDIN (FORMAT csv)", '7,"x\ny"\nz,a\n')
+    assert out[3] == 'COPY m, line 2, column id: "z"'
+
+
+@pytest.mark.parametrize("data", [
+    "1\ta\t1\tmore\n",  # too many fields
+    "1\ta\n",  # too few
+    "x\ta\n",  # too few, and the first is not an integer: that comes first
+    "1\ta\tzz\n",  # not an integer
+    "y" * 150 + "\ta\t1\n",  # shown cut at 100 bytes
+    "1\ta\t1\n2\t\\351\t1\n",  # an escape that is not UTF-8, on line 2
+    b"1\t\xe9\t1\n",  # raw bytes that are not UTF-8
+    "1\t\\N\t1\n",  # NOT NULL
+    "1\ta\t-1\n",  # CHECK
+    "1\ta\t1\n2\tb\t2\n1\tc\t3\n",  # a duplicate, found when the buffer is written
+], ids=["extra", "missing", "missing_after_bad", "bad_int", "long", "bad_escape", "bad_bytes",
+        "not_null", "check", "duplicate"])
+def test_errors_name_the_line_and_column(engines, data):
+    """Each error is PostgreSQL's, word for word, with its CONTEXT line."""
+    _both(engines, _run, "CREATE TABLE w (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n > 0))")
+    out = _both(engines, _copy_where, "COPY w FROM STDIN", data)
+    assert out[0] != "ok" and out[3].startswith("COPY w, line ")
