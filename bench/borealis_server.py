@@ -21,8 +21,13 @@ from bench.postgres import free_port
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 POLL_S = 0.1
+PORT_ATTEMPTS = 3
 BASE_ARGS = ("--compat", "relaxed", "--auth", "trust", "--tls", "optional",
              "--host", "127.0.0.1")
+
+
+class PortTaken(RuntimeError):
+    """The server could not listen: its port was taken meanwhile."""
 
 
 class TempBorealis:
@@ -37,6 +42,18 @@ class TempBorealis:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> TempBorealis:
+        # The free port was free when asked for; until the server binds it, a client's
+        # connection elsewhere may take it as its own (ephemeral) port. Then: another.
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                return self._start_once()
+            except PortTaken:
+                if attempt == PORT_ATTEMPTS:
+                    raise
+                self.port = free_port()
+        raise AssertionError("not reached")
+
+    def _start_once(self) -> TempBorealis:
         argv = [sys.executable, "-m", "borealis.cli", "start", "--data-dir", str(self.data),
                 "--port", str(self.port), *BASE_ARGS, *self.extra_args]
         with open(self.log_path, "ab") as log:
@@ -45,8 +62,10 @@ class TempBorealis:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"borealis exited with {self.proc.returncode}: "
-                                   f"{self.log_tail()}")
+                tail = self.log_tail()
+                if "Address already in use" in tail:
+                    raise PortTaken(f"port {self.port}: {tail}")
+                raise RuntimeError(f"borealis exited with {self.proc.returncode}: {tail}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return self
