@@ -37,6 +37,7 @@ sim: $(STAMP)
 #   QUICK=1            scale 1, 5 s per run: under 3 minutes (default: scale 10, 30 s, < 15 min)
 #   SCALE=N            pgbench scale            DURATION=S  seconds per pgbench/sysbench run
 #   CLIENTS=N          concurrent clients (8)   ONLY=select,update,latency,sysbench  a subset
+#                      (a subset, or BENCH_ARGS=--servers ..., leaves latest.* as they were)
 #   BOREALIS_ARGS="--shards 8"   extra `borealis start` options (e.g. --workers N once it exists)
 #   BENCH_ARGS="..."   any other `python -m bench.run` option (see its --help)
 bench: $(STAMP)
