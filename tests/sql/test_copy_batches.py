@@ -42,14 +42,14 @@ def _run(conn: psycopg.Connection, sql: str) -> tuple:
     return ("ok", cur.statusmessage)
 
 
-def _copy(conn: psycopg.Connection, sql: str, data: str | bytes) -> tuple:
+def _copy(conn: psycopg.Connection, sql: str, data: str | bytes, where: bool = False) -> tuple:
     try:
         with conn.cursor() as cur:
             with cur.copy(sql) as copy:
                 copy.write(data)
             return ("ok", cur.statusmessage)
     except psycopg.Error as exc:
-        return _error(exc)
+        return (*_error(exc), exc.diag.context) if where else _error(exc)
 
 
 def _rows(conn: psycopg.Connection, sql: str) -> list[tuple]:
@@ -309,13 +309,7 @@ def test_text_format_byte_escapes_are_utf8_bytes(engines):
 
 def _copy_where(conn: psycopg.Connection, sql: str, data: str | bytes) -> tuple:
     """`_copy`, and for an error also its CONTEXT line."""
-    try:
-        with conn.cursor() as cur:
-            with cur.copy(sql) as copy:
-                copy.write(data)
-            return ("ok", cur.statusmessage)
-    except psycopg.Error as exc:
-        return (*_error(exc), exc.diag.context)
+    return _copy(conn, sql, data, where=True)
 
 
 def test_csv_quoted_values_may_hold_newlines(engines):
