@@ -207,21 +207,18 @@ class CopyIn:
     async def _undecodable(self, chunk: bytes) -> None:
         """Lines with invalid UTF-8: those before the first bad one, then its error."""
         good: list[str] = []
+        failure: errors.BorealisError | None = None
         for raw in chunk.split(b"\n"):
             try:
                 good.append(raw.decode())
-            except UnicodeDecodeError:
+            except UnicodeDecodeError as exc:
+                failure = errors.invalid_utf8(raw, exc)
                 break
+        assert failure is not None, "the chunk did not decode, but each line did"
         if good:
             await self._lines(good, "\n".join(good))
         if not self.done:
             self.line_no += 1
-            bad = chunk.split(b"\n")[len(good)]
-            try:
-                bad.decode()
-                raise AssertionError("a line that did not decode, decoded")
-            except UnicodeDecodeError as exc:
-                failure = errors.invalid_utf8(bad, exc)
             failure.context = self._where(self.line_no)
             await self._fail(failure)
 
@@ -368,13 +365,10 @@ class CopyIn:
         except errors.BorealisError as exc:  # bytes that are not UTF-8
             exc.context = self._where(line_no, line)
             return exc
-        for column, text in zip(self.columns, fields):
-            if text is not None:
-                try:
-                    T.type_by_oid(column.oid).text_in(text, column.typmod)
-                except errors.BorealisError as exc:
-                    exc.context = self._where_column(line_no, column.name, text)
-                    return exc
+        try:
+            self._convert_row(fields, line_no)  # the fields it has
+        except errors.BorealisError as exc:
+            return exc
         failure = errors.BadCopyFileFormat(
             what=f'missing data for column "{self.columns[got].name}"')
         failure.context = self._where(line_no, line)
@@ -399,18 +393,28 @@ class CopyIn:
         except errors.BorealisError as exc:
             first_error = exc
         # Value by value, in row order: the rows before the first bad value, its error.
-        infos = [(c.name, T.type_by_oid(c.oid).text_in, c.typmod) for c in self.columns]
         rows: list[tuple] = []
         for index, texts in enumerate(zip(*columns)):
-            row = []
-            for text, (name, text_in, typmod) in zip(texts, infos):
-                try:
-                    row.append(None if text is None else text_in(text, typmod))
-                except errors.BorealisError as exc:
-                    exc.context = self._where_column(first + index + 1, name, text)
-                    return rows, exc
-            rows.append(tuple(row))
+            try:
+                rows.append(self._convert_row(texts, first + index + 1))
+            except errors.BorealisError as exc:
+                return rows, exc
         return rows, first_error  # (not reached: text_in fails on the same value)
+
+    def _convert_row(self, texts, line_no: int) -> tuple:
+        """One line's texts (None for NULL) converted in column order, as far as there
+        are texts; a value its type refuses raises, with the CONTEXT naming it."""
+        row = []
+        for text, column in zip(texts, self.columns):
+            if text is None:
+                row.append(None)
+                continue
+            try:
+                row.append(T.type_by_oid(column.oid).text_in(text, column.typmod))
+            except errors.BorealisError as exc:
+                exc.context = self._where_column(line_no, column.name, text)
+                raise
+        return tuple(row)
 
     def _csv(self, line: str) -> list[str | None]:
         reader = csv.reader(io.StringIO(line), delimiter=self.options.delimiter,
