@@ -114,15 +114,20 @@ class SimCluster:
         actions = (["crash"] if f.crashes else []) + (["partition"] if f.partitions else [])
         while actions and not stop.is_set():
             await _sleep_or_stop(stop, rng.randint(*f.interval_ns))
+            restarted = []
             for name, when in list(down.items()):
                 if world.now_ns >= when:
                     world.restart(name)
                     del down[name]
+                    restarted.append(name)
             if stop.is_set():
                 break
             action = rng.choice(actions)
             if action == "crash":
-                up = [n for n in self.role_nodes if n not in down]
+                # Not a node restarted this very step: crashing it again before it has
+                # run at all tests nothing but unavailability (a seed whose nemesis kept
+                # one adjudicator down the whole run committed nothing).
+                up = [n for n in self.role_nodes if n not in down and n not in restarted]
                 if up:
                     victim = rng.choice(up)
                     world.crash(victim)
