@@ -7,7 +7,8 @@
                                   to the leader's journal (the commit point) → reply,
                                   Outcome ▶ participants
  crossbar ──JournalRead (long poll)──▶ records + watermark (heartbeat)
- storage read waits ──Bump(τ)──▶ floor ≥ τ now, instead of at the next heartbeat
+ storage read waits ──Bump(τ)──▶ floor ≥ τ now, instead of at the next heartbeat;
+                                  Vouch(watermark, durable LSN) ▶ crossbar at once
 ```
 
 Rules (DESIGN.md §4):
@@ -45,9 +46,15 @@ from borealis.adjudicator.messages import (
     Resolve,
     Vote,
 )
-from borealis.control.shardmap import ShardMap, adjudicator_address, journal_address
+from borealis.control.shardmap import (
+    CROSSBAR_ADDRESS,
+    ShardMap,
+    adjudicator_address,
+    journal_address,
+)
 from borealis.core import errors, messages
 from borealis.core.keyspace import CATALOG_VERSION_KEY
+from borealis.crossbar.messages import Vouch
 from borealis.journal.log import JournalLog
 from borealis.journal.records import (
     Bump,
@@ -529,10 +536,11 @@ class Adjudicator:
             self.promise = max(self.promise, new_promise)
         self._raise_floor(target)
 
-    def _raise_floor(self, target: int) -> None:
+    def _raise_floor(self, target: int, *, wake: bool = True) -> None:
         if target > self.floor:
             self.floor = target
-            self._wake()
+            if wake:
+                self._wake()
 
     def _handle_journal(self, sender: str, msg):
         # Plain, not async: a Bump that needs no promise record is answered at once
@@ -542,8 +550,13 @@ class Adjudicator:
         if isinstance(msg, Bump):
             target = min(msg.ts, self.rt.clock.latest + self.config.bump_ahead_max_ns)
             if target > self.promise:
-                return self._acked(self._advance_floor(target))
-            self._raise_floor(target)
+                return self._acked(self._bump_past_promise(target))
+            # The raised floor goes to the crossbar as a Vouch, not through the long
+            # poll: waking that would cost a JournalBatch, a new JournalRead and two
+            # tasks per waiting read. A lost Vouch is healed by the next heartbeat,
+            # which does wake the poll.
+            self._raise_floor(target, wake=False)
+            self._vouch()
             return Ack()
         if isinstance(msg, Trim):
             return self._acked(self._trim(msg.durable_ts))
@@ -553,6 +566,17 @@ class Adjudicator:
     async def _acked(work) -> Ack:
         await work
         return Ack()
+
+    async def _bump_past_promise(self, target: int) -> None:
+        await self._advance_floor(target)
+        self._vouch()
+
+    def _vouch(self) -> None:
+        """Tell the crossbar how far this journal vouches now: what `_read_journal`
+        would put in an empty batch, with the durable end it holds for."""
+        assert self.journal is not None
+        self.rt.send(CROSSBAR_ADDRESS,
+                     Vouch(self.index, self.watermark(), self.journal.durable_lsn))
 
     async def _trim(self, durable_ts: int) -> None:
         """Drop journal records storage has durably applied and recovery no longer

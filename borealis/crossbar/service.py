@@ -13,7 +13,8 @@
 
 A shard that gets no commit in a release gets the new watermark only when one of its
 reads waits for it (`NeedWatermark`, which the crossbar turns into at most one `Bump` in
-flight per journal) or when it has not had one for
+flight per journal; the journal answers with a `Vouch`, which raises its horizon at once
+if this cursor has read every record the Vouch covers) or when it has not had one for
 `idle_watermark_ns`: heartbeats come every few milliseconds, and an Apply per shard per
 heartbeat is most of an idle cluster's work.
 
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 
 from borealis.control.shardmap import CROSSBAR_ADDRESS, ShardMap, journal_address, storage_address
 from borealis.core import errors, messages
-from borealis.crossbar.messages import NeedWatermark
+from borealis.crossbar.messages import NeedWatermark, Vouch
 from borealis.journal.records import Bump, CommitRecord, JournalBatch, JournalRead, Trim
 from borealis.runtime.base import Runtime
 from borealis.storage.messages import Applied, AppliedQuery, Apply
@@ -127,6 +128,9 @@ class Crossbar:
                 for cursor in self._journals:
                     self._bump(cursor)
             return None
+        if isinstance(msg, Vouch):
+            self._on_vouch(msg)
+            return None
         raise errors.ProtocolViolation(what=f"crossbar got {type(msg).__name__}")
 
     # -- reading journals -----------------------------------------------------------
@@ -157,8 +161,20 @@ class Crossbar:
             cursor.after_lsn = lsn
         if cursor.after_lsn < 0:
             cursor.after_lsn = batch.last_lsn
-        if batch.watermark > cursor.horizon:
-            cursor.horizon = batch.watermark
+        self._raise_horizon(cursor, batch.watermark)
+
+    def _on_vouch(self, msg: Vouch) -> None:
+        if not 0 <= msg.journal < len(self._journals):
+            raise errors.ProtocolViolation(what=f"Vouch from unknown journal {msg.journal}")
+        cursor = self._journals[msg.journal]
+        # Records up to `last_lsn` not read yet: the Vouch cannot be used. The next long
+        # poll brings them, and returns at once, as the raised floor is news to it.
+        if 0 <= msg.last_lsn <= cursor.after_lsn:
+            self._raise_horizon(cursor, msg.watermark)
+
+    def _raise_horizon(self, cursor: _JournalCursor, watermark: int) -> None:
+        if watermark > cursor.horizon:
+            cursor.horizon = watermark
             self._bump(cursor)
         if self._storage_behind():
             self._merge_needed.set()  # the merge loop releases once storage catches up
