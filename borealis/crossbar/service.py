@@ -65,6 +65,7 @@ class _JournalCursor:
     after_lsn: int = -1
     horizon: int = 0
     bumped: int = 0  # τ of the last Bump sent: in flight while above the horizon
+    vouched: tuple[int, int] = (0, 0)  # (LSN, watermark) of a Vouch ahead of the reads
     buffer: deque = field(default_factory=deque)  # (ts, CommitRecord)
 
 
@@ -161,16 +162,25 @@ class Crossbar:
             cursor.after_lsn = lsn
         if cursor.after_lsn < 0:
             cursor.after_lsn = batch.last_lsn
-        self._raise_horizon(cursor, batch.watermark)
+        watermark = batch.watermark
+        lsn, vouched = cursor.vouched
+        if vouched and 0 <= lsn <= cursor.after_lsn:
+            watermark = max(watermark, vouched)
+            cursor.vouched = (0, 0)
+        self._raise_horizon(cursor, watermark)
 
     def _on_vouch(self, msg: Vouch) -> None:
         if not 0 <= msg.journal < len(self._journals):
             raise errors.ProtocolViolation(what=f"Vouch from unknown journal {msg.journal}")
         cursor = self._journals[msg.journal]
-        # Records up to `last_lsn` not read yet: the Vouch cannot be used. The next long
-        # poll brings them, and returns at once, as the raised floor is news to it.
+        if msg.watermark <= max(cursor.horizon, cursor.vouched[1]):
+            return  # late or duplicated
         if 0 <= msg.last_lsn <= cursor.after_lsn:
             self._raise_horizon(cursor, msg.watermark)
+        else:
+            # Records up to `last_lsn` are not read yet (typically a commit whose batch
+            # is on its way): the Vouch counts once they are, in `_absorb`.
+            cursor.vouched = (msg.last_lsn, msg.watermark)
 
     def _raise_horizon(self, cursor: _JournalCursor, watermark: int) -> None:
         if watermark > cursor.horizon:

@@ -11,10 +11,10 @@ import pytest
 
 from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
 from borealis.control.shardmap import CROSSBAR_ADDRESS, ShardMap, journal_address
-from borealis.core import errors
+from borealis.core import errors, messages
 from borealis.crossbar.messages import NeedWatermark, Vouch
 from borealis.crossbar.service import Crossbar
-from borealis.journal.records import Bump
+from borealis.journal.records import Bump, CommitRecord, JournalBatch
 
 
 class _Runtime:
@@ -35,23 +35,24 @@ def test_a_vouch_raises_the_horizon_only_over_records_already_read() -> None:
         rt = _Runtime()
         xbar = Crossbar(rt, ShardMap.uniform(1))
         cursor = xbar._journals[0]
-        # Nothing read yet (a fresh crossbar): the Vouch says nothing it can use.
-        xbar._handle("@adj0", Vouch(0, 50, 0))
-        assert cursor.horizon == 0 and xbar.released == 0
-        cursor.after_lsn, cursor.horizon = 5, 10
+        cursor.after_lsn, cursor.horizon = 5, 10  # records up to LSN 5 read
         # A read waits for 40 at storage shard 0: the crossbar bumps the journal.
         xbar._handle("@store0", NeedWatermark(40, 0))
         assert rt.sent == [(journal_address(0), Bump(40))]
-        # Records 6.. not read yet: taking 40 would release past commits still unread.
+        # The journal vouches for 40 beyond LSN 6, which is not read yet: taking 40
+        # now would release past the commit at LSN 6. It waits for that record.
         xbar._handle("@adj0", Vouch(0, 40, 6))
         assert cursor.horizon == 10 and xbar.released == 0
-        xbar._handle("@adj0", Vouch(0, 40, 5))
+        record = CommitRecord(b"t1", 20, ((b"k", b"v"),), (), ())
+        xbar._absorb(cursor, JournalBatch(((6, 20, messages.encode(record)),), 20, 6))
         assert cursor.horizon == 40 and xbar.released == 40
-        # The storage shard gets the new watermark (no commits in it).
-        assert list(xbar._queues[0]) == [([], 40)]
-        # An older Vouch arriving late changes nothing.
+        # The storage shard gets the commit and the vouched watermark together.
+        assert list(xbar._queues[0]) == [([(20, ((b"k", b"v"),))], 40)]
+        # Over records already read, a Vouch counts at once; a late one changes nothing.
+        xbar._handle("@adj0", Vouch(0, 50, 6))
+        assert cursor.horizon == 50 and xbar.released == 50
         xbar._handle("@adj0", Vouch(0, 30, 5))
-        assert cursor.horizon == 40 and xbar.released == 40
+        assert cursor.horizon == 50 and cursor.vouched == (0, 0)
         with pytest.raises(errors.ProtocolViolation):
             xbar._handle("@adj0", Vouch(3, 60, 5))
 
