@@ -281,16 +281,13 @@ class Adjudicator:
         self.table.trim(horizon)
 
     def _owned_keys(self, writes, locks) -> list[bytes]:
-        owned = self.map.owned_by_adjudicator
-        i = self.index
-        keys = [k for k, _ in writes if owned(i, k)]
-        keys.extend(k for k in locks if owned(i, k))
+        keys = self.map.owned_of(self.index, [k for k, _ in writes])
+        if locks:
+            keys.extend(self.map.owned_of(self.index, list(locks)))
         return keys
 
     def _owned(self, keys) -> list[bytes]:
-        owned = self.map.owned_by_adjudicator
-        i = self.index
-        return [k for k in keys if owned(i, k)]
+        return self.map.owned_of(self.index, list(keys)) if keys else []
 
     def _validate(self, t_start: int, deadline: int, keys: list[bytes], checks,
                   txn_id: bytes, shares: list[bytes] = ()) -> str:

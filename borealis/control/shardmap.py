@@ -106,6 +106,32 @@ class ShardMap:
     def owned_by_adjudicator(self, adjudicator: int, key: bytes) -> bool:
         return key in self.everywhere or self.range_for(key).adjudicator == adjudicator
 
+    def owned_of(self, adjudicator: int, keys: list[bytes]) -> list[bytes]:
+        """The keys of `keys` that `adjudicator` owns, in their order. A batch that one
+        range holds (a COPY's thousands of keys, most commits) costs two look-ups."""
+        one = self.range_of_all(keys)
+        if one is not None:
+            if one.adjudicator == adjudicator:
+                return list(keys)
+            everywhere = self.everywhere
+            return [k for k in keys if k in everywhere]
+        owned = self.owned_by_adjudicator
+        return [k for k in keys if owned(adjudicator, k)]
+
+    def split_by_storage(self, writes) -> dict[int, list]:
+        """`writes` ((key, value) pairs) grouped by the storage shard of their key, each
+        group in the order given; one group for a batch that one range holds."""
+        if not writes:
+            return {}
+        one = self.range_of_all([w[0] for w in writes])
+        if one is not None:
+            return {one.storage: list(writes)}
+        storage_for = self.storage_for
+        split: dict[int, list] = {}
+        for write in writes:
+            split.setdefault(storage_for(write[0]), []).append(write)
+        return split
+
     def participants(self, keys, checks) -> list[int]:
         """The adjudicators a commit needs, the leader first: those owning `keys`
         (written, locked or shared) and `checks`. A key of `everywhere` brings every

@@ -227,12 +227,9 @@ class Crossbar:
                 ready.append((ts, cursor.index, record))
         ready.sort(key=lambda item: (item[0], item[1]))
         per_shard: list[list] = [[] for _ in self._queues]
-        storage_for = self.map.storage_for
+        split_by_storage = self.map.split_by_storage
         for ts, _, record in ready:
-            split: dict[int, list] = {}
-            for write in record.writes:
-                split.setdefault(storage_for(write[0]), []).append(write)
-            for shard, writes in split.items():
+            for shard, writes in split_by_storage(record.writes).items():
                 per_shard[shard].append((ts, tuple(writes)))
         now = self.rt.now_ns()
         idle = self.config.idle_watermark_ns

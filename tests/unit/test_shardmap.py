@@ -129,3 +129,28 @@ def test_the_catalog_version_is_adjudicated_everywhere(three):
     assert three.participants([CATALOG_VERSION_KEY, b"\x00\x02desc"], []) == [0, 1, 2]
     assert ShardMap([b"\x80"], 2, 2, everywhere=frozenset()).participants(
         [b"\x90"], [CATALOG_VERSION_KEY]) == [0, 1]
+
+
+_keys = st.lists(st.binary(max_size=3), max_size=12)
+
+
+@given(keys=_keys, adjudicator=st.integers(0, 2), everywhere=st.booleans())
+def test_owned_of_is_owned_by_adjudicator_key_by_key(keys, adjudicator, everywhere):
+    """The batch answer (two look-ups when one range holds the batch) is the per-key
+    answer, in order, for batches within one range, across ranges, and with a key
+    every adjudicator owns (here b"\\x01", inside range 0)."""
+    m = ShardMap([b"\x55", b"\xaa"], 3, 3,
+                 everywhere=frozenset({b"\x01"}) if everywhere else frozenset())
+    keys = keys + [b"\x01"] if everywhere else keys
+    assert m.owned_of(adjudicator, keys) == [
+        k for k in keys if m.owned_by_adjudicator(adjudicator, k)]
+
+
+@given(keys=_keys, storages=st.integers(1, 3))
+def test_split_by_storage_is_storage_for_key_by_key(keys, storages):
+    m = ShardMap([b"\x55", b"\xaa"], 3, storages)
+    writes = [(k, bytes([i])) for i, k in enumerate(keys)]
+    expected: dict[int, list] = {}
+    for w in writes:
+        expected.setdefault(m.storage_for(w[0]), []).append(w)
+    assert m.split_by_storage(writes) == expected
