@@ -349,6 +349,7 @@ class Session:
                 elif isinstance(event, wb.CommandComplete):
                     p.tag = event.tag
                     p.done = True
+                    await _run_to_end(p.rows)
                 else:
                     yield event
         except errors.BorealisError:
@@ -904,6 +905,21 @@ class Session:
         if p is None:
             raise errors.InvalidCursorName(name=name)
         return p
+
+
+async def _run_to_end(events: AsyncIterator[wb.QueryEvent]) -> None:
+    """Take a statement's event stream past its CommandComplete to its end.
+
+    Left suspended there, the generator (and the one it delegates to, say
+    `_transaction_statement`) would be finished at garbage collection by the event
+    loop's async-generator finalizer: a thread-safe wakeup (an eventfd write on uvloop)
+    and a task running `aclose` for each, several per transaction. Nothing follows a
+    CommandComplete; should something, it is dropped, as the finalizer would."""
+    try:
+        await anext(events)
+    except StopAsyncIteration:
+        return
+    await events.aclose()  # type: ignore[attr-defined]
 
 
 def _set_complete(name: str, session: Session, tag: str) -> list[wb.QueryEvent]:
