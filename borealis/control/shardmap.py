@@ -85,9 +85,12 @@ class ShardMap:
     def range_of_all(self, keys) -> KeyRange | None:
         """The one range that holds every key of `keys` (a non-empty collection), or
         None if they span several. Ranges are intervals, so the smallest and the
-        largest key decide: two look-ups for a whole batch."""
+        largest key decide: two look-ups for a whole batch (none with one range, the
+        default embedded cluster)."""
         if not keys:
             return None
+        if len(self.ranges) == 1:
+            return self.ranges[0]
         first = self.range_for(min(keys))
         return first if first is self.range_for(max(keys)) else None
 

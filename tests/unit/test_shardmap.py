@@ -28,6 +28,11 @@ def test_uniform_with_one_shard_owns_everything():
     assert [(r.start, r.end) for r in m.ranges] == [(b"", None)]
     for key in (b"", b"\x00", b"\xff" * 10):
         assert m.range_for(key) is m.ranges[0]
+    assert m.range_of_all([b"\xff", b"", b"\x80"]) is m.ranges[0]
+    assert m.range_of_all([]) is None
+    assert m.owned_of(0, [b"\x01", b"\xfe"]) == [b"\x01", b"\xfe"]
+    assert m.split_by_storage([(b"\xfe", b"v"), (b"\x01", None)]) == {
+        0: [(b"\xfe", b"v"), (b"\x01", None)]}
 
 
 def test_uniform_four():
