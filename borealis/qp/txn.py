@@ -107,7 +107,12 @@ class Transaction:
         self.locks: dict[bytes, None] = {}
         self.checks: dict[bytes, None] = {}
         self.shares: dict[bytes, None] = {}
-        self._sorted: list[bytes] | None = []
+        # The keys of `writes` in order, but for those in `_unsorted` (written first
+        # since the last scan): a scan sorts just those into it, so a transaction that
+        # scans and writes in turns (an index build, INSERT ... SELECT) does not sort
+        # its whole write set per scan.
+        self._sorted: list[bytes] = []
+        self._unsorted: list[bytes] = []
         self.state = "open"  # open, committed, aborted
         self.txn_id = self.rt.random.randbytes(16)
         self.limits: TxnLimits | None = None
@@ -212,9 +217,11 @@ class Transaction:
     def _own_in_range(self, start: bytes, end: bytes | None) -> list[bytes]:
         if not self.writes:
             return []
-        if self._sorted is None:
-            self._sorted = sorted(self.writes)
         keys = self._sorted
+        if self._unsorted:
+            keys.extend(self._unsorted)  # a sorted run and a tail: the sort merges them
+            keys.sort()
+            self._unsorted.clear()
         lo = bisect.bisect_left(keys, start)
         hi = len(keys) if end is None else bisect.bisect_left(keys, end)
         return keys[lo:hi]
@@ -292,7 +299,7 @@ class Transaction:
         self._check_key(key)
         old = self.writes.get(key, _ABSENT)
         if old is _ABSENT:
-            self._sorted = None
+            self._unsorted.append(key)
         else:
             self.write_bytes -= len(key) + (len(old) if old is not None else 0)
         self.writes[key] = value
@@ -317,7 +324,7 @@ class Transaction:
                 and writes.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
             # New, distinct, short keys within the size limit: nothing to check per key.
             writes.update(zip(keys, values))
-            self._sorted = None
+            self._unsorted.extend(keys)
             self.write_bytes += sum(sizes)
             self.usage.write_rows += len(keys)
             self.usage.write_bytes += sum(map(max, sizes, repeat(WRITE_ROW_BYTES_MIN)))
@@ -331,7 +338,7 @@ class Transaction:
                     self._check_key(key)
                 old = writes.get(key, _ABSENT)
                 if old is _ABSENT:
-                    self._sorted = None
+                    self._unsorted.append(key)
                 else:
                     total -= len(key) + (len(old) if old is not None else 0)
                 writes[key] = value

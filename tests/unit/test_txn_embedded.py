@@ -10,6 +10,7 @@ No pytest-asyncio here: every test runs its body with `asyncio.run`.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -133,6 +134,40 @@ def test_scan_overlays_own_puts_and_deletes_across_shards(tmp_path):
         assert await txn.scan(S0 + b"b", S2 + b"a") == inside
         assert await txn.scan(S0 + b"b", S2 + b"a", reverse=True) == inside[::-1]
         assert await txn.scan(S1 + b"a", S1 + b"b") == []
+
+    run(tmp_path, body)
+
+
+def test_scans_between_writes_see_every_write_so_far(tmp_path):
+    """Writes (put, put_many, delete, overwrites) and scans in turns, as an index build
+    or INSERT ... SELECT does: each scan sees exactly the writes made before it, however
+    many scans came before (the scan sorts only the keys written since the last one)."""
+    async def body(cluster, client):
+        await commit_rows(client, BASE)
+        txn = client.begin()
+        own: dict[bytes, bytes | None] = {}
+        rng = random.Random(7)
+        prefixes = (S0, S1, S2)
+        for step in range(40):
+            kind = step % 4
+            if kind == 0:
+                keys = [rng.choice(prefixes) + bytes([rng.randrange(256)]) for _ in range(5)]
+                keys = list(dict.fromkeys(k for k in keys if k not in own))
+                values_ = [b"m%d" % step] * len(keys)
+                txn.put_many(keys, values_)
+                own.update(zip(keys, values_))
+            elif kind == 1:
+                key = rng.choice([*BASE, *own]) if own else S1 + b"a"
+                txn.delete(key)
+                own[key] = None
+            else:  # a new key or an overwrite of one written before
+                key = rng.choice(prefixes) + bytes([rng.randrange(256)])
+                txn.put(key, b"p%d" % step)
+                own[key] = b"p%d" % step
+            lo, hi = sorted(rng.choice(prefixes) + bytes([rng.randrange(256)]) for _ in range(2))
+            expected = overlay(BASE, own)
+            assert await txn.scan(lo, hi) == [(k, v) for k, v in expected if lo <= k < hi]
+            assert await txn.scan(b"", None, reverse=True) == expected[::-1]
 
     run(tmp_path, body)
 
