@@ -169,20 +169,13 @@ class CopyIn:
     def _whole_records(self, chunk: bytes) -> bytes | None:
         """CSV: the complete lines of `chunk`, cut after the last one that ends a record
         (no quoted field open at its end), with a record left open by the previous
-        chunk in front; the lines after that cut wait in `_open_record` for more. A
-        quote opens or closes a field, a doubled one toggles twice: a line with an odd
-        number of them moves in or out of a quoted field."""
+        chunk in front; the lines after that cut wait in `_open_record` for more."""
         quote, carried = self._quote, self._open_record
         if not carried and quote not in chunk:
             return chunk  # no quotes: every line is a record
         lines = chunk.split(b"\n")
-        inside = bool(carried)
-        last = -1  # the last line that ends a record
-        for i, line in enumerate(lines):
-            if line.count(quote) & 1:
-                inside = not inside
-            if not inside:
-                last = i
+        ends = _record_ends(lines, quote, inside=bool(carried))
+        last = ends[-1] if ends else -1  # the last line that ends a record
         if last < 0:  # still inside the same quoted field
             if carried:
                 carried += b"\n"
@@ -534,19 +527,27 @@ def _csv_records(lines: list[str], quote: str) -> list[str]:
     on the next (its newline is part of the value). `CopyIn.feed` hands over whole
     records only."""
     records: list[str] = []
-    open_at = -1  # where the record being joined started
+    start = 0  # the first line of the record being joined
+    for end in _record_ends(lines, quote):
+        records.append("\n".join(lines[start:end + 1]))
+        start = end + 1
+    if start < len(lines):  # (not from feed) an unterminated field runs to the end
+        records.append("\n".join(lines[start:]))
+    return records
+
+
+def _record_ends(lines: list, quote, *, inside: bool = False) -> list[int]:
+    """The indexes of the CSV `lines` (str, or bytes with a bytes `quote`) that end a
+    record, `inside` telling whether the first continues an open quoted field. A quote
+    opens or closes a field, a doubled one toggles twice: a line with an odd number of
+    them moves in or out of a quoted field."""
+    ends = []
     for i, line in enumerate(lines):
         if line.count(quote) & 1:
-            if open_at < 0:
-                open_at = i
-                continue
-            records.append("\n".join(lines[open_at:i + 1]))
-            open_at = -1
-        elif open_at < 0:
-            records.append(line)
-    if open_at >= 0:  # (not from feed) an unterminated field runs to the end
-        records.append("\n".join(lines[open_at:]))
-    return records
+            inside = not inside
+        if not inside:
+            ends.append(i)
+    return ends
 
 
 def _quoted_fields(line: str, delimiter: str, quote: str) -> list[bool]:
