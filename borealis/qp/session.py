@@ -57,6 +57,7 @@ from borealis.sql.parse import Statement, parse
 from borealis.sql.plan import ExecContext, OutCol
 from borealis.sql.planner import optimize
 from borealis.sql.procedures import bind_call
+from borealis.sql.types.strings import text_out as text_out_identity
 from borealis.wire import backend as wb
 
 log = logging.getLogger(__name__)
@@ -693,12 +694,12 @@ class Session:
         if isinstance(bound, BoundQuery):
             if describe:
                 yield wb.RowDescription(_wire_columns(bound.columns, result_formats))
-            encoders = _encoders(bound.columns, result_formats)
+            encode = _batch_encoder(_encoders(bound.columns, result_formats))
             count = 0
             async for batch in bound.node.batches(ctx):
                 self._check_cancel()
                 count += len(batch)
-                yield wb.Rows([_encode_row(r, encoders) for r in batch])
+                yield wb.Rows(encode(batch))
             yield wb.CommandComplete(f"SELECT {count}")
             return
         if isinstance(bound, InsertPlan):
@@ -981,10 +982,24 @@ def _encoders(columns: list[OutCol], result_formats: Sequence[int]):
             out.append(lambda v: str(v).encode())
         elif fmt == 1:
             out.append(info.binary_out)
+        elif info.text_out is text_out_identity:  # text, varchar, char(n), name, json
+            out.append(str.encode)
+        elif info.text_out is str:  # integers, oid
+            out.append(lambda v: str(v).encode())
         else:
             text_out = info.text_out
             out.append(lambda v, f=text_out: f(v).encode())
     return out
+
+
+def _batch_encoder(encoders):
+    """rows → their values encoded for the wire, one list per row (a function for the
+    whole batch: one column, the commonest result, skips the zip per row)."""
+    if len(encoders) == 1:
+        enc = encoders[0]
+        return lambda rows: [[None if (v := r[0]) is None else enc(v)] for r in rows]
+    return lambda rows: [[None if v is None else enc(v) for v, enc in zip(r, encoders)]
+                         for r in rows]
 
 
 def _encode_row(row: tuple, encoders) -> list[bytes | None]:

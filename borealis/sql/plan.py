@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from borealis.catalog.model import Relation
 from borealis.core import errors, values
 from borealis.core.expr import compile_filter
 from borealis.core.keys import prefix_end
-from borealis.sql.expr import Expr, Subquery, walk
+from borealis.sql.expr import Col, Expr, Subquery, walk
 from borealis.sql.key_values import UNBOUNDED
 
 BATCH_ROWS = 512
@@ -283,7 +284,7 @@ class Scan(Node):
                 if self._with_key:
                     rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
                 else:
-                    rows = [_pad(values.loads(v), width, pad) for v in raw if v is not None]
+                    rows = _decoded([v for v in raw if v is not None], width, pad)
                 yield self._report(ctx, _filtered(stat, rows, keep, residual))
             return
         if self.index is not None:
@@ -304,7 +305,7 @@ class Scan(Node):
             if pushdown is not None:
                 rows = [_pad(v, width, pad) for _, v in page]
             else:
-                rows = [_pad(values.loads(v), width, pad) for _, v in page]
+                rows = _decoded([v for _, v in page], width, pad)
             if self._with_key:
                 rows = [r + (k,) for r, (k, _) in zip(rows, page)]
             stat.scanned += ctx.txn.usage.read_rows - examined  # before storage's filter
@@ -399,6 +400,12 @@ def _pad(row: tuple, width: int, pad: tuple) -> tuple:
     return row if len(row) >= width else row + pad[: width - len(row)]
 
 
+def _decoded(raw: list[bytes], width: int, pad: tuple) -> list[tuple]:
+    """Stored rows decoded, each padded to the table's width (a row stored before an
+    ADD COLUMN is shorter): `_pad(values.loads(v))` without two Python calls a row."""
+    return [r if len(r) >= width else r + pad[: width - len(r)] for r in map(values.loads, raw)]
+
+
 @dataclass(eq=False)
 class FunctionScan(Node):
     """A set-returning function in FROM: generate_series, unnest."""
@@ -461,15 +468,46 @@ class Project(Node):
 
         def whole(row):
             return tuple(f(row) for f in fns)
+        project = None if subs else _batch_projection(self.exprs, fns)
         stat = ctx.stat(self)
         async for batch in self.child.batches(ctx):
             if subs:
                 arm(subs, ctx)
                 out = [await evaluate(whole, row, len(subs)) for row in batch]
             else:
-                out = [tuple(f(row) for f in fns) for row in batch]
+                out = project(batch)
             stat.rows += len(out)
             yield out
+
+
+def _row_tuple(fns: list) -> Callable[[tuple], tuple]:
+    """row → tuple of each of `fns` applied to it, without a generator per row."""
+    if not fns:
+        return lambda row: ()
+    if len(fns) == 1:
+        f = fns[0]
+        return lambda row: (f(row),)
+    if len(fns) == 2:
+        f, g = fns
+        return lambda row: (f(row), g(row))
+    return lambda row: tuple([f(row) for f in fns])
+
+
+def _batch_projection(exprs: list[Expr], fns: list) -> Callable[[list[tuple]], list[tuple]]:
+    """A function from a batch of rows to the batch of projected rows. Plain column
+    references, the common case, are picked by `itemgetter` without a Python call per
+    value; one or two expressions are called without building a generator per row."""
+    if exprs and all(type(e) is Col for e in exprs):
+        if len(exprs) == 1:
+            i = exprs[0].index
+            return lambda batch: [(row[i],) for row in batch]
+        pick = itemgetter(*(e.index for e in exprs))
+        return lambda batch: [pick(row) for row in batch]
+    if len(fns) == 1:
+        f = fns[0]
+        return lambda batch: [(f(row),) for row in batch]
+    each = _row_tuple(fns)
+    return lambda batch: [each(row) for row in batch]
 
 
 @dataclass(eq=False)
@@ -560,6 +598,24 @@ def sort_key_fn(keys: list[SortKey]) -> Callable[[tuple], tuple]:
 _NAN_KEY = (1, 0)
 
 
+def _sort_rows(rows: list[tuple], keys: list[SortKey]) -> None:
+    """Sort `rows` in place as `sort_key_fn(keys)` orders them. One key of a scalar
+    type whose values hold no NULL and no NaN, the common ORDER BY, sorts by the plain
+    values instead of building a tagged key per row; ties keep their order either way."""
+    if len(keys) == 1:
+        from borealis.sql import types as T
+        k = keys[0]
+        info = T.type_by_oid(k.expr.oid)
+        if info is not None and not info.is_array and k.expr.oid != T.RECORD:
+            f = k.expr.compile()
+            vals = [f(r) for r in rows]
+            if None not in vals and (info.category != "N" or not any(v != v for v in vals)):
+                order = sorted(range(len(rows)), key=vals.__getitem__, reverse=k.descending)
+                rows[:] = [rows[i] for i in order]
+                return
+    rows.sort(key=sort_key_fn(keys))
+
+
 def _ordered(f: Callable[[tuple], Any], oid: int) -> Callable[[tuple], Any]:
     """`f`, or for arrays and records (NULL elements/fields, several dimensions) `f`
     mapped to the type's sort key, whose Python order is PostgreSQL's."""
@@ -588,7 +644,7 @@ class Sort(Node):
         rows = await self.child.all_rows(ctx)
         if len(rows) > SORT_ROWS_MAX:
             raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
-        rows.sort(key=sort_key_fn(self.keys))
+        _sort_rows(rows, self.keys)
         ctx.stat(self).rows += len(rows)
         for i in range(0, len(rows), BATCH_ROWS):
             yield rows[i:i + BATCH_ROWS]
@@ -611,12 +667,11 @@ class Distinct(Node):
 
     async def batches(self, ctx):
         seen: set = set()
-        key_fns = [e.compile() for e in self.on] if self.on is not None else None
+        key_of = _row_tuple([e.compile() for e in self.on]) if self.on is not None else None
         async for batch in self.child.batches(ctx):
             out = []
             for row in batch:
-                key = tuple(f(row) for f in key_fns) if key_fns is not None else row
-                k = _hashable(key)
+                k = _hashable(key_of(row) if key_of is not None else row)
                 if k in seen:
                     continue
                 seen.add(k)
@@ -628,7 +683,10 @@ class Distinct(Node):
 
 def _hashable(value: Any) -> Any:
     if isinstance(value, tuple):
-        return tuple(_hashable(v) for v in value)
+        for v in value:
+            if isinstance(v, (tuple, float)):
+                return tuple(_hashable(v) for v in value)
+        return value  # nothing inside needs mapping: the row itself (the common case)
     if isinstance(value, float) and value != value:
         return ("NaN",)  # NaN = NaN for grouping, as in PostgreSQL
     if isinstance(value, float) and value == 0:
@@ -842,11 +900,14 @@ class Aggregate(Node):
         subs = subqueries_of([*self.groups, *(x for a in self.aggs for x in a.args),
                               *(a.filter for a in self.aggs)])
 
+        group_key = _row_tuple(gfns)
+        args_of = [_row_tuple(arg_fns) for _agg, arg_fns, _filt in plans]
+
         def inputs(row):
             """The group key, and each aggregate's arguments (None: FILTERed out)."""
-            return (tuple(f(row) for f in gfns),
+            return (group_key(row),
                     [None if filt is not None and filt(row) is not True
-                     else tuple(f(row) for f in arg_fns) for _agg, arg_fns, filt in plans])
+                     else args(row) for (_agg, _fns, filt), args in zip(plans, args_of)])
         async for batch in self.child.batches(ctx):
             if subs:
                 arm(subs, ctx)
@@ -854,12 +915,12 @@ class Aggregate(Node):
                 if subs:
                     key, per_agg = await evaluate(inputs, row, len(subs))
                 else:
-                    key, per_agg = tuple(f(row) for f in gfns), None
+                    key, per_agg = group_key(row), None
                 hk = _hashable(key)
                 entry = groups.get(hk)
                 if entry is None:
                     entry = groups[hk] = (key, [[] if ordered else a.make() for a in self.aggs])
-                for i, (_agg, arg_fns, filt) in enumerate(plans):
+                for i, (_agg, _fns, filt) in enumerate(plans):
                     if per_agg is not None:
                         args = per_agg[i]
                         if args is None:
@@ -867,7 +928,7 @@ class Aggregate(Node):
                     else:
                         if filt is not None and filt(row) is not True:
                             continue
-                        args = tuple(f(row) for f in arg_fns)
+                        args = args_of[i](row)
                     state = entry[1][i]
                     if ordered:
                         state.append((args, row))

@@ -42,6 +42,8 @@ _APPLIED = b"applied"
 STORAGE_KEY_BYTES_MAX = 480
 _LMDB_KEY_BYTES_MAX = 511
 SCAN_REPLY_BYTES_MAX = 4 << 20
+# A scan steps over unwanted versions of one key one by one up to this many, then seeks.
+_STEPS_BEFORE_SEEK = 4
 # Keys up to this long fit whatever their bytes: escaping at most doubles them.
 KEY_BYTES_ALWAYS_STORABLE = (_LMDB_KEY_BYTES_MAX - 2 - 8) // 2
 
@@ -187,17 +189,21 @@ class MvccStore:
         with self.env.begin(db=self._versions) as txn:
             versions = self._visible_reverse(txn, start, end, ts) if reverse \
                 else self._visible(txn, start, end, ts)
+            if not decode:  # every row read is returned: one size serves all three counts
+                for row in versions:
+                    rows.append(row)
+                    size += len(row[0]) + len(row[1])
+                    if len(rows) == limit or size >= SCAN_REPLY_BYTES_MAX:
+                        return rows, True, len(rows), size
+                return rows, False, len(rows), size
             for key, value in versions:
                 scanned += 1
                 read_bytes += len(key) + len(value)
-                if decode:
-                    row = values.loads(value)
-                    if keep is not None and not keep(row):
-                        continue
-                    value = project(row) if project is not None else row
-                    size += 16 * len(value)
-                else:
-                    size += len(value)
+                row = values.loads(value)
+                if keep is not None and not keep(row):
+                    continue
+                value = project(row) if project is not None else row
+                size += 16 * len(value)
                 rows.append((key, value))
                 size += len(key)
                 if (limit and len(rows) >= limit) or size >= SCAN_REPLY_BYTES_MAX:
@@ -205,24 +211,47 @@ class MvccStore:
         return rows, False, scanned, read_bytes
 
     def _visible(self, txn, start: bytes, end: bytes | None, ts: int) -> Iterator[tuple[bytes, bytes]]:
+        """The newest version ≤ `ts` of each key in [start, end) that is a put.
+
+        Walks the versions in order (LMDB's own iterator, one C call per entry) and
+        steps over the ones it does not want: versions newer than the snapshot before
+        a key's visible one, older ones after it. A key has one or a few versions
+        almost always; a run of more than `_STEPS_BEFORE_SEEK` unwanted versions (a hot
+        row updated many times within the GC horizon) is jumped with one B-tree seek
+        instead."""
         end_esc = escape(end) if end is not None else None
         cur = txn.cursor()
-        positioned = cur.set_range(escape(start))
-        while positioned:
-            esc, version_ts = _split(cur.key())
-            if end_esc is not None and esc >= end_esc:
-                return
-            if version_ts > ts:
-                # Newer than the snapshot: jump straight to this key's version ≤ ts.
-                positioned = cur.set_range(_version_key(esc, ts))
-                if positioned and cur.key()[:-8] != esc:
+        if not cur.set_range(escape(start)):
+            return
+        # Suffixes are ~τ big-endian: a suffix below this one is a version newer than ts.
+        at_ts = _TS.pack(_MASK - ts)
+        decided = None  # the key whose visible version (or absence) is settled
+        while True:
+            run = 0
+            for stored, value in cur.iternext():
+                esc = stored[:-8]
+                if esc == decided:  # an older version of a key already answered
+                    run += 1
+                    if run > _STEPS_BEFORE_SEEK:
+                        seek = esc + b"\xff" * 9
+                        break
                     continue
-                if not positioned:
+                if end_esc is not None and esc >= end_esc:
                     return
-            value = cur.value()
-            if value[:1] == _PUT:
-                yield unescape(esc), value[1:]
-            positioned = cur.set_range(esc + b"\xff" * 9)
+                if stored[-8:] < at_ts:  # newer than the snapshot
+                    run += 1
+                    if run > _STEPS_BEFORE_SEEK:
+                        seek = esc + at_ts
+                        break
+                    continue
+                decided = esc
+                run = 0
+                if value[:1] == _PUT:
+                    yield esc[:-2].replace(b"\x00\xff", b"\x00"), value[1:]
+            else:
+                return
+            if not cur.set_range(seek):
+                return
 
     def _visible_reverse(self, txn, start: bytes, end: bytes | None, ts: int) -> Iterator[tuple[bytes, bytes]]:
         start_esc = escape(start)

@@ -24,6 +24,8 @@ _UINT16 = struct.Struct("!H")
 _INT32 = struct.Struct("!i")
 _UINT32 = struct.Struct("!I")
 _HEADER = struct.Struct("!cI")
+_DATA_ROW_HEADER = struct.Struct("!cIH")  # kind, length, column count
+_ONE_VALUE_ROW = struct.Struct("!cIHi")  # the same, then the one value's length
 _FIELD = struct.Struct("!IhIhih")  # RowDescription: table oid .. format
 _NULL_VALUE = _INT32.pack(-1)
 
@@ -159,14 +161,12 @@ def row_description(columns: Sequence[Column]) -> bytes:
 
 
 def data_row(values: Sequence[bytes | None]) -> bytes:
-    parts = [_UINT16.pack(len(values))]
-    for value in values:
-        if value is None:
-            parts.append(_NULL_VALUE)
-        else:
-            parts.append(_INT32.pack(len(value)))
-            parts.append(value)
-    return message(b"D", b"".join(parts))
+    if len(values) == 1 and values[0] is not None:  # one column: one pack, one copy
+        value = values[0]
+        return _ONE_VALUE_ROW.pack(b"D", len(value) + 10, 1, len(value)) + value
+    pack = _INT32.pack
+    payload = b"".join([_NULL_VALUE if v is None else pack(len(v)) + v for v in values])
+    return _DATA_ROW_HEADER.pack(b"D", len(payload) + 6, len(values)) + payload
 
 
 def parameter_description(param_oids: Sequence[int]) -> bytes:

@@ -435,9 +435,14 @@ class ServerProtocol:
     async def _send_event(self, event: QueryEvent) -> None:
         match event:
             case Rows(rows=rows):
+                # A batch may be large: stream it, flushing whenever the outbox is full
+                # (`_flush` empties the same bytearray in place).
+                outbox, data_row = self._outbox, codec.data_row
+                full = self._config.outbox_bytes_max
                 for row in rows:
-                    self._send(codec.data_row(row))
-                    await self._maybe_flush()  # a batch may be large: stream it
+                    outbox += data_row(row)
+                    if len(outbox) >= full:
+                        await self._maybe_flush()
             case RowDescription(columns=columns):
                 self._send(codec.row_description(columns))
             case CommandComplete(tag=tag):

@@ -220,6 +220,22 @@ def test_scan_skips_tombstones_and_versions_newer_than_the_snapshot(store):
     assert store.scan(b"", None, 25, limit=2)[0] == [(b"a", b"a10"), (b"c", b"c10")]
 
 
+def test_scan_over_runs_of_versions_longer_than_it_steps_over(store):
+    """A hot key with many versions, between keys with one: the scan steps over a few
+    unwanted versions and seeks past longer runs, both newer and older than the
+    snapshot, and the answer is the same at every snapshot."""
+    hot = [(ts, [(b"h", b"h%d" % ts)]) for ts in range(10, 40)]
+    put_all(store, [(5, [(b"a", b"a5"), (b"z", b"z5")])] + hot + [(40, [(b"h", None)])])
+    for ts in (5, 9, 10, 11, 24, 38, 39):
+        expect_h = [(b"h", b"h%d" % ts)] if ts >= 10 else []
+        assert store.scan(b"", None, ts)[0] == [(b"a", b"a5")] + expect_h + [(b"z", b"z5")]
+        assert store.scan(b"", None, ts, reverse=True)[0] == \
+            [(b"z", b"z5")] + expect_h + [(b"a", b"a5")]
+    # Deleted at 40: nothing of h at or after it, however many versions lie below.
+    assert store.scan(b"", None, 41)[0] == [(b"a", b"a5"), (b"z", b"z5")]
+    assert store.scan(b"h", b"i", 41)[0] == []
+
+
 def test_scan_stops_at_the_reply_size_bound_with_more(store):
     big = b"x" * (1 << 20)
     put_all(store, [(10, [(bytes([i]), big) for i in range(1, 7)])])
