@@ -16,7 +16,9 @@ the message codec unchanged, and storage never depends on the SQL layer:
 interpreted per row); a row passes when the result is True (not NULL, not False).
 Values compare with Python's operators, which agree with PostgreSQL's for the types a
 key or row may hold as long as both sides have the same SQL type — the QP only pushes
-down comparisons it has already type-checked and cast.
+down comparisons it has already type-checked and cast — except for NaN, which
+PostgreSQL makes equal to itself and greater than every number: comparisons and `in`
+treat it so.
 """
 
 from __future__ import annotations
@@ -81,9 +83,18 @@ def _cmp(expr: Expr, depth: int) -> Callable[[Row], Any]:
         b = right(row)
         if b is None:
             return None
+        if a != a or b != b:  # a NaN (float or numeric): see `_nan_key`
+            return op(_nan_key(a), _nan_key(b))
         return op(a, b)
 
     return cmp
+
+
+def _nan_key(v: Any) -> tuple:
+    """PostgreSQL's NaN equals itself and is above every other number (float and
+    numeric alike), where Python's is unequal to everything and numeric's refuses to be
+    ordered at all."""
+    return (1, 0) if v != v else (0, v)
 
 
 def conjunction(parts: list[Callable[[Row], Any]]) -> Callable[[Row], Any]:
@@ -158,7 +169,7 @@ def _in(expr: Expr, depth: int) -> Callable[[Row], Any]:
         v = inner(row)
         if v is None:
             return None
-        if v in candidates:
+        if v in candidates or (v != v and any(c != c for c in candidates)):
             return True
         return None if has_null else False
 

@@ -1,0 +1,32 @@
+-- ORDER BY on one key sorts by the plain values when none is NULL or NaN, and by the
+-- tagged key otherwise; both orders must be PostgreSQL's.
+CREATE TABLE ob (id int PRIMARY KEY, f float8, n numeric, t text, i int, d date);
+INSERT INTO ob VALUES
+  (1, 2.5, 2.5, 'pear', 3, '2024-01-02'),
+  (2, 'NaN', 'NaN', 'apple', NULL, NULL),
+  (3, '-Infinity', -1, NULL, -7, '2023-12-31'),
+  (4, NULL, NULL, 'fig', 10, '2024-03-01'),
+  (5, 'Infinity', 100.25, 'kiwi', 0, '1999-05-05'),
+  (6, -0.5, 0, 'banana', 42, '2024-01-01');
+SELECT f FROM ob ORDER BY f;
+SELECT f FROM ob ORDER BY f DESC;
+SELECT f FROM ob WHERE f IS NOT NULL ORDER BY f;
+SELECT f FROM ob WHERE f IS NOT NULL AND f <> 'NaN' ORDER BY f DESC;
+SELECT n FROM ob WHERE n IS NOT NULL ORDER BY n DESC;
+SELECT n FROM ob WHERE n IS NOT NULL AND n <> 'NaN' ORDER BY n;
+SELECT t FROM ob WHERE t IS NOT NULL ORDER BY t DESC;
+SELECT t FROM ob ORDER BY t NULLS FIRST;
+SELECT i FROM ob ORDER BY i DESC;
+SELECT i FROM ob WHERE i IS NOT NULL ORDER BY i;
+SELECT d FROM ob WHERE d IS NOT NULL ORDER BY d DESC;
+SELECT id, t FROM ob WHERE t IS NOT NULL ORDER BY t;
+SELECT DISTINCT t FROM ob WHERE t IS NOT NULL ORDER BY t;
+SELECT DISTINCT i % 2 AS parity FROM ob WHERE i IS NOT NULL ORDER BY parity DESC;
+SELECT sum(i), count(*), max(t) FROM ob;
+SELECT i % 2 AS parity, sum(f) FILTER (WHERE f <> 'NaN'), count(t) FROM ob GROUP BY i % 2 ORDER BY parity;
+SELECT id FROM ob WHERE f = 'NaN';
+SELECT id FROM ob WHERE n = 'NaN';
+SELECT id FROM ob WHERE n > 50 ORDER BY id;
+SELECT id FROM ob WHERE f < 'NaN' ORDER BY id;
+SELECT id FROM ob WHERE f IN ('NaN', 2.5) ORDER BY id;
+SELECT id FROM ob WHERE n IN ('NaN', -1) ORDER BY id;
