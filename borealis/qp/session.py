@@ -669,8 +669,7 @@ class Session:
             if isinstance(result, DdlResult):  # rows: the job id of CREATE INDEX ASYNC
                 if describe:
                     yield wb.RowDescription(_wire_columns(result.columns, result_formats))
-                encoders = _encoders(result.columns, result_formats)
-                yield wb.Rows([_encode_row(r, encoders) for r in result.rows])
+                yield wb.Rows(_rows_encoder(result.columns, result_formats)(result.rows))
                 result = result.tag
             yield wb.CommandComplete(result)
             return
@@ -694,7 +693,7 @@ class Session:
         if isinstance(bound, BoundQuery):
             if describe:
                 yield wb.RowDescription(_wire_columns(bound.columns, result_formats))
-            encode = _batch_encoder(_encoders(bound.columns, result_formats))
+            encode = _rows_encoder(bound.columns, result_formats)
             count = 0
             async for batch in bound.node.batches(ctx):
                 self._check_cancel()
@@ -713,8 +712,7 @@ class Session:
         if bound.returning_cols:
             if describe:
                 yield wb.RowDescription(_wire_columns(bound.returning_cols, result_formats))
-            encoders = _encoders(bound.returning_cols, result_formats)
-            yield wb.Rows([_encode_row(r, encoders) for r in rows])
+            yield wb.Rows(_rows_encoder(bound.returning_cols, result_formats)(rows))
         yield wb.CommandComplete(tag)
 
     def _start_copy(self, node: ast.CopyStmt, catalog: CatalogSnapshot, prepared: Prepared,
@@ -973,7 +971,19 @@ def _wire_columns(columns: list[OutCol], result_formats: Sequence[int]) -> tuple
     return tuple(out)
 
 
-def _encoders(columns: list[OutCol], result_formats: Sequence[int]):
+def _rows_encoder(columns: list[OutCol], result_formats: Sequence[int]):
+    """rows → their values encoded for the wire in each column's format, one list per
+    row (one function for a whole batch: a one-column result, the commonest, skips the
+    zip per row)."""
+    encoders = _value_encoders(columns, result_formats)
+    if len(encoders) == 1:
+        enc = encoders[0]
+        return lambda rows: [[None if (v := r[0]) is None else enc(v)] for r in rows]
+    return lambda rows: [[None if v is None else enc(v) for v, enc in zip(r, encoders)]
+                         for r in rows]
+
+
+def _value_encoders(columns: list[OutCol], result_formats: Sequence[int]):
     out = []
     for i, c in enumerate(columns):
         info = T.type_by_oid(c.oid)
@@ -990,20 +1000,6 @@ def _encoders(columns: list[OutCol], result_formats: Sequence[int]):
             text_out = info.text_out
             out.append(lambda v, f=text_out: f(v).encode())
     return out
-
-
-def _batch_encoder(encoders):
-    """rows → their values encoded for the wire, one list per row (a function for the
-    whole batch: one column, the commonest result, skips the zip per row)."""
-    if len(encoders) == 1:
-        enc = encoders[0]
-        return lambda rows: [[None if (v := r[0]) is None else enc(v)] for r in rows]
-    return lambda rows: [[None if v is None else enc(v) for v, enc in zip(r, encoders)]
-                         for r in rows]
-
-
-def _encode_row(row: tuple, encoders) -> list[bytes | None]:
-    return [None if v is None else enc(v) for v, enc in zip(row, encoders)]
 
 
 def _decode_param(raw: bytes | None, fmt: int, oid: int) -> Any:

@@ -890,8 +890,8 @@ class Aggregate(Node):
         return (self.child,)
 
     async def batches(self, ctx):
-        gfns = [g.compile() for g in self.groups]
-        plans = [(a, [x.compile() for x in a.args],
+        group_key = _row_tuple([g.compile() for g in self.groups])
+        plans = [(a, _row_tuple([x.compile() for x in a.args]),
                   a.filter.compile() if a.filter is not None else None) for a in self.aggs]
         groups: dict[Any, tuple[tuple, list]] = {}
         ordered = any(a.order for a in self.aggs) or any(a.distinct for a in self.aggs)
@@ -900,14 +900,11 @@ class Aggregate(Node):
         subs = subqueries_of([*self.groups, *(x for a in self.aggs for x in a.args),
                               *(a.filter for a in self.aggs)])
 
-        group_key = _row_tuple(gfns)
-        args_of = [_row_tuple(arg_fns) for _agg, arg_fns, _filt in plans]
-
         def inputs(row):
             """The group key, and each aggregate's arguments (None: FILTERed out)."""
             return (group_key(row),
                     [None if filt is not None and filt(row) is not True
-                     else args(row) for (_agg, _fns, filt), args in zip(plans, args_of)])
+                     else args_of(row) for _agg, args_of, filt in plans])
         async for batch in self.child.batches(ctx):
             if subs:
                 arm(subs, ctx)
@@ -920,7 +917,7 @@ class Aggregate(Node):
                 entry = groups.get(hk)
                 if entry is None:
                     entry = groups[hk] = (key, [[] if ordered else a.make() for a in self.aggs])
-                for i, (_agg, _fns, filt) in enumerate(plans):
+                for i, (_agg, args_of, filt) in enumerate(plans):
                     if per_agg is not None:
                         args = per_agg[i]
                         if args is None:
@@ -928,7 +925,7 @@ class Aggregate(Node):
                     else:
                         if filt is not None and filt(row) is not True:
                             continue
-                        args = args_of[i](row)
+                        args = args_of(row)
                     state = entry[1][i]
                     if ordered:
                         state.append((args, row))

@@ -230,24 +230,19 @@ class MvccStore:
             run = 0
             for stored, value in cur.iternext():
                 esc = stored[:-8]
-                if esc == decided:  # an older version of a key already answered
-                    run += 1
-                    if run > _STEPS_BEFORE_SEEK:
-                        seek = esc + b"\xff" * 9
-                        break
-                    continue
-                if end_esc is not None and esc >= end_esc:
-                    return
-                if stored[-8:] < at_ts:  # newer than the snapshot
-                    run += 1
-                    if run > _STEPS_BEFORE_SEEK:
-                        seek = esc + at_ts
-                        break
-                    continue
-                decided = esc
-                run = 0
-                if value[:1] == _PUT:
-                    yield esc[:-2].replace(b"\x00\xff", b"\x00"), value[1:]
+                if esc != decided:
+                    if end_esc is not None and esc >= end_esc:
+                        return
+                    if stored[-8:] >= at_ts:  # the key's newest version ≤ ts: its answer
+                        decided, run = esc, 0
+                        if value[:1] == _PUT:
+                            yield unescape(esc), value[1:]
+                        continue
+                # Unwanted: older than its key's answer, or newer than the snapshot.
+                run += 1
+                if run > _STEPS_BEFORE_SEEK:
+                    seek = esc + (b"\xff" * 9 if esc == decided else at_ts)
+                    break
             else:
                 return
             if not cur.set_range(seek):
