@@ -115,6 +115,7 @@ class Prepared:
     version: int = -1
     bound: Any = None  # the bound plan for `version`
     role: str | None = None  # ... and for this current role (privileges are checked at bind)
+    search_path: tuple[str, ...] | None = None  # ... and this search path (names resolve at bind)
     columns: list[OutCol] | None = None
     fixed_params: bool = False  # a simple query's: no parameters at all ($n is 42P02)
 
@@ -166,7 +167,8 @@ class Session:
         self.process_id = info.process_id
         self.random = client.rt.random
         self.settings = dict(DEFAULT_SETTINGS)
-        self._search_path: tuple[str | None, tuple[str, ...]] = (None, ())  # (raw, parsed)
+        # ((search_path setting, current_user), the schemas it names)
+        self._search_path: tuple[tuple[str, str] | None, tuple[str, ...]] = (None, ())
         self.settings["application_name"] = info.application_name
         self.settings["session_authorization"] = info.user
         self.role: str | None = None  # SET ROLE (None: the session user); qp.roles
@@ -191,6 +193,7 @@ class Session:
         self._copy: CopyIn | None = None
         self.sequences = SessionSequences()  # reserved values, currval, lastval
         self.shapes = shapes.ShapeCache()  # simple queries' templates (sql.literals)
+        self.texts = shapes.ShapeCache()  # simple query text -> its statements' Prepared
 
     # -- wire interface -------------------------------------------------------------
 
@@ -208,27 +211,28 @@ class Session:
 
     async def simple_query(self, sql: str) -> AsyncIterator[wb.QueryEvent]:
         self._canceled = False
-        # A query without literals (BEGIN, COMMIT, ...) parsed before: its statements.
-        statements = self.shapes.get((shapes.PARSED, sql))
-        found = literals.shape(sql) if statements is None and not self.failed else None
+        # A text run before whose shape has no template: its statements, bound (qp.shapes).
+        runs = self.texts.get(sql)
+        found = literals.shape(sql) if runs is None else None
         key = (found.template, found.types, self.settings.get("search_path")) if found else ()
         try:
-            planned = await self._shape_plan(found, key) if found else None
+            planned = await self._shape_plan(found, key) if found and not self.failed else None
             if planned is not None:  # a template's plan, its literals as parameters
                 async for event in self._run(*planned, (), max_rows=0, describe=True):
                     yield event
                 if not self.block:
                     await self._finish_implicit()
                 return
-            if statements is None:
-                statements = parse(sql, self.compat)
-                if found is None and len(sql) <= literals.SHAPE_TEXT_MAX:
-                    self.shapes.put((shapes.PARSED, sql), statements)
-            if not statements:
+            if runs is None:
+                runs = [Prepared(stmt.text, [stmt], [], fixed_params=True)
+                        for stmt in parse(sql, self.compat)]
+                if len(sql) <= literals.SHAPE_TEXT_MAX and (
+                        found is None or self.shapes.get(key) is shapes.NEVER):
+                    self.texts.put(sql, runs)
+            if not runs:
                 yield wb.EmptyQuery()
                 return
-            for stmt in statements:
-                prepared = Prepared(stmt.text, [stmt], [], fixed_params=True)
+            for prepared in runs:
                 async for event in self._run(prepared, [], (), max_rows=0, describe=True):
                     yield event
             if not self.block:
@@ -264,8 +268,8 @@ class Session:
                 self.shapes.put(key, shapes.NEVER)  # e.g. a parameter it cannot type
                 return None
             self.shapes.put(key, entry)
-        elif entry.version != catalog.ident or entry.role != self.current_user:
-            self.shapes.forget(key)  # planned for another catalog: start over
+        elif not self._plan_is_current(entry, catalog):
+            self.shapes.forget(key)  # planned for another catalog or role: start over
             return None
         try:
             params = [_decode_param(value.encode(), 0, oid)
@@ -483,16 +487,14 @@ class Session:
             raise errors.ActiveSqlTransaction(what="transaction read-write mode must be set before any query")
         self._txn_read_only = read_only
 
-    def current_schema(self) -> str:
-        return self.search_path()[0] if self.search_path() else "public"
-
     def search_path(self) -> tuple[str, ...]:
-        raw = self.settings.get("search_path", "public")
+        """The schemas names resolve in; `$user` is current_user, as in PostgreSQL."""
+        raw = (self.settings.get("search_path", "public"), self.current_user)
         cached = self._search_path
         if cached[0] == raw:  # asked several times per statement, set rarely
             return cached[1]
-        parts = [p.strip().strip('"') for p in raw.split(",")]
-        path = tuple(self.user if p == "$user" else p for p in parts if p)
+        parts = [p.strip().strip('"') for p in raw[0].split(",")]
+        path = tuple(raw[1] if p == "$user" else p for p in parts if p)
         self._search_path = (raw, path)
         return path
 
@@ -591,9 +593,15 @@ class Session:
                 txn.abort()
         return prepared.columns
 
+    def _plan_is_current(self, prepared: Prepared, catalog: CatalogSnapshot) -> bool:
+        """Whether `prepared`'s bound plan was made for this catalog, role and search path,
+        so that binding again would give the same plan (PostgreSQL's plan cache also
+        re-plans when search_path changes)."""
+        return (prepared.version == catalog.ident and prepared.role == self.current_user
+                and prepared.search_path == self.search_path())
+
     async def _bind(self, prepared: Prepared, catalog: CatalogSnapshot) -> Any:
-        if prepared.version == catalog.ident and prepared.bound is not None \
-                and prepared.role == self.current_user:
+        if prepared.bound is not None and self._plan_is_current(prepared, catalog):
             return prepared.bound
         binder = self._binder(catalog, prepared)
         node = prepared.statements[0].node
@@ -618,6 +626,7 @@ class Session:
         prepared.bound = bound
         prepared.version = catalog.ident
         prepared.role = self.current_user
+        prepared.search_path = self.search_path()
         return bound
 
     async def _run(self, prepared: Prepared, params: list[Any], result_formats: Sequence[int], *,

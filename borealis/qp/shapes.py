@@ -8,11 +8,14 @@ template fails those checks is remembered as such, so it costs a lexer pass and 
 lookup. Entries are keyed by template, literal types and search_path, and bounded (LRU);
 a catalog change or SET ROLE drops the entry, and the next sighting builds it again.
 
-The same cache keeps the parsed statements of queries with no literals at all, keyed
-by (PARSED, text): drivers send BEGIN and COMMIT as simple queries around every
-transaction, and a parse is most of what those cost. Parsing depends on the text (and
-the session's fixed compatibility mode) alone, and a parsed statement is reused the way
-an extended-protocol prepared statement is.
+A second cache of the same kind, keyed by the query text, keeps the statements of a
+text, each as a `Prepared` with its bound plan, when the text has no literals at all
+(drivers send BEGIN and COMMIT around every transaction) or its shape has no template
+(NEVER: `SELECT 1`, a connection pool's ping, has its literal in the select list). Such a
+text runs again the way an extended-protocol prepared statement does: no parse, and no
+bind while the plan was made for the same catalog version, role and search path
+(`qp.session.Session._plan_is_current`). Parsing depends on the text and the session's fixed
+compatibility mode alone; binding on those three and nothing else the session can change.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ SHAPES_MAX = 256  # per session
 
 SEEN = True  # seen once, ran fine: build the template on the next sighting
 NEVER = False  # the template cannot stand in for the literals
-PARSED = "parsed"  # key tag: (PARSED, query text) -> its statements
 
 
 class ShapeCache:
@@ -33,7 +35,7 @@ class ShapeCache:
         self._entries: OrderedDict[tuple, Any] = OrderedDict()
 
     def get(self, key: tuple) -> Any:
-        """The session's prepared template, SEEN, NEVER, or None (not seen)."""
+        """The entry (a shape's template, SEEN or NEVER; a text's statements) or None."""
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)

@@ -364,6 +364,20 @@ def _pg_char_to_encoding(binder: Binder, args: list[Expr]) -> Expr:
                  lambda s: codes.get(s.upper().replace("-", ""), -1), args, (NAME,))
 
 
+@_register("current_schema")
+def _current_schema(binder: Binder, args: list[Expr]) -> Expr:
+    """The first schema of the search path that exists, NULL when none does (PostgreSQL
+    skips the names of missing schemas, `$user`'s among them, as CREATE does)."""
+    _arity("current_schema", args, 0)
+    catalog: CatalogSnapshot = binder.ctx.catalog
+    ctx = binder.ctx
+
+    def first() -> str | None:
+        return next((s for s in V.current_search_path(ctx) if catalog.schema(s) is not None
+                     or s in ("pg_catalog", "information_schema")), None)
+    return Call(NAME, name="current_schema", fn=first, args=(), volatile=True)
+
+
 @_register("current_schemas")
 def _current_schemas(binder: Binder, args: list[Expr]) -> Expr:
     _arity("current_schemas", args, 1)

@@ -290,7 +290,6 @@ def _session_value(name: str, oid: int, getter: Callable[[Any], Any]) -> None:
 
 
 _session_value("version", TEXT, lambda s: s.version_string() if s else "PostgreSQL 16")
-_session_value("current_schema", TEXT, lambda s: s.current_schema() if s else "public")
 _session_value("current_database", TEXT, lambda s: "postgres")
 _session_value("pg_backend_pid", INT4, lambda s: s.backend_pid() if s else 0)  # refused in DSQL mode
 _session_value("sys.current_session_id", TEXT, lambda s: s.session_id if s else "")
@@ -362,7 +361,7 @@ def sql_value_function(binder: Binder, node: Any) -> Expr:
         return Call(19, name="current_user", fn=lambda: getattr(session, "current_user", None)
                     or getattr(session, "user", None) or "admin", args=(), volatile=True)
     if op == Op.SVFOP_CURRENT_SCHEMA:
-        return Call(19, name="current_schema", fn=lambda: session.current_schema(), args=(), volatile=True)
+        return SCALARS["current_schema"](binder, [])  # sql.catalog_functions
     if op == Op.SVFOP_CURRENT_CATALOG:
         return Const(19, "postgres")
     raise errors.FeatureNotSupported(what=f"{op.name} is not supported")

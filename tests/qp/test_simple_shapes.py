@@ -181,11 +181,102 @@ def test_a_query_without_literals_is_parsed_once_per_session(tmp_path, monkeypat
             await sql(s, "drop table t")
         for text in (create, "begin", "rollback", "select v from t", "drop table t"):
             assert parsed.count(text) == 1, text
-        assert isinstance(s.shapes.get((shapes.PARSED, "begin")), list)
+        assert isinstance(s.texts.get("begin"), list)
         # A parse error is not remembered: it is reported every time.
         for _ in range(2):
             with pytest.raises(errors.SyntaxError):
                 await sql(s, "selec v from t")
         assert parsed.count("selec v from t") == 2
+
+    run(tmp_path, body)
+
+
+def test_a_text_without_a_template_is_parsed_and_bound_once(tmp_path, monkeypatch):
+    """`SELECT 1` (a pool's ping) has its literal in the select list, so its shape has no
+    template; the text itself keeps its bound plan, which is made again when the catalog,
+    the role or the search path changes."""
+    from borealis.qp import session as session_module
+
+    planned: list[str] = []
+    original = session_module.optimize
+
+    def counting(node):
+        planned.append(type(node).__name__)
+        return original(node)
+
+    monkeypatch.setattr(session_module, "optimize", counting)
+
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v int)")
+        await sql(s, "insert into t values (1, 10)")
+        ping = "select 1, v from t"
+        for _ in range(4):
+            assert await sql(s, ping) == [("1", "10")]
+        assert entry(s, ping) is shapes.NEVER
+        assert isinstance(s.texts.get(ping), list)
+        # the first two runs bind (seen; template refused), then the text's plan serves
+        assert len(planned) == 2
+        await sql(s, "alter table t add column w int")  # another catalog version
+        assert await sql(s, ping) == [("1", "10")]
+        assert len(planned) == 3
+        await sql(s, "create schema other")
+        await sql(s, "create table other.t (id int primary key, v int)")
+        await sql(s, "insert into other.t values (1, -1)")
+        await sql(s, "set search_path = other")
+        assert await sql(s, ping) == [("1", "-1")]
+        await sql(s, "reset search_path")
+        assert await sql(s, ping) == [("1", "10")]
+        await sql(s, "create role reader")
+        await sql(s, "grant usage on schema public to reader")
+        await sql(s, "grant reader to admin")
+        await sql(s, "set role reader")
+        with pytest.raises(errors.BorealisError) as info:
+            await sql(s, ping)
+        assert info.value.sqlstate == "42501"
+        await sql(s, "reset role")
+        before = len(planned)
+        assert await sql(s, ping) == [("1", "10")]
+        assert await sql(s, ping) == [("1", "10")]
+        assert len(planned) == before + 1
+
+    run(tmp_path, body)
+
+
+async def _execute(s: Session, statement: str) -> list:
+    await s.bind("", statement, [], [], [0])
+    rows = []
+    async for event in s.execute("", 0):
+        if hasattr(event, "rows"):
+            rows.extend(tuple(v.decode() for v in r) for r in event.rows)
+    await s.sync()
+    return rows
+
+
+def test_prepared_statements_and_dollar_user_follow_the_search_path(tmp_path):
+    """A named prepared statement is planned again after SET search_path (PostgreSQL's
+    plan cache does the same), and `$user` in search_path is current_user, so SET ROLE
+    changes which schema it names."""
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v text)")
+        await sql(s, "insert into t values (1, 'public')")
+        await sql(s, "create role reader")
+        await sql(s, "grant reader to admin")
+        await sql(s, "create schema reader")
+        await sql(s, "create table reader.t (id int primary key, v text)")
+        await sql(s, "insert into reader.t values (1, 'reader')")
+        await sql(s, "grant usage on schema reader to reader")
+        await sql(s, "grant select on reader.t to reader")
+        await s.parse("q", "select v from t", [])
+        assert await _execute(s, "q") == [("public",)]
+        await sql(s, "set search_path = reader")
+        assert await _execute(s, "q") == [("reader",)]
+        await sql(s, "set search_path = \"$user\", public")
+        assert await _execute(s, "q") == [("public",)]  # no schema named admin
+        assert await sql(s, "select current_schema()") == [("public",)]
+        await sql(s, "set role reader")
+        assert await _execute(s, "q") == [("reader",)]
+        assert await sql(s, "select current_schema()") == [("reader",)]
+        await sql(s, "reset role")
+        assert await _execute(s, "q") == [("public",)]
 
     run(tmp_path, body)
