@@ -32,6 +32,10 @@ from borealis.sql.expr import Col, Expr, Subquery, walk
 from borealis.sql.key_values import UNBOUNDED
 
 BATCH_ROWS = 512
+# Rows (or pairs of rows a join compares) an execution works through between two turns
+# of the event loop: a statement that storage answers at once never waits, and would
+# otherwise keep every other session of the process, and its own cancel, waiting.
+YIELD_WORK = 20_000
 SORT_ROWS_MAX = 5_000_000  # beyond this a query fails (53200) instead of exhausting RAM
 
 
@@ -68,6 +72,18 @@ class ExecContext:
         self.analyze = analyze
         self.stats: dict[int, Stats] = {}
         self.cte_results: dict[int, list[tuple]] = {}
+        self._work = 0
+
+    async def progress(self, work: int) -> None:
+        """Count `work` rows about to be worked through; every YIELD_WORK of them let the
+        event loop turn (the runtime's zero sleep), then `check` for a cancel."""
+        self._work += work
+        if self._work >= YIELD_WORK:
+            self._work = 0
+            rt = getattr(self.txn, "rt", None)
+            if rt is not None:
+                await rt.sleep(0)
+        self.check()
 
     def check(self) -> None:
         """Raise QueryCanceled (57014) if the client asked to cancel. Called by the
@@ -278,7 +294,7 @@ class Scan(Node):
             all_keys = self._keys()
             keep = compile_filter(pushdown) if pushdown is not None else None
             for at in range(0, len(all_keys), BATCH_ROWS):  # `= ANY($1)` may list many keys
-                ctx.check()
+                await ctx.progress(BATCH_ROWS)
                 keys = all_keys[at:at + BATCH_ROWS]
                 raw = await ctx.txn.get_many(keys)
                 if self._with_key:
@@ -298,7 +314,7 @@ class Scan(Node):
         while True:
             lo = start if after is None else after
             want = BATCH_ROWS if not self.limit else min(BATCH_ROWS, self.limit - stat.rows)
-            ctx.check()
+            await ctx.progress(want)
             examined = ctx.txn.usage.read_rows
             page = await ctx.txn.scan(lo, end, limit=want, reverse=self.reverse,
                                       filter=pushdown, projection=None)
@@ -337,7 +353,7 @@ class Scan(Node):
         end = prefix_end(start)
         keep = compile_filter(pushdown) if pushdown is not None else None
         while True:
-            ctx.check()
+            await ctx.progress(BATCH_ROWS)
             page = await ctx.txn.scan(start, end, limit=BATCH_ROWS)
             row_keys = [v for _, v in page]
             raw = await ctx.txn.get_many(row_keys) if page else []
@@ -419,6 +435,7 @@ class FunctionScan(Node):
         rows = self.fn(*vals)
         ctx.stat(self).rows += len(rows)
         for i in range(0, len(rows), BATCH_ROWS):
+            await ctx.progress(BATCH_ROWS)
             yield rows[i:i + BATCH_ROWS]
 
 
@@ -647,6 +664,7 @@ class Sort(Node):
         _sort_rows(rows, self.keys)
         ctx.stat(self).rows += len(rows)
         for i in range(0, len(rows), BATCH_ROWS):
+            await ctx.progress(BATCH_ROWS)
             yield rows[i:i + BATCH_ROWS]
 
 
@@ -721,7 +739,7 @@ class LateralJoin(Node):
         pad = (None,) * len(self.right.columns)
         stat = ctx.stat(self)
         async for batch in self.left.batches(ctx):
-            ctx.check()
+            await ctx.progress(len(batch))
             out: list[tuple] = []
             for lrow in batch:
                 self.outer.row = lrow
@@ -766,10 +784,13 @@ class NestedLoopJoin(Node):
         rwidth = len(self.right.columns)
         lwidth = len(self.left.columns)
         matched_right = set()
+        long_rows = len(right_rows) >= BATCH_ROWS  # compared one by one: count per left row
         async for batch in self.left.batches(ctx):
-            ctx.check()
+            await ctx.progress(len(batch))
             out = []
             for lrow in batch:
+                if long_rows:
+                    await ctx.progress(len(right_rows))
                 hit = False
                 for ri, rrow in enumerate(right_rows):
                     row = lrow + rrow
@@ -839,6 +860,7 @@ class HashJoin(Node):
         matched_right: set[int] = set()
         kind = self.kind
         async for batch in self.left.batches(ctx):
+            await ctx.progress(len(batch))
             out = []
             for lrow in batch:
                 k = tuple(f(lrow) for f in lkeys)
@@ -1038,6 +1060,7 @@ class CteScan(Node):
             rows = await self.cte.all_rows(ctx)
             ctx.cte_results[id(self.cte)] = rows
         for i in range(0, len(rows), BATCH_ROWS):
+            await ctx.progress(BATCH_ROWS)
             yield rows[i:i + BATCH_ROWS]
 
 
@@ -1071,6 +1094,7 @@ class RecursiveUnion(Node):
             result = list({_hashable(r): r for r in result}.values())
         frontier = list(result)
         while frontier:
+            await ctx.progress(len(frontier))
             self.work.rows = frontier
             new = await self.step.all_rows(ctx)
             if seen is not None:
