@@ -312,6 +312,7 @@ class Session:
         decoded = []
         for raw, fmt, oid in zip(params, param_formats, oids):
             decoded.append(_decode_param(raw, fmt, oid))
+        await _close_portal(self.portals.get(portal))  # the unnamed one, bound again
         self.portals[portal] = Portal(prepared, decoded, result_formats)
 
     async def describe_portal(self, portal: str) -> tuple[wb.Column, ...] | None:
@@ -366,11 +367,14 @@ class Session:
         self.prepared.pop(statement, None)
 
     async def close_portal(self, portal: str) -> None:
-        self.portals.pop(portal, None)
+        await _close_portal(self.portals.pop(portal, None))
 
     async def sync(self) -> None:
         if self.portals:  # the unnamed portal ends here; named ones end with the block
-            self.portals = {k: v for k, v in self.portals.items() if k and self.block}
+            kept = {k: v for k, v in self.portals.items() if k and self.block}
+            for name in self.portals.keys() - kept.keys():
+                await _close_portal(self.portals[name])
+            self.portals = kept
         if not self.block and not self.failed:
             try:
                 await self._finish_implicit()
@@ -411,6 +415,8 @@ class Session:
             self.txn.abort()
         self.txn = None
         self.block = False
+        for p in self.portals.values():
+            await _close_portal(p)
         self.portals.clear()
         self.prepared.clear()
 
@@ -913,6 +919,17 @@ class Session:
         if p is None:
             raise errors.InvalidCursorName(name=name)
         return p
+
+
+async def _close_portal(portal: Portal | None) -> None:
+    """Close the statement stream of a portal that Execute left suspended (max_rows),
+    here rather than at garbage collection (see `_run_to_end`)."""
+    if portal is not None and portal.rows is not None and not portal.done:
+        portal.done = True
+        try:
+            await portal.rows.aclose()  # type: ignore[attr-defined]
+        except (RuntimeError, errors.BorealisError):  # running (terminate), or failed closing
+            log.debug("portal stream not closed", exc_info=True)
 
 
 async def _run_to_end(events: AsyncIterator[wb.QueryEvent]) -> None:

@@ -49,3 +49,49 @@ def test_no_statement_generator_is_left_for_the_finalizer(tmp_path):
 
     run_session(tmp_path, Compat.RELAXED, body)
     assert [name for name in finalized if name.startswith("Session.")] == []
+
+
+def test_portals_suspended_by_max_rows_are_closed_where_they_end(tmp_path):
+    """An Execute with max_rows leaves the portal's stream suspended; Sync (the unnamed
+    portal), Close, binding the unnamed portal again, and the session's end close it, so
+    the finalizer has nothing of the session's to close either."""
+    finalized: list[str] = []
+
+    async def suspended(s: Session, portal: str) -> None:
+        await s.bind(portal, "q", [], [], [0])
+        events = [e async for e in s.execute(portal, 2)]
+        assert isinstance(events[-1], wb.PortalSuspended)
+
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key)")
+        await sql(s, "insert into t select g from generate_series(1, 10) g")
+        await s.parse("q", "SELECT id FROM t ORDER BY id", [])
+        firstiter, finalizer = sys.get_asyncgen_hooks()
+
+        def record(agen) -> None:
+            finalized.append(agen.ag_code.co_qualname)
+            finalizer(agen)
+
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=record)
+        try:
+            await suspended(s, "")
+            await s.sync()  # ends the unnamed portal
+            await suspended(s, "")
+            await suspended(s, "")  # binds the unnamed portal again
+            await s.sync()
+            await sql(s, "begin")
+            await suspended(s, "named")
+            await s.close_portal("named")
+            await suspended(s, "kept")
+            await s.sync()  # a named portal outlives Sync inside a block ...
+            rows = [e async for e in s.execute("kept", 0)]
+            assert [r for e in rows if isinstance(e, wb.Rows) for r in e.rows] == \
+                [[str(i).encode()] for i in range(3, 11)]
+            await suspended(s, "left")
+            await s.terminate()  # ... and ends with the session
+            gc.collect()
+        finally:
+            sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+    run_session(tmp_path, Compat.RELAXED, body)
+    assert [name for name in finalized if name.startswith("Session.")] == []
