@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from contextlib import contextmanager
 
 from borealis.core.limits import Compat
 from borealis.qp.session import Session
@@ -21,20 +22,30 @@ async def _extended(s: Session, text: str, params: list[bytes]) -> list:
     return events
 
 
+@contextmanager
+def _finalized_recorded(finalized: list[str]):
+    """Within: the qualified name of each async generator the event loop's finalizer
+    is handed (one left suspended and collected) goes to `finalized`."""
+    firstiter, finalizer = sys.get_asyncgen_hooks()
+
+    def record(agen) -> None:
+        finalized.append(agen.ag_code.co_qualname)
+        finalizer(agen)
+
+    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=record)
+    try:
+        yield
+    finally:
+        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+
+
 def test_no_statement_generator_is_left_for_the_finalizer(tmp_path):
     finalized: list[str] = []
 
     async def body(s: Session) -> None:
         await sql(s, "create table t (id int primary key, v int)")
         await sql(s, "insert into t values (1, 0)")
-        firstiter, finalizer = sys.get_asyncgen_hooks()
-
-        def record(agen) -> None:
-            finalized.append(agen.ag_code.co_qualname)
-            finalizer(agen)
-
-        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=record)
-        try:
+        with _finalized_recorded(finalized):
             for _ in range(3):
                 assert isinstance((await _extended(s, "BEGIN", []))[-1], wb.CommandComplete)
                 done = await _extended(s, "UPDATE t SET v = v + 1 WHERE id = $1", [b"1"])
@@ -43,8 +54,6 @@ def test_no_statement_generator_is_left_for_the_finalizer(tmp_path):
                 assert [e for e in selected if isinstance(e, wb.Rows)]
                 assert isinstance((await _extended(s, "COMMIT", []))[-1], wb.CommandComplete)
             gc.collect()
-        finally:
-            sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
         assert await sql(s, "select v from t") == [("3",)]
 
     run_session(tmp_path, Compat.RELAXED, body)
@@ -66,14 +75,7 @@ def test_portals_suspended_by_max_rows_are_closed_where_they_end(tmp_path):
         await sql(s, "create table t (id int primary key)")
         await sql(s, "insert into t select g from generate_series(1, 10) g")
         await s.parse("q", "SELECT id FROM t ORDER BY id", [])
-        firstiter, finalizer = sys.get_asyncgen_hooks()
-
-        def record(agen) -> None:
-            finalized.append(agen.ag_code.co_qualname)
-            finalizer(agen)
-
-        sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=record)
-        try:
+        with _finalized_recorded(finalized):
             await suspended(s, "")
             await s.sync()  # ends the unnamed portal
             await suspended(s, "")
@@ -90,8 +92,6 @@ def test_portals_suspended_by_max_rows_are_closed_where_they_end(tmp_path):
             await suspended(s, "left")
             await s.terminate()  # ... and ends with the session
             gc.collect()
-        finally:
-            sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
 
     run_session(tmp_path, Compat.RELAXED, body)
     assert [name for name in finalized if name.startswith("Session.")] == []
