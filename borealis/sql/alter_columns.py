@@ -30,7 +30,8 @@ in PostgreSQL.
 
 RENAME COLUMN rewrites the texts that name the column: CHECK constraints, defaults,
 generated columns, index expressions and predicates (`rename_column`). View bodies are
-not rewritten (see above).
+not rewritten for it (see above); renaming a relation rewrites the views that name it
+(`rename_in_views`).
 """
 
 from __future__ import annotations
@@ -230,6 +231,51 @@ def _dependent_views(binder, writer, rel: Relation, drop: _Drop) -> list[tuple[R
     return out
 
 
+def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
+    """Views that name `rel` (a table, view or sequence called `new_name` from now on)
+    are rewritten to name it by its new name: `FROM t` becomes `FROM t2 AS t`, so the
+    columns it qualifies with `t.` still resolve. PostgreSQL's views hold the relation
+    itself, not its name; a view here is its text, so the text follows the rename.
+    A name a WITH query of the view's own shadows is left alone."""
+    from borealis.sql.ddl import deparse
+    from borealis.sql.parse import parse
+    for view in binder.catalog.relations:
+        view = _pending(writer, view) if view.kind == "v" and view.view_sql else None
+        if view is None or not view.view_sql or rel.oid not in _relations_read(binder, view):
+            continue
+        (stmt,) = parse(view.view_sql)
+        shadowed = {cte.ctename for cte in _nodes(stmt.node, ast.CommonTableExpr)}
+        changed = False
+        for rv in _nodes(stmt.node, ast.RangeVar):
+            if rv.schemaname is None and rv.relname in shadowed:
+                continue
+            found = binder.find_relation(rv.schemaname, rv.relname)
+            if found is not None and found.oid == rel.oid:
+                if rv.alias is None:
+                    rv.alias = ast.Alias(aliasname=rv.relname)
+                rv.relname = new_name
+                changed = True
+        if changed:
+            writer.put_relation(view.with_changes(view_sql=deparse(stmt.node)))
+
+
+def _nodes(root: object, kind: type) -> list:
+    """The nodes of type `kind` in a parse tree (to AST_DEPTH_MAX deep)."""
+    out = []
+    stack: list[tuple[object, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > AST_DEPTH_MAX:
+            continue
+        if isinstance(node, kind):
+            out.append(node)
+        if isinstance(node, ast.Node):
+            stack.extend((getattr(node, attr), depth + 1) for attr in node)
+        elif isinstance(node, tuple):
+            stack.extend((item, depth + 1) for item in node)
+    return out
+
+
 def _relations_read(binder, view: Relation) -> set[int]:
     """The relations a view's text names (resolved as when it is used)."""
     from borealis.sql.parse import parse
@@ -238,19 +284,10 @@ def _relations_read(binder, view: Relation) -> set[int]:
     except errors.BorealisError:
         return set()
     out: set[int] = set()
-    stack: list[tuple[object, int]] = [(stmt.node, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > AST_DEPTH_MAX:
-            continue
-        if isinstance(node, ast.RangeVar):
-            found = binder.find_relation(node.schemaname, node.relname)
-            if found is not None:
-                out.add(found.oid)
-        elif isinstance(node, ast.Node):
-            stack.extend((getattr(node, attr), depth + 1) for attr in node)
-        elif isinstance(node, tuple):
-            stack.extend((item, depth + 1) for item in node)
+    for rv in _nodes(stmt.node, ast.RangeVar):
+        found = binder.find_relation(rv.schemaname, rv.relname)
+        if found is not None:
+            out.add(found.oid)
     return out
 
 

@@ -522,6 +522,7 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
     if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW, ObjectType.OBJECT_SEQUENCE):
         if binder.catalog.name_taken(rel.schema_oid, new_name):
             raise errors.DuplicateTable(name=new_name)
+        alter_columns.rename_in_views(binder, writer, rel, new_name)
         writer.put_relation(rel.with_changes(name=new_name))
         return tag
     if kind == ObjectType.OBJECT_COLUMN:

@@ -27,6 +27,18 @@ INSERT INTO v1 VALUES (9, 'q');
 INSERT INTO v1 VALUES (9, 'q');
 -- only postgres: undo the row the view insert added on PostgreSQL
 DELETE FROM t WHERE a = 9;
+-- views follow renames of what they read: a table, and a view under a view
+ALTER TABLE t RENAME TO t_renamed;
+SELECT * FROM v1 ORDER BY a;
+SELECT * FROM v2 ORDER BY x;
+ALTER VIEW v1 RENAME TO v1_renamed;
+SELECT * FROM v2 ORDER BY x;
+SELECT v1_renamed.a, v2.y FROM v1_renamed JOIN v2 ON v2.x = v1_renamed.a * 10 ORDER BY 1;
+-- error 42P01
+SELECT * FROM v1;
+ALTER VIEW v1_renamed RENAME TO v1;
+ALTER TABLE t_renamed RENAME TO t;
+SELECT * FROM v2 ORDER BY x;
 DROP VIEW v2;
 DROP VIEW v1;
 ALTER TABLE t ADD COLUMN d date;
