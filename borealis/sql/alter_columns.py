@@ -240,10 +240,15 @@ def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
     from borealis.sql.ddl import deparse
     from borealis.sql.parse import parse
     for view in binder.catalog.relations:
-        view = _pending(writer, view) if view.kind == "v" and view.view_sql else None
-        if view is None or not view.view_sql or rel.oid not in _relations_read(binder, view):
+        if view.kind != "v":
             continue
-        (stmt,) = parse(view.view_sql)
+        view = _pending(writer, view)
+        if view is None or not view.view_sql:
+            continue
+        try:
+            (stmt,) = parse(view.view_sql)
+        except errors.BorealisError:
+            continue  # a text that does not parse names nothing to follow
         shadowed = {cte.ctename for cte in _nodes(stmt.node, ast.CommonTableExpr)}
         changed = False
         for rv in _nodes(stmt.node, ast.RangeVar):
