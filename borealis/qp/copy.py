@@ -35,6 +35,7 @@ from borealis.sql.dml import (
     run_insert,
     write_new_rows,
 )
+from borealis.sql.expr import calls_volatile
 from borealis.sql.plan import ExecContext, Node, OutCol
 from borealis.sql.text_batch import column_input
 
@@ -131,6 +132,12 @@ class CopyIn:
         self._multi = copy_buffers_rows(self.plan)
         self._pending_bytes = 0  # the open buffer's input, as PostgreSQL counts it
         self._pending_lines: list[int] = []  # the line each row of `pending` came from
+        # Row by row, the text of each too: an error inserting a row shows its line.
+        self._pending_texts: list[str] = []
+        # PostgreSQL loads row by row only for a volatile default other than nextval();
+        # here nextval() is one too (`copy_buffers_rows`), but a unique violation then
+        # names its line as PostgreSQL's buffer flush does, without the text.
+        self._pg_single = any(calls_volatile(e) for _, e in self.plan.defaults)
         # CSV: the lines of a record whose quoted field is still open at the end of the
         # input so far (a quoted value may hold newlines), kept out of `buffer`.
         self._open_record = bytearray()
@@ -244,6 +251,8 @@ class CopyIn:
                     failure = invalid
             self.pending.extend(rows)
             self._pending_lines.extend(range(first + at + 1, first + at + 1 + len(rows)))
+            if not self._multi:
+                self._pending_texts.extend(batch[:len(rows)])
             if failure is not None:
                 await self._fail(failure)
             self._pending_bytes = size
@@ -439,8 +448,16 @@ class CopyIn:
                 raise
             self.count += len(rows)
             return
+        texts, self._pending_texts = self._pending_texts, []
         self.plan.source = RowsNode(rows, self.columns)
-        count, _ = await run_insert(self.plan, self.ctx, end_statement=False)
+        try:
+            count, _ = await run_insert(self.plan, self.ctx, end_statement=False)
+        except errors.BorealisError as exc:
+            position = getattr(exc, "batch_position", None)
+            if position is not None and exc.context is None:
+                flushed = exc.sqlstate == errors.UniqueViolation.sqlstate and not self._pg_single
+                exc.context = self._where(lines[position], None if flushed else texts[position])
+            raise
         self.count += count
 
 

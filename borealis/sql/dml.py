@@ -315,8 +315,9 @@ def _write_checked(ctx: ExecContext, codec: RowCodec, rows, keys, encoded, entri
 
 
 def _in_batch(exc: errors.BorealisError, position: int) -> errors.BorealisError:
-    """`exc`, marked with the position in `write_new_rows`'s rows of the row that
-    raised it (`batch_position`), so that COPY can name the line it came from."""
+    """`exc`, marked with the position in its batch (`write_new_rows`'s rows, or a
+    source batch of `run_insert`) of the row that raised it (`batch_position`), so
+    that COPY can name the line it came from."""
     exc.batch_position = position  # type: ignore[attr-defined]
     return exc
 
@@ -555,27 +556,18 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
             rows, failure = _complete_rows(plan, batch, width, defaults)
             await write_new_rows(ctx, codec, rows)
             if failure is not None:
-                raise failure
+                raise _in_batch(failure, len(rows))
             count += len(rows)
             for row in rows if returning else ():
                 out.append(await evaluate(lambda r: tuple(f(r) for f in returning), row,
                                           len(subs)))
             continue
         for n, src in enumerate(batch):
-            row: list[Any] = [None] * width
-            for pos, v in zip(plan.targets, src):
-                row[pos] = v
-            if default_subs:
-                # A fresh row object per inserted row: a sequence call runs once per row.
-                filled = await evaluate(lambda r: [f(r) for _, f in defaults], (n,),
-                                        len(default_subs))
-                for (pos, _), v in zip(defaults, filled):
-                    row[pos] = v
-            else:
-                for pos, f in defaults:
-                    row[pos] = f(())
-            new = codec.complete(row)
-            written = await _insert_one(plan, ctx, new, written_keys)
+            try:
+                written = await _insert_source_row(plan, ctx, src, n, width, defaults,
+                                                   len(default_subs), written_keys)
+            except errors.BorealisError as exc:
+                raise _in_batch(exc, n)  # noqa: B904 (the same exception, marked)
             if written is None:
                 continue
             count += 1
@@ -585,6 +577,24 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
     if end_statement:
         await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
     return count, out
+
+
+async def _insert_source_row(plan: InsertPlan, ctx: ExecContext, src: tuple, n: int,
+                             width: int, defaults: list, default_subs: int,
+                             written_keys: set[bytes]) -> tuple | None:
+    """Row `n` of a source batch, its defaults filled in, inserted one at a time."""
+    row: list[Any] = [None] * width
+    for pos, v in zip(plan.targets, src):
+        row[pos] = v
+    if default_subs:
+        # A fresh row object per inserted row: a sequence call runs once per row.
+        filled = await evaluate(lambda r: [f(r) for _, f in defaults], (n,), default_subs)
+        for (pos, _), v in zip(defaults, filled):
+            row[pos] = v
+    else:
+        for pos, f in defaults:
+            row[pos] = f(())
+    return await _insert_one(plan, ctx, plan.codec.complete(row), written_keys)
 
 
 def copy_buffers_rows(plan: InsertPlan) -> bool:

@@ -364,6 +364,11 @@ def walk(expr: Expr):
         stack.extend(c for c in node.children if c is not None)
 
 
+def calls_volatile(expr: Expr) -> bool:
+    """Whether `expr` calls a volatile function (not counting subqueries, which is how
+    nextval() in a default is evaluated)."""
+    return any(isinstance(n, Call) and n.volatile for n in walk(expr))
+
+
 def is_volatile(expr: Expr) -> bool:
-    return any(isinstance(n, Call) and n.volatile for n in walk(expr)) or any(
-        isinstance(n, Subquery) for n in walk(expr))
+    return calls_volatile(expr) or any(isinstance(n, Subquery) for n in walk(expr))

@@ -349,3 +349,28 @@ def test_errors_name_the_line_and_column(engines, data):
     _both(engines, _run, "CREATE TABLE w (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n > 0))")
     out = _both(engines, _copy_where, "COPY w FROM STDIN", data)
     assert out[0] != "ok" and out[3].startswith("COPY w, line ")
+
+
+@pytest.mark.parametrize("default", ["gen_random_uuid()", "nextval('wseq')"],
+                         ids=["volatile", "nextval"])
+@pytest.mark.parametrize("data", [
+    "1\t1\n2\t\\N\n",  # NOT NULL on line 2
+    "1\t1\n2\t-1\n",  # CHECK on line 2
+    "1\t1\n1\t2\n",  # a duplicate of line 1 on line 2
+    "1\t1\n2\t2\n3\tx\n",  # bad input on line 3, after two good rows
+], ids=["not_null", "check", "duplicate", "bad_int"])
+def test_row_by_row_errors_name_the_line(engines, default, data):
+    """A default COPY must compute row by row (a volatile function, or nextval(), which
+    PostgreSQL computes in its buffered mode) still gives each error PostgreSQL's
+    CONTEXT: the line, and its text where PostgreSQL shows it."""
+    _both(engines, _run, "CREATE SEQUENCE wseq")
+    key = "uuid" if default.startswith("gen") else "bigint"
+    _both(engines, _run, f"CREATE TABLE w (id {key} PRIMARY KEY DEFAULT {default}, "
+                         "k int UNIQUE, v int NOT NULL CHECK (v > 0))")
+    got = {name: _copy_where(conn, "COPY w (k, v) FROM STDIN", data)
+           for name, conn in engines.items()}
+    # All but the DETAIL, which shows the failing row with its generated key.
+    sqlstate, message, _, context = got["postgres"]
+    assert (sqlstate, message, context) == got["borealis"][:2] + got["borealis"][3:]
+    assert context.startswith("COPY w, line ")
+    assert _both(engines, _rows, "SELECT count(*) FROM w") == [(0,)]
