@@ -567,7 +567,8 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
                 written = await _insert_source_row(plan, ctx, src, n, width, defaults,
                                                    len(default_subs), written_keys)
             except errors.BorealisError as exc:
-                raise _in_batch(exc, n)  # noqa: B904 (the same exception, marked)
+                _in_batch(exc, n)
+                raise
             if written is None:
                 continue
             count += 1
