@@ -29,9 +29,9 @@ SQL function bodies are not checked: they fail when they next run, as string bod
 in PostgreSQL.
 
 RENAME COLUMN rewrites the texts that name the column: CHECK constraints, defaults,
-generated columns, index expressions and predicates (`rename_column`). View bodies are
-not rewritten for it (see above); renaming a relation rewrites the views that name it
-(`rename_in_views`).
+generated columns, index expressions and predicates (`rename_column`), and the views
+whose column references resolve to it (`rename_column_in_views`); renaming a relation
+rewrites the views that name it (`rename_in_views`).
 """
 
 from __future__ import annotations
@@ -262,6 +262,47 @@ def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
                 changed = True
         if changed:
             writer.put_relation(view.with_changes(view_sql=deparse(stmt.node)))
+
+
+def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) -> None:
+    """Views whose text names column `old` of `rel` (a table or view) are rewritten to
+    name `new`, found by binding each view and keeping the column references that
+    resolved to `rel`'s column: another FROM item's column of the same name stays. A
+    select-list item that was the bare column keeps its output name (`c2 AS c`), so
+    what the view shows is unchanged, as in PostgreSQL, whose views hold the column
+    itself. A `*` needs nothing: a view's columns are named when it is created."""
+    from borealis.sql import privileges as P
+    from borealis.sql.bind import Binder
+    from borealis.sql.ddl import deparse
+    from borealis.sql.parse import parse
+    for view in binder.catalog.relations:
+        if view.kind != "v":
+            continue
+        view = _pending(writer, view)
+        if view is None or not view.view_sql:
+            continue
+        try:
+            (stmt,) = parse(view.view_sql)
+        except errors.BorealisError:
+            continue
+        ours = {id(n) for n in _nodes(stmt.node, ast.ColumnRef)}
+        reader = Binder(binder.ctx)
+        reader.column_refs = []
+        try:
+            with P.acting_as(reader.ctx, view.owner):
+                reader.bind_query(stmt.node, None)
+        except errors.BorealisError:
+            continue  # a view that does not bind now names nothing to follow
+        hits = {id(node): node for node, oid, name in reader.column_refs
+                if oid == rel.oid and name == old and id(node) in ours}
+        if not hits:
+            continue
+        for target in _nodes(stmt.node, ast.ResTarget):
+            if target.name is None and id(target.val) in hits:
+                target.name = old
+        for node in hits.values():
+            node.fields = (*node.fields[:-1], ast.String(sval=new))
+        writer.put_relation(view.with_changes(view_sql=deparse(stmt.node)))
 
 
 def _nodes(root: object, kind: type) -> list:

@@ -183,6 +183,9 @@ class Binder:
         self.ctx = ctx
         self.catalog = ctx.catalog
         self.windows: WindowSet | None = None
+        # When a list: each column reference bound, with the FROM item it names, as
+        # (node, relation oid or 0, column name); RENAME COLUMN rewrites views by it.
+        self.column_refs: list[tuple[ast.ColumnRef, int, str]] | None = None
 
     # -- parameters -----------------------------------------------------------------
 
@@ -840,6 +843,11 @@ class Binder:
         names = [f.sval for f in fields]
         if scope is None:
             raise errors.UndefinedColumn(name=".".join(names))
+        if self.column_refs is not None and len(names) <= 3:
+            name, qualifier = names[-1], (names[-2] if len(names) > 1 else None)
+            entry = (scope.inner if isinstance(scope, GroupedScope) else scope).owner(name, qualifier)
+            if entry is not None:
+                self.column_refs.append((node, entry.relation_oid, name))
         if len(names) == 1:
             try:
                 return scope.resolve(names[0], None)

@@ -513,7 +513,11 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
         if node.missing_ok:
             return "ALTER TABLE"
         raise errors.UndefinedTable(name=node.relation.relname)
-    tag = "ALTER VIEW" if rel.kind == "v" else "ALTER TABLE"
+    # The tag is the statement's (ALTER TABLE on a view says ALTER TABLE, as in PostgreSQL).
+    stated = node.relationType if kind == ObjectType.OBJECT_COLUMN else kind
+    tag = "ALTER VIEW" if stated == ObjectType.OBJECT_VIEW else "ALTER TABLE"
+    if kind == ObjectType.OBJECT_VIEW and rel.kind != "v":  # (RENAME COLUMN does not check)
+        raise errors.WrongObjectType(what=f'"{rel.name}" is not a view')
     if kind == ObjectType.OBJECT_SEQUENCE:
         if rel.kind != "S":
             raise errors.WrongObjectType(what=f'"{rel.name}" is not a sequence')
@@ -531,7 +535,9 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
             raise errors.UndefinedColumn(f'column "{node.subname}" does not exist')
         if new_name in rel.column_by_name:
             raise errors.DuplicateColumn(f'column "{new_name}" of relation "{rel.name}" already exists')
-        # CHECK, DEFAULT and generated-column texts, index expressions and predicates
+        # Views that read the column, bound as the catalog still names it; then CHECK,
+        # DEFAULT and generated-column texts, index expressions and predicates
+        alter_columns.rename_column_in_views(binder, writer, rel, col.name, new_name)
         writer.put_relation(alter_columns.rename_column(rel, col.name, new_name))
         return tag
     raise errors.FeatureNotSupported(what=f"renaming {kind.name} is not supported")

@@ -106,6 +106,23 @@ class Scope:
             raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
         raise errors.UndefinedColumn(name=f"{qualifier}.{name}" if qualifier else name)
 
+    def owner(self, name: str, qualifier: str | None) -> RangeEntry | None:
+        """The FROM item whose column `resolve` finds for `name` [of `qualifier`], or
+        None (not found, ambiguous, or a name only a subclass resolves)."""
+        scope: Scope | None = self
+        while scope is not None:
+            try:
+                hit = scope._lookup(name, qualifier)
+            except errors.AmbiguousColumn:
+                return None
+            if hit is not None:
+                return hit[0]
+            if qualifier is not None and scope._has_alias(qualifier):
+                return None
+            parent = scope.parent
+            scope = getattr(parent, "inner", parent)  # a grouped level: its FROM items
+        return None
+
     def _has_alias(self, alias: str) -> bool:
         return any(e.alias == alias for e in self.entries)
 

@@ -1,7 +1,8 @@
 """Renaming a relation rewrites the views that name it (`alter_columns.rename_in_views`):
 the view goes on reading the same relation, and a WITH query of the view's own that has
-the old name is left alone. The case file `ddl_more.sql` compares the answers with
-PostgreSQL; this looks at the stored text."""
+the old name is left alone. Renaming a column rewrites the references that bind to it
+(`alter_columns.rename_column_in_views`). The case file `ddl_more.sql` compares the
+answers with PostgreSQL; this looks at the stored text."""
 
 from __future__ import annotations
 
@@ -40,5 +41,30 @@ def test_views_follow_a_rename_of_what_they_read(tmp_path):
             assert exc.sqlstate == "42P01"
         else:
             raise AssertionError("the dropped view answered")
+
+    run_session(tmp_path, Compat.RELAXED, body)
+
+
+def test_views_follow_a_column_rename_by_what_each_reference_binds_to(tmp_path):
+    """Only references that bind to the renamed column change; a bare select-list item
+    keeps its output name; a same-named column of another table, a WITH query's output
+    and an ORDER BY of an output name stay as they were."""
+    async def body(s) -> None:
+        await sql(s, "create table t (a int primary key, c text)")
+        await sql(s, "create table u (a int primary key, c text)")
+        await sql(s, "insert into t values (1, 'x'), (2, 'y')")
+        await sql(s, "insert into u values (1, 'ux')")
+        await sql(s, "create view v as select t.c, t.a, u.c as uc from t left join u using (a) "
+                     "where t.c > '' order by t.c")
+        await sql(s, "create view w as with q as (select c from t) "
+                     "select c, (select max(c) from u) as m from q")
+        await sql(s, "alter table t rename column c to c2")
+        assert await sql(s, "select viewname, definition from pg_views "
+                            "where viewname in ('v', 'w') order by 1") == [
+            ("v", "SELECT t.c2 AS c, t.a, u.c AS uc FROM t LEFT JOIN u USING (a) "
+                  "WHERE t.c2 > '' ORDER BY t.c2"),
+            ("w", "WITH q AS (SELECT c2 AS c FROM t) SELECT c, (SELECT max(c) FROM u) AS m FROM q")]
+        assert await sql(s, "select * from v") == [("x", "1", "ux"), ("y", "2", None)]
+        assert await sql(s, "select * from w order by c") == [("x", "ux"), ("y", "ux")]
 
     run_session(tmp_path, Compat.RELAXED, body)

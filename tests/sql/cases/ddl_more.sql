@@ -39,6 +39,46 @@ SELECT * FROM v1;
 ALTER VIEW v1_renamed RENAME TO v1;
 ALTER TABLE t_renamed RENAME TO t;
 SELECT * FROM v2 ORDER BY x;
+-- views follow a column rename, and show the column under its old name: bare and
+-- qualified references, a subquery's, WHERE, ORDER BY, a CTE, GROUP BY; another
+-- table's column of the same name is left alone
+CREATE TABLE u (a int PRIMARY KEY, b text);
+INSERT INTO u VALUES (2, 'uu'), (3, 'vv');
+CREATE VIEW v3 AS SELECT t.b, t.a + 1 AS a1, (SELECT max(b) FROM t) AS mb, u.b AS ub FROM t JOIN u ON u.a = t.a WHERE t.b > 'a' ORDER BY t.b;
+CREATE VIEW v4 AS SELECT b, a FROM t WHERE b IS NOT NULL ORDER BY b DESC;
+CREATE VIEW v5 AS WITH q AS (SELECT b FROM t) SELECT b > 'x' AS late, count(*) AS n FROM q GROUP BY b > 'x' ORDER BY 1;
+CREATE VIEW v6 AS SELECT b, count(*) AS n FROM v4 GROUP BY b ORDER BY b;
+ALTER TABLE t RENAME COLUMN b TO bee;
+SELECT * FROM v1 ORDER BY a;
+SELECT * FROM v2 ORDER BY x;
+SELECT * FROM v3;
+SELECT * FROM v4;
+SELECT * FROM v5;
+SELECT * FROM v6;
+SELECT b FROM v4 WHERE a = 2;
+ALTER TABLE t RENAME COLUMN bee TO b;
+SELECT * FROM v3;
+SELECT * FROM v4;
+ALTER TABLE u RENAME COLUMN b TO ubee;
+SELECT * FROM v3;
+DROP VIEW v6;
+DROP VIEW v5;
+DROP VIEW v4;
+DROP VIEW v3;
+DROP TABLE u;
+-- the command tag is the statement's; ALTER VIEW ... RENAME TO renames only views
+CREATE VIEW v7 AS SELECT a FROM t;
+CREATE VIEW v8 AS SELECT a FROM v7 WHERE a > 2;
+ALTER TABLE v7 RENAME COLUMN a TO a2;
+ALTER VIEW v7 RENAME COLUMN a2 TO a3;
+SELECT * FROM v7 ORDER BY 1;
+SELECT * FROM v8 ORDER BY 1;
+ALTER TABLE v7 RENAME TO v9;
+-- error 42809
+ALTER VIEW t RENAME TO t9;
+ALTER VIEW v9 RENAME TO v7;
+DROP VIEW v8;
+DROP VIEW v7;
 DROP VIEW v2;
 DROP VIEW v1;
 ALTER TABLE t ADD COLUMN d date;
