@@ -270,11 +270,14 @@ def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) ->
     resolved to `rel`'s column: another FROM item's column of the same name stays. A
     select-list item that was the bare column keeps its output name (`c2 AS c`), so
     what the view shows is unchanged, as in PostgreSQL, whose views hold the column
-    itself. A `*` needs nothing: a view's columns are named when it is created."""
+    itself. A top-level `*` needs nothing (a view's columns are named when it is
+    created); a `*` in a subquery or WITH query, and a join's USING or NATURAL on the
+    column, are not rewritten, so such a view fails with 42703 afterwards."""
     from borealis.sql import privileges as P
     from borealis.sql.bind import Binder
     from borealis.sql.ddl import deparse
     from borealis.sql.parse import parse
+    place = next(i for i, c in enumerate(rel.columns) if c.name == old and not c.dropped)
     for view in binder.catalog.relations:
         if view.kind != "v":
             continue
@@ -293,15 +296,20 @@ def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) ->
                 reader.bind_query(stmt.node, None)
         except errors.BorealisError:
             continue  # a view that does not bind now names nothing to follow
-        hits = {id(node): node for node, oid, name in reader.column_refs
-                if oid == rel.oid and name == old and id(node) in ours}
+        # The column by its place in the FROM item (a column alias list renames it
+        # there); the reference then names it qualified, so that neither another
+        # level's column nor an output name of the new name can take it.
+        hits = {id(node): (node, entry.alias) for node, entry, i in reader.column_refs
+                if entry.relation_oid == rel.oid and i == place and id(node) in ours
+                and entry.columns[i].name == old}  # not named by a column alias list
         if not hits:
             continue
         for target in _nodes(stmt.node, ast.ResTarget):
             if target.name is None and id(target.val) in hits:
                 target.name = old
-        for node in hits.values():
-            node.fields = (*node.fields[:-1], ast.String(sval=new))
+        for node, alias in hits.values():
+            qualifier = node.fields[:-1] or (ast.String(sval=alias),)
+            node.fields = (*qualifier, ast.String(sval=new))
         writer.put_relation(view.with_changes(view_sql=deparse(stmt.node)))
 
 

@@ -183,9 +183,9 @@ class Binder:
         self.ctx = ctx
         self.catalog = ctx.catalog
         self.windows: WindowSet | None = None
-        # When a list: each column reference bound, with the FROM item it names, as
-        # (node, relation oid or 0, column name); RENAME COLUMN rewrites views by it.
-        self.column_refs: list[tuple[ast.ColumnRef, int, str]] | None = None
+        # When a list: each column reference bound, with the FROM item it names and the
+        # column's place in it; RENAME COLUMN rewrites views by it.
+        self.column_refs: list[tuple[ast.ColumnRef, RangeEntry, int]] | None = None
 
     # -- parameters -----------------------------------------------------------------
 
@@ -845,9 +845,9 @@ class Binder:
             raise errors.UndefinedColumn(name=".".join(names))
         if self.column_refs is not None and len(names) <= 3:
             name, qualifier = names[-1], (names[-2] if len(names) > 1 else None)
-            entry = (scope.inner if isinstance(scope, GroupedScope) else scope).owner(name, qualifier)
-            if entry is not None:
-                self.column_refs.append((node, entry.relation_oid, name))
+            hit = (scope.inner if isinstance(scope, GroupedScope) else scope).owner(name, qualifier)
+            if hit is not None:
+                self.column_refs.append((node, *hit))
         if len(names) == 1:
             try:
                 return scope.resolve(names[0], None)
@@ -863,6 +863,16 @@ class Binder:
         if len(names) == 3:
             return scope.resolve(names[2], names[1])
         raise errors.SyntaxError(what=f"improper qualified name: {'.'.join(names)}")
+
+    def record_twin(self, bound: ast.Node, twin: ast.Node) -> None:
+        """`twin`, equal to the already bound `bound` (a GROUP BY key it matched), names
+        the columns `bound` does: record its column references as `bound`'s were."""
+        from borealis.sql.alter_columns import _nodes
+        assert self.column_refs is not None
+        known = {id(n): (entry, i) for n, entry, i in self.column_refs}
+        for a, b in zip(_nodes(bound, ast.ColumnRef), _nodes(twin, ast.ColumnRef)):
+            if id(a) in known:
+                self.column_refs.append((b, *known[id(a)]))
 
     def whole_row(self, alias: str, scope: Scope) -> Expr | None:
         """The record of FROM item `alias` (this level or an enclosing one), or None.
@@ -1518,6 +1528,8 @@ class GroupedScope(Scope):
     def expr(self, node: ast.Node) -> Expr:
         for i, g in enumerate(self.group_nodes):
             if not isinstance(g, Expr) and g == node:
+                if self.binder.column_refs is not None:
+                    self.binder.record_twin(g, node)
                 return Col(self.groups[i].oid, i, typmod=self.groups[i].typmod)
         if isinstance(node, ast.FuncCall) and F.is_aggregate(_func_name(node)) and node.over is None:
             return self.aggregate(node)
@@ -1603,6 +1615,8 @@ def _rebind(grouped: GroupedScope, node: ast.Node) -> Expr:
         if scope is grouped:
             for i, g in enumerate(grouped.group_nodes):
                 if not isinstance(g, Expr) and g == n:
+                    if binder.column_refs is not None:
+                        binder.record_twin(g, n)
                     return Col(grouped.groups[i].oid, i)
             if isinstance(n, ast.FuncCall) and F.is_aggregate(_func_name(n)) and n.over is None:
                 return grouped.aggregate(n)

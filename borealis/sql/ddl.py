@@ -508,14 +508,14 @@ async def _rename(binder: Binder, writer: CatalogWriter, node: ast.RenameStmt, s
         renamed = Index(**{**index.__dict__, "name": new_name})
         writer.put_relation(rel.with_changes(indexes=tuple(renamed if i.oid == index.oid else i for i in rel.indexes)))
         return "ALTER INDEX"
-    rel = binder.find_relation(node.relation.schemaname, node.relation.relname)
-    if rel is None:
-        if node.missing_ok:
-            return "ALTER TABLE"
-        raise errors.UndefinedTable(name=node.relation.relname)
     # The tag is the statement's (ALTER TABLE on a view says ALTER TABLE, as in PostgreSQL).
     stated = node.relationType if kind == ObjectType.OBJECT_COLUMN else kind
     tag = "ALTER VIEW" if stated == ObjectType.OBJECT_VIEW else "ALTER TABLE"
+    rel = binder.find_relation(node.relation.schemaname, node.relation.relname)
+    if rel is None:
+        if node.missing_ok:
+            return "ALTER SEQUENCE" if kind == ObjectType.OBJECT_SEQUENCE else tag
+        raise errors.UndefinedTable(name=node.relation.relname)
     if kind == ObjectType.OBJECT_VIEW and rel.kind != "v":  # (RENAME COLUMN does not check)
         raise errors.WrongObjectType(what=f'"{rel.name}" is not a view')
     if kind == ObjectType.OBJECT_SEQUENCE:

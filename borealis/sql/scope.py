@@ -106,9 +106,10 @@ class Scope:
             raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
         raise errors.UndefinedColumn(name=f"{qualifier}.{name}" if qualifier else name)
 
-    def owner(self, name: str, qualifier: str | None) -> RangeEntry | None:
-        """The FROM item whose column `resolve` finds for `name` [of `qualifier`], or
-        None (not found, ambiguous, or a name only a subclass resolves)."""
+    def owner(self, name: str, qualifier: str | None) -> tuple[RangeEntry, int] | None:
+        """The FROM item whose column `resolve` finds for `name` [of `qualifier`], with
+        the column's place in it, or None (not found, ambiguous, or a name only a
+        subclass resolves)."""
         scope: Scope | None = self
         while scope is not None:
             try:
@@ -116,7 +117,7 @@ class Scope:
             except errors.AmbiguousColumn:
                 return None
             if hit is not None:
-                return hit[0]
+                return hit
             if qualifier is not None and scope._has_alias(qualifier):
                 return None
             parent = scope.parent

@@ -63,8 +63,34 @@ def test_views_follow_a_column_rename_by_what_each_reference_binds_to(tmp_path):
                             "where viewname in ('v', 'w') order by 1") == [
             ("v", "SELECT t.c2 AS c, t.a, u.c AS uc FROM t LEFT JOIN u USING (a) "
                   "WHERE t.c2 > '' ORDER BY t.c2"),
-            ("w", "WITH q AS (SELECT c2 AS c FROM t) SELECT c, (SELECT max(c) FROM u) AS m FROM q")]
+            ("w", "WITH q AS (SELECT t.c2 AS c FROM t) SELECT c, (SELECT max(c) FROM u) AS m FROM q")]
         assert await sql(s, "select * from v") == [("x", "1", "ux"), ("y", "2", None)]
         assert await sql(s, "select * from w order by c") == [("x", "ux"), ("y", "ux")]
+
+    run_session(tmp_path, Compat.RELAXED, body)
+
+
+def test_a_renamed_column_is_named_qualified_so_nothing_else_takes_it(tmp_path):
+    """The rewritten reference names its FROM item: a correlated subquery's own column,
+    or an output column, of the new name cannot capture it. GROUP BY keys and the
+    select-list items that match them are renamed together, and a column a column
+    alias list names is left alone."""
+    async def body(s) -> None:
+        await sql(s, "create table t (a int primary key, c int)")
+        await sql(s, "insert into t values (1, 30), (2, 10), (3, 20)")
+        await sql(s, "create table u (k int primary key, d int)")
+        await sql(s, "insert into u values (1, 0), (2, 0), (3, 0)")
+        await sql(s, "create view corr as select a, (select max(k) from u where u.k <= c / 10) as m from t")
+        await sql(s, "create view ord as select a as d from t order by c")
+        await sql(s, "create view grp as select c, count(*) as n from t group by c having c > 5")
+        await sql(s, "create view lst as select x.a from t as x(c, a)")
+        before = {v: await sql(s, f"select * from {v}") for v in ("corr", "ord", "grp", "lst")}
+        await sql(s, "alter table t rename column c to d")
+        for view, rows in before.items():
+            assert await sql(s, f"select * from {view}") == rows, view
+        assert await sql(s, "select definition from pg_views where viewname = 'corr'") == [
+            ("SELECT a, (SELECT max(k) FROM u WHERE u.k <= t.d / 10) AS m FROM t",)]
+        assert await sql(s, "select definition from pg_views where viewname = 'grp'") == [
+            ("SELECT t.d AS c, count(*) AS n FROM t GROUP BY t.d HAVING t.d > 5",)]
 
     run_session(tmp_path, Compat.RELAXED, body)
