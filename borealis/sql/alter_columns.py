@@ -238,17 +238,7 @@ def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
     itself, not its name; a view here is its text, so the text follows the rename.
     A name a WITH query of the view's own shadows is left alone."""
     from borealis.sql.ddl import deparse
-    from borealis.sql.parse import parse
-    for view in binder.catalog.relations:
-        if view.kind != "v":
-            continue
-        view = _pending(writer, view)
-        if view is None or not view.view_sql:
-            continue
-        try:
-            (stmt,) = parse(view.view_sql)
-        except errors.BorealisError:
-            continue  # a text that does not parse names nothing to follow
+    for view, stmt in _view_statements(binder, writer):
         shadowed = {cte.ctename for cte in _nodes(stmt.node, ast.CommonTableExpr)}
         changed = False
         for rv in _nodes(stmt.node, ast.RangeVar):
@@ -276,18 +266,8 @@ def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) ->
     from borealis.sql import privileges as P
     from borealis.sql.bind import Binder
     from borealis.sql.ddl import deparse
-    from borealis.sql.parse import parse
     place = next(i for i, c in enumerate(rel.columns) if c.name == old and not c.dropped)
-    for view in binder.catalog.relations:
-        if view.kind != "v":
-            continue
-        view = _pending(writer, view)
-        if view is None or not view.view_sql:
-            continue
-        try:
-            (stmt,) = parse(view.view_sql)
-        except errors.BorealisError:
-            continue
+    for view, stmt in _view_statements(binder, writer):
         ours = {id(n) for n in _nodes(stmt.node, ast.ColumnRef)}
         reader = Binder(binder.ctx)
         reader.column_refs = []
@@ -311,6 +291,23 @@ def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) ->
             qualifier = node.fields[:-1] or (ast.String(sval=alias),)
             node.fields = (*qualifier, ast.String(sval=new))
         writer.put_relation(view.with_changes(view_sql=deparse(stmt.node)))
+
+
+def _view_statements(binder, writer):
+    """Each view (as this transaction's DDL left it) with its text parsed; a text that
+    does not parse names nothing to follow and is left out."""
+    from borealis.sql.parse import parse
+    for view in binder.catalog.relations:
+        if view.kind != "v":
+            continue
+        view = _pending(writer, view)
+        if view is None or not view.view_sql:
+            continue
+        try:
+            (stmt,) = parse(view.view_sql)
+        except errors.BorealisError:
+            continue
+        yield view, stmt
 
 
 def _nodes(root: object, kind: type) -> list:
