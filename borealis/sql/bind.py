@@ -1525,12 +1525,21 @@ class GroupedScope(Scope):
         self.aggs = aggs
         self.outer = inner.outer
 
-    def expr(self, node: ast.Node) -> Expr:
+    def group_key(self, node: ast.Node) -> int | None:
+        """The GROUP BY key `node` is written as (by AST equality), or None. Such a node
+        is never bound itself: a binder recording column references records its own as
+        the key's."""
         for i, g in enumerate(self.group_nodes):
             if not isinstance(g, Expr) and g == node:
                 if self.binder.column_refs is not None:
                     self.binder.record_twin(g, node)
-                return Col(self.groups[i].oid, i, typmod=self.groups[i].typmod)
+                return i
+        return None
+
+    def expr(self, node: ast.Node) -> Expr:
+        i = self.group_key(node)
+        if i is not None:
+            return Col(self.groups[i].oid, i, typmod=self.groups[i].typmod)
         if isinstance(node, ast.FuncCall) and F.is_aggregate(_func_name(node)) and node.over is None:
             return self.aggregate(node)
         if isinstance(node, ast.ColumnRef):
@@ -1613,11 +1622,9 @@ def _rebind(grouped: GroupedScope, node: ast.Node) -> Expr:
 
     def expr(n: ast.Node, scope) -> Expr:
         if scope is grouped:
-            for i, g in enumerate(grouped.group_nodes):
-                if not isinstance(g, Expr) and g == n:
-                    if binder.column_refs is not None:
-                        binder.record_twin(g, n)
-                    return Col(grouped.groups[i].oid, i)
+            i = grouped.group_key(n)
+            if i is not None:
+                return Col(grouped.groups[i].oid, i)
             if isinstance(n, ast.FuncCall) and F.is_aggregate(_func_name(n)) and n.over is None:
                 return grouped.aggregate(n)
         return original(n, scope)
