@@ -85,6 +85,7 @@ class AdjudicatorConfig:
     resolve_retry_ns: int = 100 * MS
     vote_resend_ns: int = 30 * MS
     outcome_attempt_ns: int = 40 * MS
+    settle_wait_max_ns: int = 100 * MS  # how long a refusal may wait on a promise's outcome
     trim_margin_ns: int = 60 * S
     journal_read_records_max: int = 1024
     # Deliberate bug for negative tests: skip the conflict check entirely.
@@ -100,6 +101,7 @@ class _Promised:
     deadline: int
     vote: Vote
     shares: tuple[bytes, ...] = ()
+    t_start: int | None = None  # its snapshot (not journaled: unknown after a restart)
 
 
 @dataclass
@@ -131,6 +133,9 @@ class Adjudicator:
         # Aborts announced before their Prepare arrived (the leader refused at once):
         # a late Prepare for one of these is refused instead of promising its keys.
         self._aborted_early: dict[bytes, None] = {}
+        # Promised transactions others wait to see settled (`_blocker`); at most one
+        # entry per promise, dropped when it settles.
+        self._settling: dict[bytes, asyncio.Event] = {}
         self._progress = asyncio.Event()  # set when a record becomes durable or the floor moves
         self.commits = 0
         self.aborts = 0
@@ -290,22 +295,87 @@ class Adjudicator:
         return self.map.owned_of(self.index, list(keys)) if keys else []
 
     def _validate(self, t_start: int, deadline: int, keys: list[bytes], checks,
-                  txn_id: bytes, shares: list[bytes] = ()) -> str:
-        """'' if the transaction may commit here, else 'data', 'schema' or 'late'."""
+                  txn_id: bytes, shares: list[bytes] = ()) -> tuple[str, bytes | None]:
+        """('', None) if the transaction may commit here, else (why, blocker): why is
+        'data', 'schema', 'late' or 'age'; blocker is the id of the undecided
+        transaction whose promise here alone refuses it when its outcome may lift the
+        refusal (`_blocker`), else None."""
         if self.rt.clock.now() > deadline:
-            return "late"
+            return "late", None
         if t_start < self.table.horizon:
-            return "age"
+            return "age", None
         if self.config.buggy_skip_conflict_check:
-            return ""
+            return "", None
+        writer = True
         key = self.table.first_conflict(keys, t_start, txn_id)
         if key is None:
+            writer = False
             key = self.table.first_read_conflict(self._owned(checks), t_start, txn_id)
         if key is None:
             key = self.table.first_read_conflict(shares, t_start, txn_id)
         if key is None:
-            return ""
-        return "schema" if key == CATALOG_VERSION_KEY else "data"
+            return "", None
+        reason = "schema" if key == CATALOG_VERSION_KEY else "data"
+        return reason, self._blocker(key, t_start, txn_id, writer)
+
+    def _blocker(self, key: bytes, t_start: int, txn_id: bytes, writer: bool) -> bytes | None:
+        """The transaction to wait for when `key` refuses a transaction that read at
+        `t_start` only because another one holds it promised here, and that one's
+        outcome may lift the refusal.
+
+        That is the case the leader's reply races: the client saw a distributed commit
+        answered (or refused), began its next transaction (or the retry), and reached
+        this participant before the leader's Outcome did. Refusing it (OC000) would be
+        for nothing: the promised transaction committed before this snapshot, or not
+        at all. So it waits for the outcome and is judged again.
+
+        Only a younger transaction waits, for an older one: a promised transaction
+        whose snapshot is earlier (ties broken by id). Two transactions therefore
+        never wait for each other, and each wait is bounded besides. A key written
+        after `t_start` conflicts whatever the outcome, and a promise of a commit this
+        adjudicator leads is undecided (its reply has not gone) or one whose snapshot
+        a restart forgot: these are refused at once, as before."""
+        table = self.table
+        if table.last_commit.get(key, 0) > t_start:
+            return None
+        holders = []
+        holder = table.pending.get(key)
+        if holder is not None and holder != txn_id:
+            holders.append(holder)
+        if writer:
+            if table.last_shared.get(key, 0) > t_start:
+                return None
+            holders.extend(h for h in table.pending_shared.get(key, ()) if h != txn_id)
+        for holder in holders:
+            promised = self._promised.get(holder)
+            if promised is None or promised.t_start is None \
+                    or (promised.t_start, holder) >= (t_start, txn_id):
+                return None
+        return holders[0] if holders else None
+
+    async def _validate_after(self, blocker: bytes, t_start: int, deadline: int,
+                              keys: list[bytes], checks, txn_id: bytes,
+                              shares: list[bytes] = ()) -> str:
+        """`_validate` again each time the transaction's blocker settles, until none is
+        left or one does not settle in time (`settle_wait_max_ns`, and the deadline)."""
+        reason = "data"
+        wait_until = min(deadline, self.rt.clock.now() + self.config.settle_wait_max_ns)
+        while blocker is not None:
+            if not await self._settled(blocker, wait_until):
+                return reason
+            reason, blocker = self._validate(t_start, deadline, keys, checks, txn_id, shares)
+        return reason
+
+    async def _settled(self, txn_id: bytes, until: int) -> bool:
+        """Wait until the promise of `txn_id` is settled (`_settle`) or the clock passes
+        `until`; whether it settled."""
+        if txn_id not in self._promised:
+            return True
+        event = self._settling.setdefault(txn_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0, until - self.rt.clock.now()) / 1e9):
+                await event.wait()
+        return event.is_set()
 
     def _refuse(self, reason: str) -> errors.BorealisError:
         self.aborts += 1
@@ -328,7 +398,11 @@ class Adjudicator:
                 self._broadcast_outcome(req, False, 0)
             self.aborts += 1
             raise
-        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id, shares)
+        reason, blocker = self._validate(req.t_start, req.deadline, keys, req.checks,
+                                         req.txn_id, shares)
+        if blocker is not None:
+            reason = await self._validate_after(blocker, req.t_start, req.deadline, keys,
+                                                req.checks, req.txn_id, shares)
         if reason:
             if req.participants:
                 # The participants may already have promised their keys on Prepare: tell
@@ -429,7 +503,14 @@ class Adjudicator:
             return
         keys = self._owned(req.keys)
         shares = self._owned(req.shares)
-        reason = self._validate(req.t_start, req.deadline, keys, req.checks, req.txn_id, shares)
+        reason, blocker = self._validate(req.t_start, req.deadline, keys, req.checks,
+                                         req.txn_id, shares)
+        if blocker is not None:
+            reason = await self._validate_after(blocker, req.t_start, req.deadline, keys,
+                                                req.checks, req.txn_id, shares)
+            if req.txn_id in self._promised or req.txn_id in self._aborted_early:
+                await self._prepare(req)  # a duplicate was judged meanwhile, or an abort came
+                return
         if reason:
             self.aborts += 1
             conflict = "schema" if reason == "schema" else "data"
@@ -441,7 +522,7 @@ class Adjudicator:
         ts = self._next_ts(req.t_start + 1)
         self._promised[req.txn_id] = _Promised(tuple(keys), req.leader, req.deadline,
                                                Vote(req.txn_id, self.index, True, ts, ""),
-                                               tuple(shares))
+                                               tuple(shares), req.t_start)
         await self._append(ts, VoteRecord(req.txn_id, ts, req.leader, tuple(keys), req.deadline,
                                           tuple(shares)))
         self.rt.spawn(self._send_vote(req.txn_id), name="vote")
@@ -471,6 +552,9 @@ class Adjudicator:
         promised = self._promised.pop(txn_id, None)
         if promised is None:
             return
+        waiting = self._settling.pop(txn_id, None)
+        if waiting is not None:  # transactions it alone refused are judged again
+            waiting.set()
         self.table.release(promised.keys, txn_id)
         self.table.release_shared(promised.shares, txn_id)
         if committed:

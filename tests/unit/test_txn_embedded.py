@@ -562,3 +562,44 @@ def test_data_survives_a_restart(tmp_path):
 
     run(tmp_path, first)
     run(tmp_path, second)
+
+
+def test_a_participant_waits_for_an_outcome_the_client_may_have_seen(tmp_path):
+    """A participant that has not heard the Outcome of a distributed commit yet holds
+    its keys promised. The client's next transaction on them, or its retry after a
+    refusal, may reach it first (a network may deliver the Outcome after the reply to
+    the client): it waits for the Outcome, not refused (OC000) for nothing. Outcomes
+    are delayed here."""
+    from borealis.adjudicator.messages import Outcome
+
+    async def body(cluster, client):
+        transmit = cluster.network.transmit
+        loop = asyncio.get_running_loop()
+
+        def slow_outcomes(address, envelope):
+            if isinstance(envelope.body, Outcome):
+                loop.call_later(0.02, transmit, address, envelope)
+            else:
+                transmit(address, envelope)
+
+        for adjudicator in cluster.adjudicators:
+            adjudicator.rt.rpc._transmit = slow_outcomes
+            # (A slow machine must not turn the wait into a refusal.)
+            adjudicator.config.settle_wait_max_ns = client.config.commit_timeout_ns
+        for round_ in range(3):
+            await commit_rows(client, {S0 + b"z": b"%d" % round_, S1 + b"z": b"%d" % round_})
+            # The next transaction writes the participants' keys at once.
+            await commit_rows(client, {S1 + b"z": b"after", S2 + b"z": b"after"})
+        assert (await read_all(client))[S1 + b"z"] == b"after"
+        # A refusal too: the leader refuses on its own key, the participants have
+        # promised theirs; the client's retry writes them at once.
+        for round_ in range(3):
+            big = client.begin()
+            for prefix in (S0, S1, S2):
+                big.put(prefix + b"w", b"big")
+            await commit_rows(client, {S0 + b"w": b"%d" % round_})
+            with pytest.raises(errors.OccConflict):
+                await big.commit()
+            await commit_rows(client, {S1 + b"w": b"retry", S2 + b"w": b"retry"})
+
+    run(tmp_path, body)
