@@ -158,6 +158,9 @@ class Relation:
     comment: str | None = None
     owner: str = "admin"
     sequence: SequenceOptions | None = None  # set for kind "S"
+    # A view's text is bound with the search path it was created with (None: a view
+    # stored before this was kept binds with the session's, as they all did then).
+    view_search_path: tuple[str, ...] | None = None
 
     @cached_property
     def live_columns(self) -> tuple[Column, ...]:

@@ -202,11 +202,16 @@ def _referencing(binder, writer, rel: Relation) -> list[tuple[Relation, Constrai
 
 # -- views ------------------------------------------------------------------------------
 
+def _live_views(binder, writer) -> list[Relation]:
+    """The views as this DDL transaction has left them so far."""
+    return [v for v in binder.catalog.relations
+            if v.kind == "v" and v.view_sql and _pending(writer, v) is not None]
+
+
 def _dependent_views(binder, writer, rel: Relation, drop: _Drop) -> list[tuple[Relation, str]]:
     """Views that read `rel` and bind differently without the columns, then the views
     over those (each with why, as PostgreSQL's DETAIL says it)."""
-    views = [v for v in binder.catalog.relations
-             if v.kind == "v" and v.view_sql and _pending(writer, v) is not None]
+    views = _live_views(binder, writer)
     if not views:
         return []
     reads = {v.oid: _relations_read(binder, v) for v in views}
@@ -219,16 +224,45 @@ def _dependent_views(binder, writer, rel: Relation, drop: _Drop) -> list[tuple[R
                             if _breaks(binder, view, now, _without_columns(binder, rel, [c]))),
                            drop.columns[0])  # the first of the columns it cannot do without
             out.append((view, f"column {culprit.name} of table {rel.name}"))
-    found = {v.oid for v, _ in out}
-    queue = list(out)
-    while queue:  # views over dependent views; each view joins once, so this ends
-        parent, _ = queue.pop(0)
-        for view in views:
-            if view.oid not in found and parent.oid in reads[view.oid]:
-                found.add(view.oid)
-                queue.append((view, f"view {parent.name}"))
-                out.append((view, f"view {parent.name}"))
+    return _with_views_over(views, reads, out)
+
+
+def _with_views_over(views: list[Relation], reads: dict[int, set[int]],
+                     direct: list[tuple[Relation, str]]) -> list[tuple[Relation, str]]:
+    """`direct` and the views over its views, transitively, each once (with why), in
+    PostgreSQL's order: each view followed by the views over it, depth first."""
+    found = {v.oid for v, _ in direct}
+    out: list[tuple[Relation, str]] = []
+    stack = [iter(direct)]
+    while stack:  # each view joins once, so this ends
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            continue
+        out.append(step)
+        parent = step[0]
+        over = [(v, f"view {parent.name}") for v in views
+                if v.oid not in found and parent.oid in reads[v.oid]]
+        found.update(v.oid for v, _ in over)
+        stack.append(iter(over))
     return out
+
+
+def views_reading(binder, writer, rels: list[Relation],
+                  dropping: set[int]) -> list[tuple[Relation, str]]:
+    """DROP of `rels` (with the relations `dropping`, all the statement drops): the
+    other views that read one of them, then the views over those, each with what it
+    depends on as PostgreSQL's DETAIL names it (`table t`, `view v`)."""
+    views = [v for v in _live_views(binder, writer) if v.oid not in dropping]
+    if not views:
+        return []
+    reads = {v.oid: _relations_read(binder, v) for v in views}
+    kinds = {"r": "table", "v": "view", "S": "sequence"}
+    out = [(view, f"{kinds.get(rel.kind, 'relation')} {rel.name}")
+           for rel in rels for view in views if rel.oid in reads[view.oid]]
+    seen: set[int] = set()
+    out = [(v, why) for v, why in out if not (v.oid in seen or seen.add(v.oid))]
+    return _with_views_over(views, reads, out)
 
 
 def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
@@ -237,6 +271,7 @@ def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
     columns it qualifies with `t.` still resolve. PostgreSQL's views hold the relation
     itself, not its name; a view here is its text, so the text follows the rename.
     A name a WITH query of the view's own shadows is left alone."""
+    from borealis.sql.bind import view_body
     from borealis.sql.ddl import deparse
     for view, stmt in _view_statements(binder, writer):
         shadowed = {cte.ctename for cte in _nodes(stmt.node, ast.CommonTableExpr)}
@@ -244,7 +279,8 @@ def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
         for rv in _nodes(stmt.node, ast.RangeVar):
             if rv.schemaname is None and rv.relname in shadowed:
                 continue
-            found = binder.find_relation(rv.schemaname, rv.relname)
+            with view_body(binder.ctx, view):
+                found = binder.find_relation(rv.schemaname, rv.relname)
             if found is not None and found.oid == rel.oid:
                 if rv.alias is None:
                     rv.alias = ast.Alias(aliasname=rv.relname)
@@ -263,8 +299,7 @@ def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) ->
     itself. A top-level `*` needs nothing (a view's columns are named when it is
     created); a `*` in a subquery or WITH query, and a join's USING or NATURAL on the
     column, are not rewritten, so such a view fails with 42703 afterwards."""
-    from borealis.sql import privileges as P
-    from borealis.sql.bind import Binder
+    from borealis.sql.bind import Binder, view_body
     from borealis.sql.ddl import deparse
     place = next(i for i, c in enumerate(rel.columns) if c.name == old and not c.dropped)
     for view, stmt in _view_statements(binder, writer):
@@ -272,7 +307,7 @@ def rename_column_in_views(binder, writer, rel: Relation, old: str, new: str) ->
         reader = Binder(binder.ctx)
         reader.column_refs = []
         try:
-            with P.acting_as(reader.ctx, view.owner):
+            with view_body(reader.ctx, view):
                 reader.bind_query(stmt.node, None)
         except errors.BorealisError:
             continue  # a view that does not bind now names nothing to follow
@@ -329,16 +364,18 @@ def _nodes(root: object, kind: type) -> list:
 
 def _relations_read(binder, view: Relation) -> set[int]:
     """The relations a view's text names (resolved as when it is used)."""
+    from borealis.sql.bind import view_body
     from borealis.sql.parse import parse
     try:
         (stmt,) = parse(view.view_sql or "")
     except errors.BorealisError:
         return set()
     out: set[int] = set()
-    for rv in _nodes(stmt.node, ast.RangeVar):
-        found = binder.find_relation(rv.schemaname, rv.relname)
-        if found is not None:
-            out.add(found.oid)
+    with view_body(binder.ctx, view):
+        for rv in _nodes(stmt.node, ast.RangeVar):
+            found = binder.find_relation(rv.schemaname, rv.relname)
+            if found is not None:
+                out.add(found.oid)
     return out
 
 
@@ -357,13 +394,12 @@ def _shape(binder, view: Relation, catalog) -> tuple | None:
     output of its query that the view shows (`bind_view` keeps the first as many as
     the view has columns, so a `*` expanded at CREATE VIEW stays as it was), or None
     when it does not bind."""
-    from borealis.sql import privileges as P
-    from borealis.sql.bind import Binder
+    from borealis.sql.bind import Binder, view_body
     from borealis.sql.parse import parse
     other = Binder(replace(binder.ctx, catalog=catalog))
     try:
         (stmt,) = parse(view.view_sql or "")
-        with P.acting_as(other.ctx, view.owner):
+        with view_body(other.ctx, view):
             query = other.bind_query(stmt.node, None)
     except errors.BorealisError:
         return None

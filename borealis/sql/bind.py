@@ -18,6 +18,8 @@ chosen afterwards by `sql.planner`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -104,6 +106,22 @@ class BindContext:
     fixed_params: bool = False  # the statement has exactly len(param_types) parameters
     settings: Any = None  # the session (current_setting, current_user, now())
     virtual: Any = None  # resolver of pg_catalog / information_schema / sys relations
+
+
+@contextmanager
+def view_body(ctx: BindContext, view: Relation) -> Iterator[None]:
+    """Bind (or resolve the names of) a view's text as PostgreSQL's view means it:
+    with its owner's privileges, and with the search path it was created with. A view
+    here is its text, and PostgreSQL's holds the relations its names meant at CREATE
+    VIEW: a session with another search path must not read another schema's `t`."""
+    path = ctx.search_path
+    if view.view_search_path is not None:
+        ctx.search_path = view.view_search_path
+    try:
+        with P.acting_as(ctx, view.owner):
+            yield
+    finally:
+        ctx.search_path = path
 
 
 @dataclass
@@ -675,7 +693,7 @@ class Binder:
     def bind_view(self, rel: Relation, alias: str, rv: ast.RangeVar, scope: Scope) -> Node:
         from borealis.sql.parse import parse
         (stmt,) = parse(rel.view_sql or "")
-        with P.acting_as(self.ctx, rel.owner):  # a view reads with its owner's privileges
+        with view_body(self.ctx, rel):
             q = self.bind_query(stmt.node, None)
         cols = [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns] or q.columns
         cols = _rename(cols, rv.alias.colnames if rv.alias else None)

@@ -152,6 +152,8 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                     what=f"cannot drop schema {name} because other objects depend on it",
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
             fk.check_drop_relations(binder, writer, members, cascade=cascade)
+            _drop_dependent_views(binder, writer, members, {r.oid for r in members},
+                                  cascade=cascade, what=f"schema {name}")
             for rel in members:
                 await _drop_relation(writer, rel)
             writer.drop_schema(schema)
@@ -168,8 +170,11 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                 if rel is None:
                     raise errors.UndefinedTable(f'{what} "{names[-1]}" does not exist')
                 raise errors.WrongObjectType(what=f'"{names[-1]}" is not a {what}')
-            fk.check_drop_relations(binder, writer, [rel], cascade=cascade,
-                                    also=_named_relations(binder, node))
+            named = _named_relations(binder, node)
+            fk.check_drop_relations(binder, writer, [rel], cascade=cascade, also=named)
+            what = "table" if want == "r" else "view"
+            _drop_dependent_views(binder, writer, [rel], named | {rel.oid}, cascade=cascade,
+                                  what=f"{what} {rel.name}" if len(node.objects) == 1 else None)
             await _drop_relation(writer, rel)
         return "DROP TABLE" if want == "r" else "DROP VIEW"
     if kind == ObjectType.OBJECT_INDEX:
@@ -195,6 +200,24 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
     if kind == ObjectType.OBJECT_SEQUENCE:
         return await _seq().drop_sequences(binder, writer, node)
     raise errors.UnsupportedObject(what="unsupported object in DROP")
+
+
+def _drop_dependent_views(binder: Binder, writer: CatalogWriter, rels: list[Relation],
+                          dropping: set[int], *, cascade: bool, what: str | None) -> None:
+    """The views that read what a DROP drops (and the views over those) stop it
+    (2BP01, each named as PostgreSQL's DETAIL names it), or with CASCADE go too.
+    `what` names the one object the statement drops (None: it names several)."""
+    views = alter_columns.views_reading(binder, writer, rels, dropping)
+    if not views:
+        return
+    if not cascade:
+        raise errors.DependentObjectsStillExist(
+            what=f"cannot drop {what} because other objects depend on it" if what else
+            "cannot drop desired object(s) because other objects depend on them",
+            detail="\n".join(f"view {view.name} depends on {why}" for view, why in views),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    for view, _ in views:
+        writer.drop_relation(view)
 
 
 def _named_relations(binder: Binder, node: ast.DropStmt) -> set[int]:
@@ -705,7 +728,8 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
     check_view_definition(binder, view_sql)  # DSQL's limits
     if existing is None:
         check_new_relation(binder, "v")
-    writer.put_relation(Relation(oid, schema.oid, name, "v", columns, view_sql=view_sql))
+    writer.put_relation(Relation(oid, schema.oid, name, "v", columns, view_sql=view_sql,
+                                 view_search_path=tuple(binder.ctx.search_path)))
     return "CREATE VIEW"
 
 

@@ -1,6 +1,7 @@
-"""ALTER TABLE ... DROP COLUMN against PostgreSQL 15, word for word: the errors' message,
-DETAIL and HINT (the case files compare SQLSTATEs only), and the lifetime limit of 1,600
-columns, which dropped columns count towards (statements too long for a case file).
+"""ALTER TABLE ... DROP COLUMN, and DROP TABLE / VIEW of what views read, against
+PostgreSQL 15, word for word: the errors' message, DETAIL and HINT (the case files
+compare SQLSTATEs only), and the lifetime limit of 1,600 columns, which dropped columns
+count towards (statements too long for a case file).
 
 Both engines run the same statements, each in a fresh schema (relaxed mode for Borealis).
 """
@@ -74,6 +75,30 @@ def test_drop_column_errors_match_postgres(engines):
     assert _both(engines, "INSERT INTO mixc VALUES (1, 42)") == ("ok",)  # its foreign key went
     for rel in ("mv", "mv2"):
         assert _both(engines, f"SELECT * FROM {rel}")[0] == "42P01"
+
+
+def test_drop_of_what_views_read_matches_postgres(engines):
+    """DROP TABLE / DROP VIEW of a relation a view reads (and a view over that view):
+    refused with PostgreSQL's message, DETAIL and HINT; with CASCADE the views go too.
+    A view's names are resolved with the search path it was created with."""
+    setup = [
+        "CREATE TABLE dt (a int PRIMARY KEY)",
+        "CREATE TABLE du (a int PRIMARY KEY)",
+        "CREATE VIEW dv AS SELECT a FROM dt",
+        "CREATE VIEW dw AS SELECT dv.a FROM dv, du",
+        "CREATE VIEW dx AS SELECT a FROM dw",
+        "CREATE VIEW dy AS SELECT a FROM dt",
+    ]
+    for sql in setup:
+        assert _both(engines, sql) == ("ok",)
+    for sql in ("DROP TABLE dt", "DROP VIEW dv", "DROP TABLE du", "DROP TABLE dt, du",
+                "DROP VIEW dv, dw", "DROP VIEW dw"):
+        assert _both(engines, sql)[0] == "2BP01", sql
+    assert _both(engines, "DROP VIEW dx, dw") == ("ok",)  # nothing else reads them
+    assert _both(engines, "DROP TABLE dt CASCADE") == ("ok",)
+    for rel in ("dv", "dy"):
+        assert _both(engines, f"SELECT * FROM {rel}")[0] == "42P01"
+    assert _both(engines, "DROP TABLE du") == ("ok",)
 
 
 def test_lifetime_column_limit(engines):

@@ -113,6 +113,36 @@ CREATE TABLE bad2 (a int PRIMARY KEY, b int PRIMARY KEY);
 CREATE TABLE bad3 (a int, a text);
 -- error 42704
 CREATE TABLE bad4 (a nosuchtype);
+-- A view reads the relations its names meant when it was created, whatever the search
+-- path of the session that uses it (PostgreSQL's views hold the relations themselves).
+CREATE SCHEMA vpath_a;
+CREATE SCHEMA vpath_b;
+CREATE TABLE vpath_a.vt (a int PRIMARY KEY);
+CREATE TABLE vpath_b.vt (a int PRIMARY KEY);
+INSERT INTO vpath_a.vt VALUES (1);
+INSERT INTO vpath_b.vt VALUES (2);
+BEGIN;
+SET LOCAL search_path = vpath_a;
+CREATE VIEW vpath_b.vv AS SELECT a FROM vt WHERE a IN (SELECT a FROM vt);
+COMMIT;
+SELECT * FROM vpath_b.vv;
+BEGIN;
+SET LOCAL search_path = vpath_b, vpath_a;
+SELECT * FROM vv;
+COMMIT;
+ALTER TABLE vpath_a.vt RENAME TO vt2;
+SELECT * FROM vpath_b.vv;
+ALTER TABLE vpath_a.vt2 RENAME COLUMN a TO b;
+SELECT * FROM vpath_b.vv;
+-- error 2BP01
+DROP TABLE vpath_a.vt2;
+-- error 2BP01
+ALTER TABLE vpath_a.vt2 DROP COLUMN b;
+DROP VIEW vpath_b.vv;
+DROP TABLE vpath_a.vt2;
+DROP TABLE vpath_b.vt;
+DROP SCHEMA vpath_a;
+DROP SCHEMA vpath_b;
 -- DSQL-specific behaviour (Aurora DSQL refuses these; PostgreSQL accepts them)
 -- error 0A000
 -- only borealis: DSQL refuses temporary tables
