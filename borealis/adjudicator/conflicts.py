@@ -45,6 +45,11 @@ class ConflictTable:
         """For keys a transaction writes or locks: the first one written or shared
         after `t_start`, or promised (written or shared) to another transaction."""
         keys = keys if isinstance(keys, (list, tuple)) else list(keys)
+        return _first_in(keys, self.conflicts(keys, t_start, txn_id))
+
+    def conflicts(self, keys: list[bytes] | tuple[bytes, ...], t_start: int,
+                  txn_id: bytes | None = None) -> set[bytes]:
+        """Every key of `first_conflict`'s kind, in no order."""
         last = self.last_commit
         shared = self.last_shared
         pending = self.pending
@@ -62,19 +67,24 @@ class ConflictTable:
                 sharers = pending_shared[key]
                 if sharers and (len(sharers) > 1 or txn_id not in sharers):
                     bad.add(key)
-        return _first_in(keys, bad)
+        return bad
 
     def first_read_conflict(self, keys: Iterable[bytes], t_start: int,
                             txn_id: bytes | None = None) -> bytes | None:
         """For keys a transaction only checks or shares: the first one written after
         `t_start` or promised to another transaction that writes it."""
         keys = keys if isinstance(keys, (list, tuple)) else list(keys)
+        return _first_in(keys, self.read_conflicts(keys, t_start, txn_id))
+
+    def read_conflicts(self, keys: list[bytes] | tuple[bytes, ...], t_start: int,
+                       txn_id: bytes | None = None) -> set[bytes]:
+        """Every key of `first_read_conflict`'s kind, in no order."""
         last = self.last_commit
         pending = self.pending
         bad = {k for k in last.keys() & keys if last[k] > t_start}
         if pending:
             bad.update(k for k in pending.keys() & keys if pending[k] != txn_id)
-        return _first_in(keys, bad)
+        return bad
 
     def record(self, keys: Iterable[bytes], t_commit: int) -> None:
         """Keys written at `t_commit` (must not go backwards per key)."""

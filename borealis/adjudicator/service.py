@@ -130,9 +130,10 @@ class Adjudicator:
         self._deciding: dict[bytes, _Deciding] = {}
         self._early_votes: dict[bytes, dict[int, Vote]] = {}
         self._promised: dict[bytes, _Promised] = {}
-        # Aborts announced before their Prepare arrived (the leader refused at once):
-        # a late Prepare for one of these is refused instead of promising its keys.
-        self._aborted_early: dict[bytes, None] = {}
+        # Aborts announced (before their Prepare arrived, when the leader refused at
+        # once, or after): a late or duplicated Prepare for one of these is refused
+        # instead of promising its keys again until the deadline.
+        self._aborted: dict[bytes, None] = {}
         # Promised transactions others wait to see settled (`_blocker`); at most one
         # entry per promise, dropped when it settles.
         self._settling: dict[bytes, asyncio.Event] = {}
@@ -316,7 +317,21 @@ class Adjudicator:
         if key is None:
             return "", None
         reason = "schema" if key == CATALOG_VERSION_KEY else "data"
-        return reason, self._blocker(key, t_start, txn_id, writer)
+        blocker = self._blocker(key, t_start, txn_id, writer)
+        if blocker is not None and not self._only_promises(keys, checks, shares, t_start, txn_id):
+            blocker = None  # another key refuses it whatever the outcome: no wait
+        return reason, blocker
+
+    def _only_promises(self, keys: list[bytes], checks, shares: list[bytes], t_start: int,
+                       txn_id: bytes) -> bool:
+        """Whether every key that refuses the transaction has a `_blocker` (the rare
+        path: the first one had)."""
+        table = self.table
+        groups = ((table.conflicts(keys, t_start, txn_id), True),
+                  (table.read_conflicts(self._owned(checks), t_start, txn_id), False),
+                  (table.read_conflicts(list(shares), t_start, txn_id), False))
+        return all(self._blocker(key, t_start, txn_id, writer) is not None
+                   for bad, writer in groups for key in bad)
 
     def _blocker(self, key: bytes, t_start: int, txn_id: bytes, writer: bool) -> bytes | None:
         """The transaction to wait for when `key` refuses a transaction that read at
@@ -332,9 +347,15 @@ class Adjudicator:
         Only a younger transaction waits, for an older one: a promised transaction
         whose snapshot is earlier (ties broken by id). Two transactions therefore
         never wait for each other, and each wait is bounded besides. A key written
-        after `t_start` conflicts whatever the outcome, and a promise of a commit this
-        adjudicator leads is undecided (its reply has not gone) or one whose snapshot
-        a restart forgot: these are refused at once, as before."""
+        after `t_start` conflicts whatever the outcome, a promise of a commit this
+        adjudicator leads is undecided (its reply has not gone), a promise past its
+        deadline waits for a leader that may be gone, and a restart forgets a
+        promise's snapshot: these are refused at once, as before.
+
+        A promise voted above `t_start` still gets a wait: if that transaction
+        commits, this one is refused after all, but the common case is the client's
+        retry after the leader refused it, whose Outcome (an abort) lifts the
+        refusal."""
         table = self.table
         if table.last_commit.get(key, 0) > t_start:
             return None
@@ -346,19 +367,20 @@ class Adjudicator:
             if table.last_shared.get(key, 0) > t_start:
                 return None
             holders.extend(h for h in table.pending_shared.get(key, ()) if h != txn_id)
+        now = self.rt.clock.now()
         for holder in holders:
             promised = self._promised.get(holder)
-            if promised is None or promised.t_start is None \
+            if promised is None or promised.t_start is None or promised.deadline < now \
                     or (promised.t_start, holder) >= (t_start, txn_id):
                 return None
         return holders[0] if holders else None
 
-    async def _validate_after(self, blocker: bytes, t_start: int, deadline: int,
+    async def _validate_after(self, reason: str, blocker: bytes, t_start: int, deadline: int,
                               keys: list[bytes], checks, txn_id: bytes,
                               shares: list[bytes] = ()) -> str:
         """`_validate` again each time the transaction's blocker settles, until none is
-        left or one does not settle in time (`settle_wait_max_ns`, and the deadline)."""
-        reason = "data"
+        left or one does not settle in time (`settle_wait_max_ns`, and the deadline):
+        then `reason`, the refusal it had."""
         wait_until = min(deadline, self.rt.clock.now() + self.config.settle_wait_max_ns)
         while blocker is not None:
             if not await self._settled(blocker, wait_until):
@@ -401,7 +423,7 @@ class Adjudicator:
         reason, blocker = self._validate(req.t_start, req.deadline, keys, req.checks,
                                          req.txn_id, shares)
         if blocker is not None:
-            reason = await self._validate_after(blocker, req.t_start, req.deadline, keys,
+            reason = await self._validate_after(reason, blocker, req.t_start, req.deadline, keys,
                                                 req.checks, req.txn_id, shares)
         if reason:
             if req.participants:
@@ -498,7 +520,7 @@ class Adjudicator:
         if promised is not None:
             self.rt.send(adjudicator_address(req.leader), promised.vote)
             return
-        if req.txn_id in self._aborted_early:  # the leader already gave up on it
+        if req.txn_id in self._aborted:  # the leader already gave up on it
             self.rt.send(adjudicator_address(req.leader), Vote(req.txn_id, self.index, False, 0, "data"))
             return
         keys = self._owned(req.keys)
@@ -506,9 +528,9 @@ class Adjudicator:
         reason, blocker = self._validate(req.t_start, req.deadline, keys, req.checks,
                                          req.txn_id, shares)
         if blocker is not None:
-            reason = await self._validate_after(blocker, req.t_start, req.deadline, keys,
+            reason = await self._validate_after(reason, blocker, req.t_start, req.deadline, keys,
                                                 req.checks, req.txn_id, shares)
-            if req.txn_id in self._promised or req.txn_id in self._aborted_early:
+            if req.txn_id in self._promised or req.txn_id in self._aborted:
                 await self._prepare(req)  # a duplicate was judged meanwhile, or an abort came
                 return
         if reason:
@@ -538,11 +560,11 @@ class Adjudicator:
             await self.rt.sleep(self.config.vote_resend_ns)
 
     async def _on_outcome(self, msg: Outcome) -> None:
+        if not msg.committed:
+            self._aborted[msg.txn_id] = None
+            if len(self._aborted) > 10_000:  # bound: forget the oldest
+                del self._aborted[next(iter(self._aborted))]
         if msg.txn_id not in self._promised:
-            if not msg.committed:
-                self._aborted_early[msg.txn_id] = None
-                if len(self._aborted_early) > 10_000:  # bound: forget the oldest
-                    del self._aborted_early[next(iter(self._aborted_early))]
             return
         self._settle(msg.txn_id, msg.committed, msg.t_commit)
         ts = self._next_ts()

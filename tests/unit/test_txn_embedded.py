@@ -603,3 +603,97 @@ def test_a_participant_waits_for_an_outcome_the_client_may_have_seen(tmp_path):
             await commit_rows(client, {S1 + b"w": b"retry", S2 + b"w": b"retry"})
 
     run(tmp_path, body)
+
+
+def test_a_wait_for_an_outcome_keeps_the_refusal_it_had(tmp_path):
+    """A refusal that waited for a promise's Outcome in vain (it came too late) is the
+    refusal it was: OC001 for a catalog-version conflict, not OC000. And a key
+    written after the snapshot refuses at once, with no wait for another key's
+    promise."""
+    from borealis.adjudicator.messages import Outcome
+
+    async def body(cluster, client):
+        transmit = cluster.network.transmit
+        loop = asyncio.get_running_loop()
+
+        def late_outcomes(address, envelope):
+            if isinstance(envelope.body, Outcome):
+                loop.call_later(1.0, transmit, address, envelope)
+            else:
+                transmit(address, envelope)
+
+        for adjudicator in cluster.adjudicators:
+            adjudicator.rt.rpc._transmit = late_outcomes
+            adjudicator.config.settle_wait_max_ns = 20_000_000
+        ddl = client.begin()
+        ddl.snapshot()
+        txn = client.begin()
+        txn.snapshot()
+        ddl.put(CATALOG_VERSION_KEY, b"2")
+        ddl.put(S0 + b"x", b"1")
+        await ddl.commit()  # the catalog key stays promised at the other adjudicators
+        txn.check(CATALOG_VERSION_KEY)
+        txn.put(S1 + b"y", b"1")
+        with pytest.raises(errors.SchemaConflict):
+            await txn.commit()
+
+        older = client.begin()
+        older.snapshot()
+        txn = client.begin()
+        txn.snapshot()
+        await commit_rows(client, {S1 + b"k2": b"other"})  # after txn's snapshot
+        older.put(S0 + b"a", b"o")
+        older.put(S1 + b"k1", b"o")
+        await older.commit()  # S1+k1 stays promised at adjudicator 1
+        txn.put(S1 + b"k1", b"t")
+        txn.put(S1 + b"k2", b"t")
+        waits = []
+        settled = cluster.adjudicators[1]._settled
+
+        async def counted(txn_id, until):
+            waits.append(txn_id)
+            return await settled(txn_id, until)
+
+        cluster.adjudicators[1]._settled = counted
+        with pytest.raises(errors.OccConflict):
+            await txn.commit()
+        assert waits == []
+
+    run(tmp_path, body)
+
+
+def test_a_late_prepare_of_an_aborted_transaction_promises_nothing(tmp_path):
+    """Once a participant has settled an abort, a duplicated or late Prepare of that
+    transaction is refused: promising its keys again would hold them (and make
+    others wait or be refused) until its deadline."""
+    from borealis.adjudicator.messages import Prepare
+    from borealis.control.shardmap import adjudicator_address
+
+    async def body(cluster, client):
+        prepares = []
+        send = client.rt.send
+
+        def recorded(address, message):
+            if isinstance(message, Prepare):
+                prepares.append((address, message))
+            return send(address, message)
+
+        client.rt.send = recorded
+        big = client.begin()
+        for prefix in (S0, S1, S2):
+            big.put(prefix + b"w", b"big")
+        await commit_rows(client, {S0 + b"w": b"winner"})  # the leader refuses big
+        with pytest.raises(errors.OccConflict):
+            await big.commit()
+        participant = cluster.adjudicators[1]
+        for _ in range(1000):
+            if big.txn_id not in participant._promised:
+                break
+            await asyncio.sleep(0.001)
+        assert big.txn_id not in participant._promised
+        address, prepare = next(p for p in prepares if p[0] == adjudicator_address(1))
+        send(address, prepare)  # again, late
+        await asyncio.sleep(0.05)
+        assert big.txn_id not in participant._promised
+
+    run(tmp_path, body)
