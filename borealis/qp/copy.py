@@ -35,7 +35,6 @@ from borealis.sql.dml import (
     run_insert,
     write_new_rows,
 )
-from borealis.sql.expr import calls_volatile
 from borealis.sql.plan import ExecContext, Node, OutCol
 from borealis.sql.text_batch import column_input
 
@@ -111,10 +110,12 @@ class CopyIn:
     uniqueness when it flushes the buffer: at `BUFFER_ROWS` rows or `BUFFER_BYTES` of
     input lines, and at the end. So here: a buffer's rows are completed as they are
     read, and go through INSERT's batch path (`sql.dml.write_new_rows`) when the
-    buffer is full; of two errors, the one PostgreSQL meets first is raised. A table
-    with a volatile default that COPY computes (gen_random_uuid(), nextval(), ...)
-    is loaded row by row in PostgreSQL, so there every error comes in row order:
-    the rows before a bad line are inserted (and checked) before its error is raised.
+    buffer is full; of two errors, the one PostgreSQL meets first is raised. A
+    nextval() default (an identity column) keeps this mode, its values taken as the
+    rows are read. A table with another volatile default that COPY computes
+    (gen_random_uuid(), clock_timestamp(), ...) is loaded row by row in PostgreSQL,
+    so there every error comes in row order: the rows before a bad line are inserted
+    (and checked) before its error is raised.
     """
 
     plan: InsertPlan
@@ -134,10 +135,6 @@ class CopyIn:
         self._pending_lines: list[int] = []  # the line each row of `pending` came from
         # Row by row, the text of each too: an error inserting a row shows its line.
         self._pending_texts: list[str] = []
-        # PostgreSQL loads row by row only for a volatile default other than nextval();
-        # here nextval() is one too (`copy_buffers_rows`), but a unique violation then
-        # names its line as PostgreSQL's buffer flush does, without the text.
-        self._pg_single = any(calls_volatile(e) for _, e in self.plan.defaults)
         # CSV: the lines of a record whose quoted field is still open at the end of the
         # input so far (a quoted value may hold newlines), kept out of `buffer`.
         self._open_record = bytearray()
@@ -245,7 +242,7 @@ class CopyIn:
             batch = lines[at:at + take]
             rows, failure = self._rows(batch, first + at, backslash)
             if self._multi:
-                rows, invalid = complete_rows(self.plan, rows)
+                rows, invalid = await complete_rows(self.plan, rows, self.ctx)
                 if invalid is not None:  # a row before the unreadable one failed
                     invalid.context = self._where(first + at + len(rows) + 1, batch[len(rows)])
                     failure = invalid
@@ -455,8 +452,7 @@ class CopyIn:
         except errors.BorealisError as exc:
             position = getattr(exc, "batch_position", None)
             if position is not None and exc.context is None:
-                flushed = exc.sqlstate == errors.UniqueViolation.sqlstate and not self._pg_single
-                exc.context = self._where(lines[position], None if flushed else texts[position])
+                exc.context = self._where(lines[position], texts[position])
             raise
         self.count += count
 

@@ -147,12 +147,24 @@ class SessionSequences:
         self.blocks.pop(oid, None)
 
     async def nextval(self, client: Any, txn: Any, rel: Relation) -> int:
+        value = self.nextval_cached(rel)
+        if value is not None:
+            return value
+        block = await self._allocate(client, txn, rel)
+        if rel.oid not in self.blocks and len(self.blocks) >= SESSION_BLOCKS_MAX:
+            del self.blocks[next(iter(self.blocks))]
+        self.blocks[rel.oid] = block
+        return self._taken(rel, block)
+
+    def nextval_cached(self, rel: Relation) -> int | None:
+        """nextval from this session's block, when it has a value left (no I/O);
+        None when it needs an allocation."""
         block = self.blocks.get(rel.oid)
         if block is None or block.remaining == 0:
-            block = await self._allocate(client, txn, rel)
-            if rel.oid not in self.blocks and len(self.blocks) >= SESSION_BLOCKS_MAX:
-                del self.blocks[next(iter(self.blocks))]
-            self.blocks[rel.oid] = block
+            return None
+        return self._taken(rel, block)
+
+    def _taken(self, rel: Relation, block: Block) -> int:
         value = block.take()
         self.current[rel.oid] = value
         self.last_used = rel.oid
@@ -261,6 +273,8 @@ class SequenceCall(Subquery):
     catalog: CatalogSnapshot | None = None  # the statement's snapshot (regclass → sequence)
     session: Any = None  # for currval/lastval evaluated where nothing fetches
     compiled_args: Any = field(default=None, repr=False, compare=False)  # (fn, subqueries)
+    _checked: Any = field(default=None, repr=False, compare=False)  # runner checked for
+    reads_data = False  # (see Subquery)
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -269,16 +283,49 @@ class SequenceCall(Subquery):
     def compile(self):
         call = self
         arg_fns = [a.compile() for a in self.args]
+        cached = self.function == "nextval" and self.relation is not None \
+            and isinstance(self.args[0], Const)
 
         def evaluate_call(row):
             runner = call.runner
             if runner is not None:
+                if cached:
+                    value = call.nextval_cached(runner, row)
+                    if value is not None:
+                        return value
                 return runner(row)[0][0]  # may raise NeedRows: the executor fetches
             if call.function in ("currval", "lastval"):
                 return call.apply_sync([f(row) for f in arg_fns])
             raise errors.FeatureNotSupported(
                 what=f"{call.function}() is not supported in this part of a statement")
         return evaluate_call
+
+    def nextval_cached(self, runner: Any, row: tuple) -> int | None:
+        """nextval of a sequence known at bind time for `row`, without the fetch the
+        executor would make, when the session's block has a value left: a bulk load
+        into an identity column takes its values at the cost of a function call. The
+        value is kept as the fetch keeps its rows, so evaluating `row` again (another
+        subquery of it fetched) gives the same one. None: fetch (an allocation)."""
+        if runner.rows is not None and runner.row is row:
+            return runner.rows[0][0]
+        session = runner.ctx.session
+        rel = self.relation
+        seqs = session_sequences(session)
+        block = seqs.blocks.get(rel.oid)
+        if block is None or block.remaining == 0:
+            return None
+        if self._checked is not runner:  # once per execution, as `run` would each time
+            self._check(session, rel)
+            self._checked = runner
+        value = seqs.nextval_cached(rel)
+        runner.rows, runner.row = [(value,)], row
+        return value
+
+    def _check(self, session: Any, rel: Relation) -> None:
+        from borealis.sql.privileges import check_sequence_call
+        check_sequence_call(session, self.catalog, rel, self.function)  # 42501
+        if getattr(session, "transaction_read_only", False):
+            raise errors.ReadOnlyTransaction(what=f"{self.function}()")
 
     async def run(self, ctx: ExecContext, row: tuple) -> Any:
         """Perform the function for `row` (the step's one row)."""
@@ -295,10 +342,7 @@ class SequenceCall(Subquery):
         session = ctx.session
         seqs = session_sequences(session)
         rel = self.sequence(args[0])
-        from borealis.sql.privileges import check_sequence_call
-        check_sequence_call(session, self.catalog, rel, self.function)  # 42501
-        if getattr(session, "transaction_read_only", False):
-            raise errors.ReadOnlyTransaction(what=f"{self.function}()")
+        self._check(session, rel)
         if self.function == "nextval":
             return await seqs.nextval(session.client, ctx.txn, rel)
         is_called = args[2] if len(args) > 2 else True

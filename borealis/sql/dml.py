@@ -26,8 +26,17 @@ from borealis.sql import coerce as C
 from borealis.sql import fk, index_keys
 from borealis.sql.bind import Binder, _column_name
 from borealis.sql.dsql_limits import check_row_write, dsql_mode
-from borealis.sql.expr import Col, Const, Expr, is_volatile
-from borealis.sql.plan import ExecContext, Node, OutCol, Scan, arm, evaluate, subqueries_of
+from borealis.sql.expr import Col, Const, Expr, volatile_besides_sequences
+from borealis.sql.plan import (
+    ExecContext,
+    NeedRows,
+    Node,
+    OutCol,
+    Scan,
+    arm,
+    evaluate,
+    subqueries_of,
+)
 from borealis.sql.planner import optimize
 from borealis.sql.privileges import dml_letters
 from borealis.sql.scope import RangeEntry, Scope
@@ -600,33 +609,70 @@ async def _insert_source_row(plan: InsertPlan, ctx: ExecContext, src: tuple, n: 
 
 def copy_buffers_rows(plan: InsertPlan) -> bool:
     """Whether COPY into `plan`'s table reads rows ahead of inserting them, as
-    PostgreSQL's multi-insert COPY does: not when a default COPY computes is volatile
-    (`is_volatile`: nextval() included, which Borealis evaluates as a subquery)."""
-    return plan.on_conflict is None and not any(is_volatile(e) for _, e in plan.defaults)
+    PostgreSQL's multi-insert COPY does: not when a default COPY computes is volatile,
+    nextval() aside (`volatile_besides_sequences`), as PostgreSQL decides it."""
+    return plan.on_conflict is None and \
+        not any(volatile_besides_sequences(e) for _, e in plan.defaults)
 
 
-def complete_rows(plan: InsertPlan, rows: list[tuple]
-                  ) -> tuple[list[tuple], errors.BorealisError | None]:
+async def complete_rows(plan: InsertPlan, rows: list[tuple], ctx: ExecContext
+                        ) -> tuple[list[tuple], errors.BorealisError | None]:
     """The full rows of COPY's source rows (defaults, generated columns, NOT NULL,
     CHECK), up to the first that fails: (rows before it, its error or None). For a
-    plan whose defaults are not volatile (`copy_buffers_rows`)."""
+    plan `copy_buffers_rows` accepts.
+
+    A nextval() default (an identity column, a serial-like default) takes its values
+    in row order, the session's block of the sequence answering without I/O until it
+    runs out, for the whole batch before the rows are checked: when a row then fails,
+    the rows after it have used values too (gaps, which sequences may always have;
+    currval is the last row's)."""
+    width = len(plan.relation.columns)
     defaults = [(i, e.compile()) for i, e in plan.defaults]
-    return _complete_rows(plan, rows, len(plan.relation.columns), defaults)
+    subs = subqueries_of([e for _, e in plan.defaults])
+    if not subs:
+        return _complete_rows(plan, rows, width, defaults)
+    arm(subs, ctx)
+
+    def fill(row: tuple) -> list:
+        return [f(row) for _, f in defaults]
+    filled: list[list] = []
+    failure: errors.BorealisError | None = None
+    try:
+        for n in range(len(rows)):
+            row = (n,)  # a fresh row object per row: a sequence call runs once per row
+            try:
+                filled.append(fill(row))  # the session's block answers: no await
+            except NeedRows:
+                filled.append(await evaluate(fill, row, len(subs)))
+    except errors.BorealisError as exc:  # after the rows before it
+        failure = exc
+    done, bad = _complete_rows(plan, rows[:len(filled)], width, defaults, filled)
+    return done, bad or failure
 
 
-def _complete_rows(plan: InsertPlan, batch, width: int, defaults
+def _complete_rows(plan: InsertPlan, batch, width: int, defaults, filled=None
                    ) -> tuple[list[tuple], errors.BorealisError | None]:
     """The full rows of a batch (targets, constant defaults, generated columns, NOT NULL,
-    CHECK), up to the first row that fails: (rows before it, its error or None)."""
+    CHECK), up to the first row that fails: (rows before it, its error or None). With
+    `filled`, each row's default values, computed already."""
     codec = plan.codec
     targets = plan.targets
     if not defaults and targets == list(range(width)) and set(map(len, batch)) <= {width}:
         rows = list(map(tuple, batch))  # every column given, in table order (COPY)
+    elif filled is not None:
+        rows = []
+        for src, values_ in zip(batch, filled):
+            row: list[Any] = [None] * width
+            for pos, v in zip(targets, src):
+                row[pos] = v
+            for (pos, _), v in zip(defaults, values_):
+                row[pos] = v
+            rows.append(row)
     else:
         rows = []
         try:
             for src in batch:
-                row: list[Any] = [None] * width
+                row = [None] * width
                 for pos, v in zip(targets, src):
                     row[pos] = v
                 for pos, f in defaults:

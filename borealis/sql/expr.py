@@ -294,6 +294,9 @@ class Subquery(Expr):
     negated: bool = False
     width: int = 1  # in/any/all over rows: `test` is a tuple and `op` compares whole rows
     runner: Any = None  # set by the executor: callable(outer_row) -> list of rows
+    # False for a sequence function run this way (qp.sequences.SequenceCall): it reads
+    # no table, so nothing a statement writes can change what it gives.
+    reads_data = True
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -372,3 +375,10 @@ def calls_volatile(expr: Expr) -> bool:
 
 def is_volatile(expr: Expr) -> bool:
     return calls_volatile(expr) or any(isinstance(n, Subquery) for n in walk(expr))
+
+
+def volatile_besides_sequences(expr: Expr) -> bool:
+    """`is_volatile`, not counting sequence functions (PostgreSQL's COPY decides its
+    buffered mode with this: a nextval() default keeps it)."""
+    return calls_volatile(expr) or any(isinstance(n, Subquery) and n.reads_data
+                                       for n in walk(expr))
