@@ -274,7 +274,12 @@ class SequenceCall(Subquery):
     session: Any = None  # for currval/lastval evaluated where nothing fetches
     compiled_args: Any = field(default=None, repr=False, compare=False)  # (fn, subqueries)
     _checked: Any = field(default=None, repr=False, compare=False)  # runner checked for
-    reads_data = False  # (see Subquery)
+
+    @property
+    def reads_data(self) -> bool:  # (see Subquery)
+        """nextval reads no table. currval, lastval and setval are volatile for COPY as
+        in PostgreSQL (a table with such a default is loaded row by row there)."""
+        return self.function != "nextval"
 
     @property
     def children(self) -> tuple[Expr, ...]:
