@@ -564,28 +564,33 @@ def test_data_survives_a_restart(tmp_path):
     run(tmp_path, second)
 
 
+def delay_outcomes(cluster: EmbeddedCluster, seconds: float, settle_wait_max_ns: int) -> None:
+    """Every adjudicator's Outcome messages arrive `seconds` late (as a network may
+    deliver them after the leader's reply); participants wait that long at most."""
+    from borealis.adjudicator.messages import Outcome
+    transmit = cluster.network.transmit
+    loop = asyncio.get_running_loop()
+
+    def late_outcomes(address, envelope):
+        if isinstance(envelope.body, Outcome):
+            loop.call_later(seconds, transmit, address, envelope)
+        else:
+            transmit(address, envelope)
+
+    for adjudicator in cluster.adjudicators:
+        adjudicator.rt.rpc._transmit = late_outcomes
+        adjudicator.config.settle_wait_max_ns = settle_wait_max_ns
+
+
 def test_a_participant_waits_for_an_outcome_the_client_may_have_seen(tmp_path):
     """A participant that has not heard the Outcome of a distributed commit yet holds
     its keys promised. The client's next transaction on them, or its retry after a
     refusal, may reach it first (a network may deliver the Outcome after the reply to
     the client): it waits for the Outcome, not refused (OC000) for nothing. Outcomes
     are delayed here."""
-    from borealis.adjudicator.messages import Outcome
-
     async def body(cluster, client):
-        transmit = cluster.network.transmit
-        loop = asyncio.get_running_loop()
-
-        def slow_outcomes(address, envelope):
-            if isinstance(envelope.body, Outcome):
-                loop.call_later(0.02, transmit, address, envelope)
-            else:
-                transmit(address, envelope)
-
-        for adjudicator in cluster.adjudicators:
-            adjudicator.rt.rpc._transmit = slow_outcomes
-            # (A slow machine must not turn the wait into a refusal.)
-            adjudicator.config.settle_wait_max_ns = client.config.commit_timeout_ns
+        # (A slow machine must not turn the wait into a refusal.)
+        delay_outcomes(cluster, 0.02, client.config.commit_timeout_ns)
         for round_ in range(3):
             await commit_rows(client, {S0 + b"z": b"%d" % round_, S1 + b"z": b"%d" % round_})
             # The next transaction writes the participants' keys at once.
@@ -610,21 +615,8 @@ def test_a_wait_for_an_outcome_keeps_the_refusal_it_had(tmp_path):
     refusal it was: OC001 for a catalog-version conflict, not OC000. And a key
     written after the snapshot refuses at once, with no wait for another key's
     promise."""
-    from borealis.adjudicator.messages import Outcome
-
     async def body(cluster, client):
-        transmit = cluster.network.transmit
-        loop = asyncio.get_running_loop()
-
-        def late_outcomes(address, envelope):
-            if isinstance(envelope.body, Outcome):
-                loop.call_later(1.0, transmit, address, envelope)
-            else:
-                transmit(address, envelope)
-
-        for adjudicator in cluster.adjudicators:
-            adjudicator.rt.rpc._transmit = late_outcomes
-            adjudicator.config.settle_wait_max_ns = 20_000_000
+        delay_outcomes(cluster, 1.0, 20_000_000)
         ddl = client.begin()
         ddl.snapshot()
         txn = client.begin()
