@@ -315,15 +315,12 @@ class SequenceCall(Subquery):
             return runner.rows[0][0]
         session = runner.ctx.session
         rel = self.relation
-        seqs = session_sequences(session)
-        block = seqs.blocks.get(rel.oid)
-        if block is None or block.remaining == 0:
-            return None
         if self._checked is not runner:  # once per execution, as `run` would each time
             self._check(session, rel)
             self._checked = runner
-        value = seqs.nextval_cached(rel)
-        runner.rows, runner.row = [(value,)], row
+        value = session_sequences(session).nextval_cached(rel)
+        if value is not None:
+            runner.rows, runner.row = [(value,)], row
         return value
 
     def _check(self, session: Any, rel: Relation) -> None:

@@ -203,9 +203,10 @@ def _referencing(binder, writer, rel: Relation) -> list[tuple[Relation, Constrai
 # -- views ------------------------------------------------------------------------------
 
 def _live_views(binder, writer) -> list[Relation]:
-    """The views as this DDL transaction has left them so far."""
-    return [v for v in binder.catalog.relations
-            if v.kind == "v" and v.view_sql and _pending(writer, v) is not None]
+    """The views as this DDL transaction has left them so far (its rewrites included,
+    the ones it dropped left out)."""
+    pending = (_pending(writer, v) for v in binder.catalog.relations if v.kind == "v")
+    return [v for v in pending if v is not None and v.view_sql]
 
 
 def _dependent_views(binder, writer, rel: Relation, drop: _Drop) -> list[tuple[Relation, str]]:
@@ -276,16 +277,16 @@ def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
     for view, stmt in _view_statements(binder, writer):
         shadowed = {cte.ctename for cte in _nodes(stmt.node, ast.CommonTableExpr)}
         changed = False
-        for rv in _nodes(stmt.node, ast.RangeVar):
-            if rv.schemaname is None and rv.relname in shadowed:
-                continue
-            with view_body(binder.ctx, view):
+        with view_body(binder.ctx, view):
+            for rv in _nodes(stmt.node, ast.RangeVar):
+                if rv.schemaname is None and rv.relname in shadowed:
+                    continue
                 found = binder.find_relation(rv.schemaname, rv.relname)
-            if found is not None and found.oid == rel.oid:
-                if rv.alias is None:
-                    rv.alias = ast.Alias(aliasname=rv.relname)
-                rv.relname = new_name
-                changed = True
+                if found is not None and found.oid == rel.oid:
+                    if rv.alias is None:
+                        rv.alias = ast.Alias(aliasname=rv.relname)
+                    rv.relname = new_name
+                    changed = True
         if changed:
             writer.put_relation(view.with_changes(view_sql=deparse(stmt.node)))
 
@@ -332,12 +333,7 @@ def _view_statements(binder, writer):
     """Each view (as this transaction's DDL left it) with its text parsed; a text that
     does not parse names nothing to follow and is left out."""
     from borealis.sql.parse import parse
-    for view in binder.catalog.relations:
-        if view.kind != "v":
-            continue
-        view = _pending(writer, view)
-        if view is None or not view.view_sql:
-            continue
+    for view in _live_views(binder, writer):
         try:
             (stmt,) = parse(view.view_sql)
         except errors.BorealisError:

@@ -160,19 +160,18 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
         return "DROP SCHEMA"
     if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
         want = "r" if kind == ObjectType.OBJECT_TABLE else "v"
+        what = "table" if want == "r" else "view"
+        named = _named_relations(binder, node)  # (from the statement's catalog snapshot)
         for obj in node.objects:
             names = [s.sval for s in obj]
             rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
             if rel is None or rel.kind != want or getattr(rel, "virtual_rows", None) is not None:
                 if node.missing_ok and (rel is None or rel.kind != want):
                     continue
-                what = "table" if want == "r" else "view"
                 if rel is None:
                     raise errors.UndefinedTable(f'{what} "{names[-1]}" does not exist')
                 raise errors.WrongObjectType(what=f'"{names[-1]}" is not a {what}')
-            named = _named_relations(binder, node)
             fk.check_drop_relations(binder, writer, [rel], cascade=cascade, also=named)
-            what = "table" if want == "r" else "view"
             _drop_dependent_views(binder, writer, [rel], named | {rel.oid}, cascade=cascade,
                                   what=f"{what} {rel.name}" if len(node.objects) == 1 else None)
             await _drop_relation(writer, rel)

@@ -659,24 +659,19 @@ def _complete_rows(plan: InsertPlan, batch, width: int, defaults, filled=None
     targets = plan.targets
     if not defaults and targets == list(range(width)) and set(map(len, batch)) <= {width}:
         rows = list(map(tuple, batch))  # every column given, in table order (COPY)
-    elif filled is not None:
-        rows = []
-        for src, values_ in zip(batch, filled):
-            row: list[Any] = [None] * width
-            for pos, v in zip(targets, src):
-                row[pos] = v
-            for (pos, _), v in zip(defaults, values_):
-                row[pos] = v
-            rows.append(row)
     else:
         rows = []
         try:
-            for src in batch:
-                row = [None] * width
+            for n, src in enumerate(batch):
+                row: list[Any] = [None] * width
                 for pos, v in zip(targets, src):
                     row[pos] = v
-                for pos, f in defaults:
-                    row[pos] = f(())
+                if filled is None:
+                    for pos, f in defaults:
+                        row[pos] = f(())
+                else:
+                    for (pos, _), v in zip(defaults, filled[n]):
+                        row[pos] = v
                 rows.append(row)
         except errors.BorealisError as exc:  # a default failed: after the rows before it
             done, failure = codec.complete_many(rows)
