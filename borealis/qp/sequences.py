@@ -311,7 +311,7 @@ class SequenceCall(Subquery):
         into an identity column takes its values at the cost of a function call. The
         value is kept as the fetch keeps its rows, so evaluating `row` again (another
         subquery of it fetched) gives the same one. None: fetch (an allocation)."""
-        if runner.rows is not None and runner.row is row:
+        if runner.rows is not None and runner.holds(row):
             return runner.rows[0][0]
         session = runner.ctx.session
         rel = self.relation
@@ -320,7 +320,7 @@ class SequenceCall(Subquery):
             self._checked = runner
         value = session_sequences(session).nextval_cached(rel)
         if value is not None:
-            runner.rows, runner.row = [(value,)], row
+            runner.keep([(value,)], row)
         return value
 
     def _check(self, session: Any, rel: Relation) -> None:

@@ -19,6 +19,7 @@ and attribute number (RowDescription needs them).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -135,31 +136,60 @@ class _LazyRunner:
     """A subquery's rows for one execution, fetched the first time an expression
     actually needs them — so, like PostgreSQL, a subquery in a CASE branch that is not
     taken never runs. Uncorrelated subqueries run at most once per execution;
-    correlated ones once per outer row."""
+    correlated ones once per outer row: per `evaluate` call, whose retries of the row
+    find the rows fetched for it. The row object alone cannot tell rows apart: every
+    zero-width row is the same `()`, and `row + ()` is `row`, so a cross join with a
+    zero-width side hands the same object on for each of its rows."""
 
-    __slots__ = ("plan", "ctx", "rows", "row")
+    __slots__ = ("plan", "ctx", "rows", "row", "evaluation")
 
     def __init__(self, plan: SubPlan, ctx: ExecContext) -> None:
         self.plan = plan
         self.ctx = ctx
         self.rows: list | None = None
         self.row: tuple | None = None
+        self.evaluation = 0  # the `evaluate` call `rows` were fetched in
 
     def __call__(self, row: tuple) -> list:
-        if self.rows is not None and (not self.plan.correlated or self.row is row):
+        if self.rows is not None and (not self.plan.correlated or self.holds(row)):
             return self.rows
         raise NeedRows(self, row)
 
+    def holds(self, row: tuple) -> bool:
+        """Whether `rows` are this evaluation's of `row`."""
+        return self.row is row and self.evaluation == _evaluation[0]
+
+    def keep(self, rows: list, row: tuple) -> None:
+        self.rows, self.row, self.evaluation = rows, row, _evaluation[0]
+
     async def fetch(self, row: tuple) -> None:
+        evaluation = _evaluation[0]
         self.plan.outer.row = row
-        self.rows = await self.plan.node.all_rows(self.ctx)
-        self.row = row
+        rows = await self.plan.node.all_rows(self.ctx)
+        self.rows, self.row, self.evaluation = rows, row, evaluation
 
 
-def arm(subs: list[Subquery], ctx: ExecContext) -> None:
+# The `evaluate` call whose expression runs now (`_evaluation[0]`), set before each
+# synchronous attempt: nested and concurrent evaluations run only while one awaits.
+_evaluation = [0]
+_evaluations = itertools.count(1)
+
+
+def arm(subs: list[Subquery], ctx: ExecContext) -> list[_LazyRunner]:
     """Attach this execution's lazy runners to the subqueries of a node's expressions."""
-    for sq in subs:
-        sq.runner = _LazyRunner(sq.plan, ctx)
+    runners = [_LazyRunner(sq.plan, ctx) for sq in subs]
+    rearm(subs, runners)
+    return runners
+
+
+def rearm(subs: list[Subquery], runners: list[_LazyRunner]) -> None:
+    """Attach `arm`'s runners again, before each batch of a node that reads many: a
+    nested execution of the same plan may have attached its own while this one waited
+    for the batch. An uncorrelated subquery so runs once for the whole execution, as
+    PostgreSQL's InitPlan does, however many batches its node reads: one such as
+    `(SELECT nextval('s'))` or `(SELECT random())` has one value for every row."""
+    for sq, runner in zip(subs, runners):
+        sq.runner = runner
 
 
 async def evaluate(fn, row: tuple, limit: int) -> Any:
@@ -167,7 +197,9 @@ async def evaluate(fn, row: tuple, limit: int) -> Any:
     evaluation reaches a subquery whose rows are missing, fetch them and start over.
     Every round fetches a different subquery for this row, so `limit` (the number of
     subqueries, plus one) bounds the rounds."""
+    evaluation = next(_evaluations)
     for _ in range(limit + 1):
+        _evaluation[0] = evaluation
         try:
             return fn(row)
         except NeedRows as need:
@@ -458,9 +490,10 @@ class Filter(Node):
         f = self.cond.compile()
         subs = subqueries_of([self.cond])
         stat = ctx.stat(self)
+        runners = arm(subs, ctx)
         async for batch in self.child.batches(ctx):
             if subs:
-                arm(subs, ctx)
+                rearm(subs, runners)
                 out = [row for row in batch if await evaluate(f, row, len(subs)) is True]
             else:
                 out = [row for row in batch if f(row) is True]
@@ -487,9 +520,10 @@ class Project(Node):
             return tuple(f(row) for f in fns)
         project = None if subs else _batch_projection(self.exprs, fns)
         stat = ctx.stat(self)
+        runners = arm(subs, ctx)
         async for batch in self.child.batches(ctx):
             if subs:
-                arm(subs, ctx)
+                rearm(subs, runners)
                 out = [await evaluate(whole, row, len(subs)) for row in batch]
             else:
                 out = project(batch)
@@ -927,9 +961,10 @@ class Aggregate(Node):
             return (group_key(row),
                     [None if filt is not None and filt(row) is not True
                      else args_of(row) for _agg, args_of, filt in plans])
+        runners = arm(subs, ctx)
         async for batch in self.child.batches(ctx):
             if subs:
-                arm(subs, ctx)
+                rearm(subs, runners)
             for row in batch:
                 if subs:
                     key, per_agg = await evaluate(inputs, row, len(subs))

@@ -257,3 +257,18 @@ SELECT nextval('rolled_back');
 ROLLBACK;
 -- error 42P01
 SELECT nextval('rolled_back');
+
+-- one value per row where rows are the same object: every zero-width row, and a cross
+-- join with a zero-width side
+CREATE SEQUENCE per_row;
+SELECT nextval('per_row') FROM (SELECT FROM generate_series(1, 3)) x;
+SELECT nextval('per_row') FROM (VALUES (1)) v(a), (SELECT FROM generate_series(1, 3)) x;
+SELECT (SELECT count(*) FROM generate_series(1, 2)) + nextval('per_row')
+FROM (SELECT FROM generate_series(1, 3)) x;
+-- an uncorrelated subquery runs once per execution, however many batches its node reads
+SELECT x.a, (SELECT nextval('per_row')) FROM (SELECT 5 a UNION ALL SELECT 6 UNION ALL SELECT 7) x;
+SELECT x.a FROM (SELECT 5 a UNION ALL SELECT 6) x WHERE x.a + (SELECT nextval('per_row')) > 0;
+SELECT count(*), count(DISTINCT n) FROM (SELECT (SELECT nextval('per_row')) n FROM generate_series(1, 10) UNION ALL SELECT 0) x;
+SELECT count(DISTINCT (SELECT random())) FROM (SELECT 1 FROM generate_series(1, 3000) UNION ALL SELECT 2 FROM generate_series(1, 3000)) x;
+SELECT x.a % 2 AS g, sum((SELECT nextval('per_row'))) FROM (SELECT 5 a UNION ALL SELECT 6 UNION ALL SELECT 7) x GROUP BY 1 ORDER BY 1;
+SELECT currval('per_row');
