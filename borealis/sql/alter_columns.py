@@ -109,10 +109,11 @@ async def drop_column(binder, writer, rel: Relation, cmd: ast.AlterTableCmd) -> 
     if col.attnum in rel.primary_key and dsql_mode(binder.ctx.settings):
         raise errors.PrimaryKeyColumnDrop()
     drop = _plan(binder, writer, rel, col)
-    dependents = _dependent_lines(rel, drop)
+    dependents = _dependent_lines(binder, rel, drop)
     if dependents and cmd.behavior != DropBehavior.DROP_CASCADE:
         raise errors.DependentObjectsStillExist(
-            what=f"cannot drop column {col.name} of table {rel.name} because other objects depend on it",
+            what=f"cannot drop column {col.name} of table {binder.described(rel)} because other "
+                 "objects depend on it",
             detail="\n".join(dependents), hint=_HINT)
     return await _apply(binder, writer, rel, drop)
 
@@ -148,7 +149,8 @@ def _plan(binder, writer, rel: Relation, col: Column) -> _Drop:
             continue  # the table's own foreign key, going anyway
         used = [c for c in drop.columns if c.attnum in con.ref_columns]
         if used:
-            drop.foreign_keys.append((child, con, f"column {used[0].name} of table {rel.name}"))
+            drop.foreign_keys.append(
+                (child, con, f"column {used[0].name} of table {binder.described(rel)}"))
         elif con.index_oid in dropped_oids:
             index = next(i for i in drop.indexes if i.oid == con.index_oid)
             drop.foreign_keys.append((child, con, f"index {index.name}"))
@@ -224,11 +226,11 @@ def _dependent_views(binder, writer, rel: Relation, drop: _Drop) -> list[tuple[R
             culprit = next((c for c in drop.columns
                             if _breaks(binder, view, now, _without_columns(binder, rel, [c]))),
                            drop.columns[0])  # the first of the columns it cannot do without
-            out.append((view, f"column {culprit.name} of table {rel.name}"))
-    return _with_views_over(views, reads, out)
+            out.append((view, f"column {culprit.name} of table {binder.described(rel)}"))
+    return _with_views_over(binder, views, reads, out)
 
 
-def _with_views_over(views: list[Relation], reads: dict[int, set[int]],
+def _with_views_over(binder, views: list[Relation], reads: dict[int, set[int]],
                      direct: list[tuple[Relation, str]]) -> list[tuple[Relation, str]]:
     """`direct` and the views over its views, transitively, each once (with why), in
     PostgreSQL's order: each view followed by the views over it, depth first."""
@@ -242,7 +244,7 @@ def _with_views_over(views: list[Relation], reads: dict[int, set[int]],
             continue
         out.append(step)
         parent = step[0]
-        over = [(v, f"view {parent.name}") for v in views
+        over = [(v, f"view {binder.described(parent)}") for v in views
                 if v.oid not in found and parent.oid in reads[v.oid]]
         found.update(v.oid for v, _ in over)
         stack.append(iter(over))
@@ -259,11 +261,11 @@ def views_reading(binder, writer, rels: list[Relation],
         return []
     reads = {v.oid: _relations_read(binder, v) for v in views}
     kinds = {"r": "table", "v": "view", "S": "sequence"}
-    out = [(view, f"{kinds.get(rel.kind, 'relation')} {rel.name}")
+    out = [(view, f"{kinds.get(rel.kind, 'relation')} {binder.described(rel)}")
            for rel in rels for view in views if rel.oid in reads[view.oid]]
     seen: set[int] = set()
     out = [(v, why) for v, why in out if not (v.oid in seen or seen.add(v.oid))]
-    return _with_views_over(views, reads, out)
+    return _with_views_over(binder, views, reads, out)
 
 
 def rename_in_views(binder, writer, rel: Relation, new_name: str) -> None:
@@ -411,13 +413,14 @@ def _breaks(binder, view: Relation, now, without) -> bool:
     return before is not None and _shape(binder, view, without) != before
 
 
-def _dependent_lines(rel: Relation, drop: _Drop) -> list[str]:
+def _dependent_lines(binder, rel: Relation, drop: _Drop) -> list[str]:
     """PostgreSQL's DETAIL lines for what only CASCADE may drop."""
     first = drop.columns[0]
-    lines = [f"column {c.name} of table {rel.name} depends on column {first.name} of table {rel.name}"
+    table = binder.described(rel)
+    lines = [f"column {c.name} of table {table} depends on column {first.name} of table {table}"
              for c in drop.columns[1:]]
-    lines.extend(f"view {v.name} depends on {why}" for v, why in drop.views)
-    lines.extend(f"constraint {con.name} on table {child.name} depends on {why}"
+    lines.extend(f"view {binder.described(v)} depends on {why}" for v, why in drop.views)
+    lines.extend(f"constraint {con.name} on table {binder.described(child)} depends on {why}"
                  for child, con, why in drop.foreign_keys)
     return lines
 

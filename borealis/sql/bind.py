@@ -259,6 +259,18 @@ class Binder:
             return self.ctx.virtual.relation("pg_catalog", name)
         return None
 
+    def described(self, rel: Relation) -> str:
+        """`rel`'s name as PostgreSQL's object descriptions write it (`table ds.t` in a
+        2BP01's message and DETAIL): quoted where SQL needs quotes, and qualified with
+        its schema unless the search path finds it by its bare name."""
+        from borealis.sql.deparse import quote_ident
+        name = quote_ident(rel.name)
+        found = self.find_relation(None, rel.name)
+        if found is not None and found.oid == rel.oid:
+            return name
+        schema = self.catalog.schema_by_oid(rel.schema_oid)
+        return name if schema is None else f"{quote_ident(schema.name)}.{name}"
+
     def relation(self, rv: ast.RangeVar, privileges: str = "r") -> Relation:
         """The relation `rv` names, which the acting role must hold `privileges`
         (aclitem letters: "r" SELECT, "a" INSERT, ...) on: 42501 otherwise."""

@@ -150,10 +150,11 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
             if members and not cascade:
                 raise errors.DependentObjectsStillExist(
                     what=f"cannot drop schema {name} because other objects depend on it",
+                    detail=_schema_members_detail(binder, writer, schema.name, members),
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
-            fk.check_drop_relations(binder, writer, members, cascade=cascade)
-            _drop_dependent_views(binder, writer, members, {r.oid for r in members},
-                                  cascade=cascade, what=f"schema {name}")
+            if members:  # (CASCADE)
+                fk.drop_referencing(binder, writer, members)
+                _drop_views_over(binder, writer, members, {r.oid for r in members})
             for rel in members:
                 await _drop_relation(writer, rel)
             writer.drop_schema(schema)
@@ -161,7 +162,7 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
     if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
         want = "r" if kind == ObjectType.OBJECT_TABLE else "v"
         what = "table" if want == "r" else "view"
-        named = _named_relations(binder, node)  # (from the statement's catalog snapshot)
+        rels: list[Relation] = []
         for obj in node.objects:
             names = [s.sval for s in obj]
             rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
@@ -171,9 +172,16 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                 if rel is None:
                     raise errors.UndefinedTable(f'{what} "{names[-1]}" does not exist')
                 raise errors.WrongObjectType(what=f'"{names[-1]}" is not a {what}')
-            fk.check_drop_relations(binder, writer, [rel], cascade=cascade, also=named)
-            _drop_dependent_views(binder, writer, [rel], named | {rel.oid}, cascade=cascade,
-                                  what=f"{what} {rel.name}" if len(node.objects) == 1 else None)
+            if all(r.oid != rel.oid for r in rels):
+                rels.append(rel)
+        named = {r.oid for r in rels}
+        if not cascade:
+            _refuse_dependents(binder, writer, rels, f"{what} {binder.described(rels[0])}"
+                               if len(rels) == 1 else None)
+        for rel in rels:
+            if cascade:
+                fk.drop_referencing(binder, writer, [rel], also=named)
+                _drop_views_over(binder, writer, [rel], named)
             await _drop_relation(writer, rel)
         return "DROP TABLE" if want == "r" else "DROP VIEW"
     if kind == ObjectType.OBJECT_INDEX:
@@ -201,33 +209,77 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
     raise errors.UnsupportedObject(what="unsupported object in DROP")
 
 
-def _drop_dependent_views(binder: Binder, writer: CatalogWriter, rels: list[Relation],
-                          dropping: set[int], *, cascade: bool, what: str | None) -> None:
-    """The views that read what a DROP drops (and the views over those) stop it
-    (2BP01, each named as PostgreSQL's DETAIL names it), or with CASCADE go too.
-    `what` names the one object the statement drops (None: it names several)."""
-    views = alter_columns.views_reading(binder, writer, rels, dropping)
-    if not views:
+def _refuse_dependents(binder: Binder, writer: CatalogWriter, rels: list[Relation],
+                       what: str | None) -> None:
+    """DROP TABLE/VIEW without CASCADE: 2BP01 when views or other tables' foreign keys
+    depend on what it drops, with PostgreSQL's DETAIL naming them all, each once. As
+    PostgreSQL's: an object depending on two of them is found through the first one
+    named, and the last one named has its dependents listed first. `what` names the
+    one object the statement drops (None: it names several)."""
+    dropping = {r.oid for r in rels}
+    shown: set[int] = set()
+    found = [_dependent_lines(binder, writer, rel, dropping, shown) for rel in rels]
+    lines = [line for per_rel in reversed(found) for line in per_rel]
+    if not lines:
         return
-    if not cascade:
-        raise errors.DependentObjectsStillExist(
-            what=f"cannot drop {what} because other objects depend on it" if what else
-            "cannot drop desired object(s) because other objects depend on them",
-            detail="\n".join(f"view {view.name} depends on {why}" for view, why in views),
-            hint="Use DROP ... CASCADE to drop the dependent objects too.")
-    for view, _ in views:
+    raise errors.DependentObjectsStillExist(
+        what=f"cannot drop {what} because other objects depend on it" if what else
+        "cannot drop desired object(s) because other objects depend on them",
+        detail="\n".join(lines), hint="Use DROP ... CASCADE to drop the dependent objects too.")
+
+
+def _drop_views_over(binder: Binder, writer: CatalogWriter, rels: list[Relation],
+                     dropping: set[int]) -> None:
+    """DROP ... CASCADE: the views that read what it drops go too, and the views over
+    those."""
+    for view, _ in alter_columns.views_reading(binder, writer, rels, dropping):
         writer.drop_relation(view)
 
 
-def _named_relations(binder: Binder, node: ast.DropStmt) -> set[int]:
-    """The tables one DROP TABLE names (a foreign key between two of them is no obstacle)."""
-    out = set()
-    for obj in node.objects:
-        names = [s.sval for s in obj]
-        rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
-        if rel is not None:
-            out.add(rel.oid)
-    return out
+_KINDS = {"r": "table", "v": "view", "S": "sequence"}
+
+
+def _schema_members_detail(binder: Binder, writer: CatalogWriter, schema: str,
+                           members: list[Relation]) -> str:
+    """PostgreSQL's DETAIL for DROP SCHEMA without CASCADE: each relation of the schema
+    in the order they were made (not a sequence that a column of one of them owns: it
+    goes with its column), each followed by the views and foreign keys outside the
+    schema that depend on it, views over views depth first, each object once: one that
+    depends on two of them is found through the newer, as PostgreSQL finds it."""
+    oids = {r.oid for r in members}
+    listed = [r for r in sorted(members, key=lambda r: r.oid)
+              if not (r.kind == "S" and r.sequence is not None and r.sequence.owned_by[0] in oids)]
+    shown: set[int] = set()
+    found = {rel.oid: _dependent_lines(binder, writer, rel, oids, shown)
+             for rel in reversed(listed)}
+    lines: list[str] = []
+    for rel in listed:
+        lines.append(f"{_KINDS.get(rel.kind, 'relation')} {binder.described(rel)} "
+                     f"depends on schema {schema}")
+        lines.extend(found[rel.oid])
+    return "\n".join(lines)
+
+
+def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
+                     dropping: set[int], shown: set[int]) -> list[str]:
+    """PostgreSQL's DETAIL lines for what depends on `rel` outside the relations
+    `dropping`: views (and the views over them, depth first), foreign keys, column
+    defaults that take a sequence's values. Views already in `shown` are left out; the
+    ones named here join it."""
+    target = f"{_KINDS.get(rel.kind, 'relation')} {binder.described(rel)}"
+    lines = []
+    for view, why in alter_columns.views_reading(binder, writer, [rel], dropping):
+        if view.oid not in shown:
+            shown.add(view.oid)
+            lines.append(f"view {binder.described(view)} depends on {why}")
+    lines.extend(f"constraint {con.name} on table {binder.described(child)} depends on {target}"
+                 for child, con in fk.dependents(binder.catalog, {rel.oid}, dropping))
+    if rel.kind == "S":
+        lines.extend(f"default value for column {col.name} of table {binder.described(table)} "
+                     f"depends on {target}"
+                     for table, col in binder.catalog.sequence_users(rel.oid)
+                     if table.oid not in dropping)
+    return lines
 
 
 def _find_index(binder: Binder, names: list[str]):
@@ -716,11 +768,20 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
     cols = query.columns
     if node.aliases:
         aliases = [a.sval for a in node.aliases]
+        if len(aliases) > len(cols):
+            raise errors.SyntaxError(what="CREATE VIEW specifies more column names than columns")
         cols = [type(c)(aliases[i] if i < len(aliases) else c.name, c.oid, c.typmod)
                 for i, c in enumerate(cols)]
+    seen: set[str] = set()
+    for c in cols:
+        if c.name in seen:
+            raise errors.DuplicateColumn(name=c.name)
+        seen.add(c.name)
     existing = binder.catalog.relation(schema.oid, name)
     if existing is not None and not (node.replace and existing.kind == "v"):
         raise errors.DuplicateTable(name=name)
+    if existing is not None:
+        _check_view_columns(existing.columns, cols)
     oid = existing.oid if existing is not None else await writer.allocate_oid()
     columns = tuple(Column(i + 1, c.name, c.oid, c.typmod) for i, c in enumerate(cols))
     view_sql = deparse(node.query)
@@ -730,6 +791,24 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
     writer.put_relation(Relation(oid, schema.oid, name, "v", columns, view_sql=view_sql,
                                  view_search_path=tuple(binder.ctx.search_path)))
     return "CREATE VIEW"
+
+
+def _check_view_columns(old: tuple[Column, ...], new: list) -> None:
+    """CREATE OR REPLACE VIEW keeps the view's columns, as PostgreSQL does: it may add
+    columns at the end, not drop, rename or retype one (42P16)."""
+    if len(new) < len(old):
+        raise errors.InvalidTableDefinition(what="cannot drop columns from view")
+    for before, after in zip(old, new):
+        if before.name != after.name:
+            raise errors.InvalidTableDefinition(
+                what=f'cannot change name of view column "{before.name}" to "{after.name}"',
+                hint="Use ALTER VIEW ... RENAME COLUMN ... to change name of view column "
+                     "instead.")
+        if (before.type_oid, before.typmod) != (after.oid, after.typmod):
+            raise errors.InvalidTableDefinition(
+                what=f'cannot change data type of view column "{before.name}" from '
+                     f"{T.format_type(before.type_oid, before.typmod)} to "
+                     f"{T.format_type(after.oid, after.typmod)}")
 
 
 async def _comment(binder: Binder, writer: CatalogWriter, node: ast.CommentStmt, sql: str) -> str:

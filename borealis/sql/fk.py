@@ -1023,7 +1023,8 @@ async def drop_constraint(binder, writer, rel: Relation, cmd: ast.AlterTableCmd)
         index = next((i for i in rel.indexes if i.oid == con.index_oid), None)
         if index is not None:
             rel = await drop_index_dependents(binder, writer, rel, index, cascade=cmd.behavior.value == 1,
-                                              what=f"constraint {con.name} on table {rel.name}")
+                                              what=f"constraint {con.name} on table "
+                                                   f"{binder.described(rel)}")
             from borealis.sql.ddl import _delete_range
             await _delete_range(writer.txn, relation_prefix(index.oid))
             rel = rel.with_changes(indexes=tuple(i for i in rel.indexes if i.oid != index.oid))
@@ -1120,7 +1121,7 @@ class RowValidator:
 
 # -- DDL: what dropping a table or an index does to foreign keys --------------------------
 
-def _dependents(catalog: CatalogSnapshot, oids: set[int], dropping: set[int],
+def dependents(catalog: CatalogSnapshot, oids: set[int], dropping: set[int],
                 index_oid: int | None = None) -> list[tuple[Relation, Constraint]]:
     """Foreign keys of tables not being dropped that reference the tables `oids` (or,
     with `index_oid`, the index)."""
@@ -1135,8 +1136,10 @@ def _dependents(catalog: CatalogSnapshot, oids: set[int], dropping: set[int],
     return out
 
 
-def _dependency_error(what: str, deps: list[tuple[Relation, Constraint]], target: str) -> errors.BorealisError:
-    lines = [f"constraint {con.name} on table {child.name} depends on {target}" for child, con in deps]
+def _dependency_error(binder, what: str, deps: list[tuple[Relation, Constraint]],
+                      target: str) -> errors.BorealisError:
+    lines = [f"constraint {con.name} on table {binder.described(child)} depends on {target}"
+             for child, con in deps]
     return errors.DependentObjectsStillExist(
         what=f"cannot drop {what} because other objects depend on it", detail="\n".join(lines),
         hint="Use DROP ... CASCADE to drop the dependent objects too.")
@@ -1162,30 +1165,25 @@ def _drop_fks(writer, deps: list[tuple[Relation, Constraint]]) -> None:
             constraints=tuple(c for c in current.constraints if c.name not in names)))
 
 
-def check_drop_relations(binder, writer, rels: list[Relation], *, cascade: bool,
-                         also: Iterable[int] = ()) -> None:
-    """DROP TABLE / DROP SCHEMA of `rels` (with `also`, the other tables the statement
-    drops): foreign keys of other tables that reference them stop the drop (2BP01), or
-    with CASCADE are dropped themselves."""
+def drop_referencing(binder, writer, rels: list[Relation], also: Iterable[int] = ()) -> None:
+    """DROP TABLE / DROP SCHEMA ... CASCADE of `rels` (with `also`, the other tables the
+    statement drops): the foreign keys of other tables that reference them go. (Without
+    CASCADE, `sql.ddl` refuses the drop when there are any.)"""
     oids = {r.oid for r in rels}
-    deps = _dependents(binder.catalog, oids, oids | set(also))
-    if not deps:
-        return
-    if not cascade:
-        first = next(r for r in rels if any(c.ref_relation == r.oid for _, c in deps))
-        raise _dependency_error(f"table {first.name}", deps, f"table {first.name}")
-    _drop_fks(writer, deps)
+    deps = dependents(binder.catalog, oids, oids | set(also))
+    if deps:
+        _drop_fks(writer, deps)
 
 
 async def drop_index_dependents(binder, writer, rel: Relation, index: Index, *, cascade: bool,
                                 what: str | None = None) -> Relation:
     """DROP INDEX (or DROP CONSTRAINT of a UNIQUE): foreign keys that reference the
     index's columns through it. Returns `rel` with its own such foreign keys removed."""
-    deps = _dependents(binder.catalog, {rel.oid}, set(), index.oid)
+    deps = dependents(binder.catalog, {rel.oid}, set(), index.oid)
     if not deps:
         return rel
     if not cascade:
-        raise _dependency_error(what or f"index {index.name}", deps, f"index {index.name}")
+        raise _dependency_error(binder, what or f"index {index.name}", deps, f"index {index.name}")
     own = {con.name for child, con in deps if child.oid == rel.oid}
     _drop_fks(writer, [(child, con) for child, con in deps if child.oid != rel.oid])
     return rel.with_changes(constraints=tuple(c for c in rel.constraints if c.name not in own))

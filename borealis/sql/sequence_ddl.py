@@ -319,16 +319,18 @@ async def drop_sequences(binder: Binder, writer: CatalogWriter, node: ast.DropSt
             table = binder.catalog.relation_by_oid(options.owned_by[0])
             col = _column(table, options.owned_by[1]) if table is not None else None
             if table is not None and col is not None:
+                owner = f"column {col.name} of table {binder.described(table)}"
                 raise errors.DependentObjectsStillExist(
-                    what=f"cannot drop sequence {rel.name} because column {col.name} of table "
-                         f"{table.name} requires it",
-                    hint=f"You can drop column {col.name} of table {table.name} instead.")
+                    what=f"cannot drop sequence {binder.described(rel)} because {owner} requires it",
+                    hint=f"You can drop {owner} instead.")
         users = binder.catalog.sequence_users(rel.oid)
         if users and not cascade:
+            sequence = binder.described(rel)
             raise errors.DependentObjectsStillExist(
-                what=f"cannot drop sequence {rel.name} because other objects depend on it",
-                detail="\n".join(f"default value for column {c.name} of table {t.name} depends "
-                                 f"on sequence {rel.name}" for t, c in users),
+                what=f"cannot drop sequence {sequence} because other objects depend on it",
+                detail="\n".join(f"default value for column {c.name} of table "
+                                 f"{binder.described(t)} depends on sequence {sequence}"
+                                 for t, c in users),
                 hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for table, col in users:
             current = changed.get(table.oid, table)

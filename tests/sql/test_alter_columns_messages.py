@@ -101,6 +101,66 @@ def test_drop_of_what_views_read_matches_postgres(engines):
     assert _both(engines, "DROP TABLE du") == ("ok",)
 
 
+def test_dependents_in_another_schema_match_postgres(engines):
+    """DROP SCHEMA without CASCADE lists what depends on the schema, and a relation the
+    search path would not find is named with its schema (`table msg_other.t1`), in
+    DROP TABLE, DROP SEQUENCE and DROP COLUMN too; a DROP of several objects lists the
+    dependents of all of them."""
+    other = "msg_other_schema"
+    for conn in engines.values():
+        conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
+    setup = [
+        f"CREATE SCHEMA {other}",
+        f"CREATE TABLE {other}.t1 (a int PRIMARY KEY, b int GENERATED ALWAYS AS IDENTITY)",
+        f"CREATE TABLE {other}.t2 (a int PRIMARY KEY)",
+        f"CREATE SEQUENCE {other}.s",
+        f"CREATE VIEW {other}.v AS SELECT * FROM {other}.t2",
+        f"CREATE VIEW outside_v AS SELECT a FROM {other}.t1",
+        f"CREATE VIEW ow AS SELECT * FROM {other}.v",
+        f"CREATE VIEW both_v AS SELECT t1.a, x.a AS xa FROM {other}.t1, {other}.t2 x",
+        f"CREATE TABLE {other}.t3 (a int REFERENCES {other}.t1)",
+        f"CREATE TABLE oc (a int REFERENCES {other}.t1 (a))",
+        f'CREATE TABLE "Mixed" (a int PRIMARY KEY, b int DEFAULT nextval(\'{other}.s\'))',
+        'CREATE VIEW "V2" AS SELECT * FROM "Mixed"',
+    ]
+    try:
+        for sql in setup:
+            assert _both(engines, sql) == ("ok",), sql
+        for sql in (f"DROP SCHEMA {other}", f"DROP TABLE {other}.t1",
+                    f"DROP TABLE {other}.t1, {other}.t2", f"DROP TABLE {other}.t2, {other}.t1",
+                    f"DROP TABLE {other}.t1, {other}.t3, oc", f"DROP TABLE {other}.t1, nosuch",
+                    f"DROP TABLE IF EXISTS nosuch, {other}.t2", f"ALTER TABLE {other}.t1 DROP COLUMN a",
+                    f"DROP SEQUENCE {other}.s", 'DROP TABLE "Mixed"', f"DROP SEQUENCE {other}.t1_b_seq"):
+            assert _both(engines, sql)[0] in ("2BP01", "42P01"), sql
+        for conn in engines.values():  # the other schema first on the path: bare names
+            home = conn.execute("SELECT current_schema()").fetchone()[0]
+            conn.execute(f"SET search_path = {other}, {home}")
+        assert _both(engines, "DROP TABLE t1")[0] == "2BP01"
+        assert _both(engines, f"DROP SCHEMA {other}")[0] == "2BP01"
+    finally:
+        for conn in engines.values():
+            conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
+
+
+def test_create_or_replace_view_keeps_columns(engines):
+    """CREATE OR REPLACE VIEW may only add columns at the end (42P16 for dropping,
+    renaming or retyping one); CREATE VIEW refuses duplicate and surplus column names."""
+    assert _both(engines, "CREATE TABLE rv (a int PRIMARY KEY, b int, c varchar(10))") == ("ok",)
+    assert _both(engines, "CREATE VIEW rv1 AS SELECT a, b, c FROM rv") == ("ok",)
+    for sql in ("CREATE OR REPLACE VIEW rv1 AS SELECT a FROM rv",
+                "CREATE OR REPLACE VIEW rv1 AS SELECT b, a, c FROM rv",
+                "CREATE OR REPLACE VIEW rv1 AS SELECT a, b::text, c FROM rv",
+                "CREATE OR REPLACE VIEW rv1 AS SELECT a, b, c::varchar(20) FROM rv",
+                "CREATE VIEW rv2 AS SELECT a, a FROM rv",
+                "CREATE VIEW rv2 (x, x) AS SELECT a, b FROM rv",
+                "CREATE VIEW rv2 (x, y, z, w) AS SELECT * FROM rv"):
+        assert _both(engines, sql)[0] in ("42P16", "42701", "42601"), sql
+    assert _both(engines, "CREATE OR REPLACE VIEW rv1 AS SELECT a, b, c, 1 AS d FROM rv") == ("ok",)
+    assert _both(engines, "CREATE OR REPLACE VIEW rv1 (a, b, c, d, e) AS SELECT a, b, c, 1, 2 FROM rv") \
+        == ("ok",)
+    assert _both(engines, "SELECT * FROM rv1") == ("ok",)
+
+
 def test_lifetime_column_limit(engines):
     """A table's attnums are never reused: after dropping columns, ADD COLUMN stops at
     attnum 1,600 with 54011, though the table has few live columns."""
