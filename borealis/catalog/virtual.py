@@ -70,6 +70,7 @@ from borealis.catalog.model import (
 )
 from borealis.core import errors, values
 from borealis.core.limits import JOB_RETENTION_S, Compat
+from borealis.sql.deparse import quote_ident
 from borealis.sql.plan import BATCH_ROWS, Node, OutCol
 
 ADMIN = "admin"
@@ -1326,27 +1327,6 @@ def schema_name_of(catalog: CatalogSnapshot, oid: int) -> str:
         return "sys"
     s = catalog.schema_by_oid(oid)
     return s.name if s is not None else ""
-
-
-_RESERVED_WORDS = """all analyse analyze and any array as asc asymmetric authorization binary
-both case cast check collate collation column concurrently constraint create cross
-current_catalog current_date current_role current_schema current_time current_timestamp
-current_user default deferrable desc distinct do else end except false fetch for foreign
-freeze from full grant group having ilike in initially inner intersect into is isnull join
-lateral leading left like limit localtime localtimestamp natural not notnull null offset on
-only or order outer overlaps placing primary references returning right select session_user
-similar some symmetric system_user table tablesample then to trailing true union unique user
-using variadic verbose when where window with"""
-_RESERVED = frozenset(_RESERVED_WORDS.split())
-
-
-def quote_ident(name: str) -> str:
-    """PostgreSQL's quote_ident: quotes unless lower-case identifier characters only."""
-    if name and (name[0].islower() or name[0] == "_") and all(
-            ch.islower() or ch.isdigit() or ch == "_" for ch in name) \
-            and name.isascii() and name not in _RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 @catalog_table("pg_tables", None,

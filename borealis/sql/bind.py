@@ -46,6 +46,7 @@ from borealis.sql import operators as O
 from borealis.sql import privileges as P
 from borealis.sql import types as T
 from borealis.sql import window as W
+from borealis.sql.deparse import quote_ident
 from borealis.sql.expr import (
     BoolOp,
     Call,
@@ -263,7 +264,6 @@ class Binder:
         """`rel`'s name as PostgreSQL's object descriptions write it (`table ds.t` in a
         2BP01's message and DETAIL): quoted where SQL needs quotes, and qualified with
         its schema unless the search path finds it by its bare name."""
-        from borealis.sql.deparse import quote_ident
         name = quote_ident(rel.name)
         found = self.find_relation(None, rel.name)
         if found is not None and found.oid == rel.oid:

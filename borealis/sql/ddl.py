@@ -33,6 +33,7 @@ from borealis.catalog.model import (
     PUBLIC_SCHEMA_OID,
     Column,
     Constraint,
+    Function,
     Index,
     Job,
     Relation,
@@ -47,6 +48,7 @@ from borealis.core.limits import Compat
 from borealis.sql import alter_columns, fk, index_keys
 from borealis.sql import types as T
 from borealis.sql.bind import Binder, type_from_ast
+from borealis.sql.deparse import quote_ident
 from borealis.sql.dsql_limits import (
     check_new_index,
     check_new_relation,
@@ -147,10 +149,12 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                     continue
                 raise errors.UndefinedSchema(name=name)
             members = [r for r in binder.catalog.relations if r.schema_oid == schema.oid]
-            if members and not cascade:
+            functions = [f for f in binder.catalog.functions if f.schema_oid == schema.oid]
+            if (members or functions) and not cascade:
                 raise errors.DependentObjectsStillExist(
                     what=f"cannot drop schema {name} because other objects depend on it",
-                    detail=_schema_members_detail(binder, writer, schema.name, members),
+                    detail=_schema_members_detail(binder, writer, schema.name, members,
+                                                  functions),
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
             if members:  # (CASCADE)
                 fk.drop_referencing(binder, writer, members)
@@ -240,9 +244,9 @@ _KINDS = {"r": "table", "v": "view", "S": "sequence"}
 
 
 def _schema_members_detail(binder: Binder, writer: CatalogWriter, schema: str,
-                           members: list[Relation]) -> str:
-    """PostgreSQL's DETAIL for DROP SCHEMA without CASCADE: each relation of the schema
-    in the order they were made (not a sequence that a column of one of them owns: it
+                           members: list[Relation], functions: list[Function]) -> str:
+    """PostgreSQL's DETAIL for DROP SCHEMA without CASCADE: each relation and function of
+    the schema in the order they were made (not a sequence that a column of one owns: it
     goes with its column), each followed by the views and foreign keys outside the
     schema that depend on it, views over views depth first, each object once: one that
     depends on two of them is found through the newer, as PostgreSQL finds it."""
@@ -252,12 +256,25 @@ def _schema_members_detail(binder: Binder, writer: CatalogWriter, schema: str,
     shown: set[int] = set()
     found = {rel.oid: _dependent_lines(binder, writer, rel, oids, shown)
              for rel in reversed(listed)}
-    lines: list[str] = []
-    for rel in listed:
-        lines.append(f"{_KINDS.get(rel.kind, 'relation')} {binder.described(rel)} "
-                     f"depends on schema {schema}")
-        lines.extend(found[rel.oid])
-    return "\n".join(lines)
+    entries = [(rel.oid, [f"{_KINDS.get(rel.kind, 'relation')} {binder.described(rel)} "
+                          f"depends on schema {schema}", *found[rel.oid]]) for rel in listed]
+    entries.extend((fn.oid, [f"function {_described_function(binder, fn, schema)} "
+                             f"depends on schema {schema}"]) for fn in functions)
+    return "\n".join(line for _, lines in sorted(entries, key=lambda e: e[0])
+                     for line in lines)
+
+
+def _described_function(binder: Binder, fn: Function, schema: str) -> str:
+    """`f(integer)`, or `s.f(integer)` when the search path finds another function of
+    that signature first, or none."""
+    for name in binder.ctx.search_path:
+        found = binder.catalog.schema(name)
+        if found is not None and any(other.input_types == fn.input_types for other
+                                     in binder.catalog.functions_named(found.oid, fn.name)):
+            if found.oid == fn.schema_oid:
+                return function_ddl.signature(fn)
+            break
+    return f"{quote_ident(schema)}.{function_ddl.signature(fn)}"
 
 
 def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
@@ -780,10 +797,15 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
     existing = binder.catalog.relation(schema.oid, name)
     if existing is not None and not (node.replace and existing.kind == "v"):
         raise errors.DuplicateTable(name=name)
+    typmods = [c.typmod for c in cols]
     if existing is not None:
         _check_view_columns(existing.columns, cols)
+        # A typmod an expression lost here (see _check_view_columns) is the one kept.
+        typmods[:len(existing.columns)] = [max(old.typmod, new) for old, new
+                                           in zip(existing.columns, typmods)]
     oid = existing.oid if existing is not None else await writer.allocate_oid()
-    columns = tuple(Column(i + 1, c.name, c.oid, c.typmod) for i, c in enumerate(cols))
+    columns = tuple(Column(i + 1, c.name, c.oid, typmod)
+                    for i, (c, typmod) in enumerate(zip(cols, typmods)))
     view_sql = deparse(node.query)
     check_view_definition(binder, view_sql)  # DSQL's limits
     if existing is None:
@@ -795,7 +817,10 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
 
 def _check_view_columns(old: tuple[Column, ...], new: list) -> None:
     """CREATE OR REPLACE VIEW keeps the view's columns, as PostgreSQL does: it may add
-    columns at the end, not drop, rename or retype one (42P16)."""
+    columns at the end, not drop, rename or retype one (42P16). A typmod counts only
+    when both sides have one: several expressions (a UNION's column, coalesce, CASE, a
+    scalar subquery) lose here the typmod PostgreSQL keeps, and replacing a view with
+    its UNION ALL with another query must not fail on that."""
     if len(new) < len(old):
         raise errors.InvalidTableDefinition(what="cannot drop columns from view")
     for before, after in zip(old, new):
@@ -804,7 +829,8 @@ def _check_view_columns(old: tuple[Column, ...], new: list) -> None:
                 what=f'cannot change name of view column "{before.name}" to "{after.name}"',
                 hint="Use ALTER VIEW ... RENAME COLUMN ... to change name of view column "
                      "instead.")
-        if (before.type_oid, before.typmod) != (after.oid, after.typmod):
+        if before.type_oid != after.oid or min(before.typmod, after.typmod) >= 0 \
+                and before.typmod != after.typmod:
             raise errors.InvalidTableDefinition(
                 what=f'cannot change data type of view column "{before.name}" from '
                      f"{T.format_type(before.type_oid, before.typmod)} to "

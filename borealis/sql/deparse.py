@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pglast import keywords as pglast_keywords
+
 from borealis.core.expr import EXPR_DEPTH_MAX
 from borealis.sql import types as T
 from borealis.sql.expr import (
@@ -37,13 +39,21 @@ from borealis.sql.expr import (
 BOOL, UNKNOWN, INT4, NUMERIC = 16, 705, 23, 1700
 _BARE_NUMBERS = frozenset({INT4, NUMERIC})  # printed unquoted when not negative (PostgreSQL's rule)
 _OPERATOR_CHARS = re.compile(r"^[-+*/<>=~!@#%^&|`?]+$")
-_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_]*\Z")
 DEPTH_MAX = 100  # nesting beyond this prints "..." (plans never nest this deep in practice)
 
 
+# Words that must be quoted to be names: every keyword but the unreserved ones.
+_KEYWORDS = frozenset(pglast_keywords.RESERVED_KEYWORDS | pglast_keywords.COL_NAME_KEYWORDS
+                      | pglast_keywords.TYPE_FUNC_NAME_KEYWORDS)
+
+
 def quote_ident(name: str) -> str:
-    """A column or table name as SQL would need it written."""
-    if _PLAIN_IDENT.match(name):
+    """A name as SQL would need it written, as PostgreSQL's quote_identifier writes it
+    (quote_ident(), regclass, EXPLAIN, object descriptions): quoted unless it is lower
+    case ASCII letters, digits and `_`, not starting with a digit, and not a keyword
+    other than an unreserved one (`"int"`, `"order"`, `"a$1"`, but `name`)."""
+    if _PLAIN_IDENT.match(name) and name not in _KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
 

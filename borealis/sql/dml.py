@@ -34,6 +34,7 @@ from borealis.sql.plan import (
     OutCol,
     Scan,
     arm,
+    begin_evaluation,
     evaluate,
     subqueries_of,
 )
@@ -640,10 +641,11 @@ async def complete_rows(plan: InsertPlan, rows: list[tuple], ctx: ExecContext
     try:
         for n in range(len(rows)):
             row = (n,)  # a fresh row object per row: a sequence call runs once per row
+            evaluation = begin_evaluation()
             try:
                 filled.append(fill(row))  # the session's block answers: no await
             except NeedRows:
-                filled.append(await evaluate(fill, row, len(subs)))
+                filled.append(await evaluate(fill, row, len(subs), evaluation))
     except errors.BorealisError as exc:  # after the rows before it
         failure = exc
     done, bad = _complete_rows(plan, rows[:len(filled)], width, defaults, filled)

@@ -405,20 +405,16 @@ async def drop_functions(binder: Binder, writer: CatalogWriter, node: ast.DropSt
 
 
 async def drop_schema_functions(binder: Binder, writer: CatalogWriter, node: ast.DropStmt) -> None:
-    """DROP SCHEMA: a schema's functions are members (2BP01 unless CASCADE drops them)."""
-    cascade = node.behavior.value == 1
+    """DROP SCHEMA ... CASCADE: a schema's functions are members, and go. (Without
+    CASCADE, `sql.ddl` refuses to drop a schema that has members, functions included.)"""
+    if node.behavior.value != 1:
+        return
     for obj in node.objects:
         name = obj.sval if isinstance(obj, ast.String) else obj[-1].sval
         schema = binder.catalog.schema(name)
-        members = [f for f in binder.catalog.functions if schema and f.schema_oid == schema.oid]
-        if members and not cascade:
-            raise errors.DependentObjectsStillExist(
-                what=f"cannot drop schema {name} because other objects depend on it",
-                detail="\n".join(f"function {name}.{signature(f)} depends on schema {name}"
-                                 for f in members),
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
-        for f in members:
-            writer.drop_function(f)
+        for f in binder.catalog.functions:
+            if schema is not None and f.schema_oid == schema.oid:
+                writer.drop_function(f)
 
 
 # -- ALTER -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql import types as T
+from borealis.sql.deparse import quote_ident
 from borealis.sql.expr import Call, Const, Expr
 from borealis.sql.types import arrays as A
 
@@ -1100,16 +1101,6 @@ def _translate(s: str, src: str, dst: str) -> str:
 
 
 _text_fn("translate", _translate, TEXT, (TEXT, TEXT))
-
-_KEYWORDS = frozenset(["all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast", "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role", "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in", "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not", "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select", "session_user", "some", "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using", "variadic", "when", "where", "window", "with"])
-
-
-def quote_ident(s: str) -> str:
-    safe = (s != "" and (s[0].islower() or s[0] == "_") and s[0].isascii()
-            and all((c.islower() or c.isdigit() or c in "_$") and c.isascii() for c in s)
-            and s not in _KEYWORDS)
-    return s if safe else '"' + s.replace('"', '""') + '"'
-
 
 def quote_literal(s: str) -> str:
     body = s.replace("'", "''")

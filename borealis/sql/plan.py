@@ -192,12 +192,22 @@ def rearm(subs: list[Subquery], runners: list[_LazyRunner]) -> None:
         sq.runner = runner
 
 
-async def evaluate(fn, row: tuple, limit: int) -> Any:
+def begin_evaluation() -> int:
+    """A new evaluation, current now: for calling an expression with subqueries directly
+    (no await) where the session answers without I/O; when it raises NeedRows after
+    all, `evaluate(..., evaluation=)` goes on with the same evaluation, so the values
+    it took (a nextval from the session's block) are kept."""
+    _evaluation[0] = evaluation = next(_evaluations)
+    return evaluation
+
+
+async def evaluate(fn, row: tuple, limit: int, evaluation: int | None = None) -> Any:
     """`fn(row)` for expressions containing subqueries (armed with `arm`): each time the
     evaluation reaches a subquery whose rows are missing, fetch them and start over.
     Every round fetches a different subquery for this row, so `limit` (the number of
     subqueries, plus one) bounds the rounds."""
-    evaluation = next(_evaluations)
+    if evaluation is None:
+        evaluation = next(_evaluations)
     for _ in range(limit + 1):
         _evaluation[0] = evaluation
         try:

@@ -198,12 +198,16 @@ async def settle_subqueries(calls: list[WindowCall], rows: list[tuple], width: i
     expression holding a subquery is evaluated here for every row, its value appended
     to the row (after its `width` columns), and the calls read it from there."""
     exprs: list[Expr] = []
+    done: dict[int, Any] = {}  # id(expression) -> its column: an aggregate's arguments
+    # are its call's too, and are evaluated once per row
 
     def settle(e: Any) -> Any:
         if e is None or not subqueries_of([e]):
             return e
-        exprs.append(e)
-        return _Computed(e.oid, index=width + len(exprs) - 1, typmod=e.typmod)
+        if id(e) not in done:
+            exprs.append(e)
+            done[id(e)] = _Computed(e.oid, index=width + len(exprs) - 1, typmod=e.typmod)
+        return done[id(e)]
 
     settled = []
     for c in calls:

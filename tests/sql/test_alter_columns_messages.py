@@ -114,6 +114,7 @@ def test_dependents_in_another_schema_match_postgres(engines):
         f"CREATE TABLE {other}.t1 (a int PRIMARY KEY, b int GENERATED ALWAYS AS IDENTITY)",
         f"CREATE TABLE {other}.t2 (a int PRIMARY KEY)",
         f"CREATE SEQUENCE {other}.s",
+        f"CREATE FUNCTION {other}.f(int) RETURNS int LANGUAGE sql AS 'SELECT 1'",
         f"CREATE VIEW {other}.v AS SELECT * FROM {other}.t2",
         f"CREATE VIEW outside_v AS SELECT a FROM {other}.t1",
         f"CREATE VIEW ow AS SELECT * FROM {other}.v",
@@ -122,6 +123,8 @@ def test_dependents_in_another_schema_match_postgres(engines):
         f"CREATE TABLE oc (a int REFERENCES {other}.t1 (a))",
         f'CREATE TABLE "Mixed" (a int PRIMARY KEY, b int DEFAULT nextval(\'{other}.s\'))',
         'CREATE VIEW "V2" AS SELECT * FROM "Mixed"',
+        'CREATE TABLE "order" (a int PRIMARY KEY)',  # keywords are quoted
+        'CREATE VIEW "int" AS SELECT * FROM "order"',
     ]
     try:
         for sql in setup:
@@ -130,7 +133,8 @@ def test_dependents_in_another_schema_match_postgres(engines):
                     f"DROP TABLE {other}.t1, {other}.t2", f"DROP TABLE {other}.t2, {other}.t1",
                     f"DROP TABLE {other}.t1, {other}.t3, oc", f"DROP TABLE {other}.t1, nosuch",
                     f"DROP TABLE IF EXISTS nosuch, {other}.t2", f"ALTER TABLE {other}.t1 DROP COLUMN a",
-                    f"DROP SEQUENCE {other}.s", 'DROP TABLE "Mixed"', f"DROP SEQUENCE {other}.t1_b_seq"):
+                    f"DROP SEQUENCE {other}.s", 'DROP TABLE "Mixed"', f"DROP SEQUENCE {other}.t1_b_seq",
+                    'DROP TABLE "order"'):
             assert _both(engines, sql)[0] in ("2BP01", "42P01"), sql
         for conn in engines.values():  # the other schema first on the path: bare names
             home = conn.execute("SELECT current_schema()").fetchone()[0]
@@ -159,6 +163,12 @@ def test_create_or_replace_view_keeps_columns(engines):
     assert _both(engines, "CREATE OR REPLACE VIEW rv1 (a, b, c, d, e) AS SELECT a, b, c, 1, 2 FROM rv") \
         == ("ok",)
     assert _both(engines, "SELECT * FROM rv1") == ("ok",)
+    # A typmod lost to an expression here (a UNION's column, coalesce) is no change of
+    # type, and the view keeps the one it had.
+    assert _both(engines, "CREATE OR REPLACE VIEW rv1 AS SELECT a, b, c, 1 AS d, 2 AS e FROM rv "
+                          "UNION ALL SELECT a, b, coalesce(c, c), 1, 2 FROM rv") == ("ok",)
+    assert _both(engines, "CREATE OR REPLACE VIEW rv1 AS SELECT a, b, c::varchar(20) AS c, 1 AS d, "
+                          "2 AS e FROM rv")[0] == "42P16"
 
 
 def test_lifetime_column_limit(engines):

@@ -410,3 +410,17 @@ def test_sequence_defaults_keep_the_buffered_mode(engines, column):
     late = f"{rows + 1}\t1\n{rows + 1}\t2\n{rows + 2}\t\\N\n"  # a duplicate, then a NULL
     out = _both(engines, _copy_where, "COPY s (k, v) FROM STDIN", late)
     assert out[0] == "23502" and out[3].startswith("COPY s, line 3")
+
+
+def test_two_sequence_defaults_take_one_value_each_per_row(engines):
+    """Two nextval() defaults, one answered from the session's block and one that needs
+    an allocation per row: each row takes one value of each (the first sequence's value
+    is kept while the second is fetched)."""
+    _both(engines, _run, "CREATE SEQUENCE blockseq CACHE 100")
+    _both(engines, _run, "CREATE SEQUENCE oneseq")
+    _both(engines, _run, "CREATE TABLE two (x int, a bigint DEFAULT nextval('blockseq'), "
+                         "b bigint DEFAULT nextval('oneseq'))")
+    assert _both(engines, _copy, "COPY two (x) FROM STDIN", _lines(range(1, 5), "{i}\n")) \
+        == ("ok", "COPY 4")
+    stored = _both(engines, _rows, "SELECT x, a, b FROM two ORDER BY x")
+    assert [(a, b) for _, a, b in stored] == [(1, 1), (2, 2), (3, 3), (4, 4)]

@@ -13,6 +13,7 @@ SELECT concat();
 SELECT ascii('A'), ascii(''), chr(65), chr(955), md5(''), to_hex(255), to_hex(-1), to_hex(4294967296);
 SELECT starts_with('alphabet', 'alph'), starts_with('alphabet', 'bet'), 'abc' ^@ 'ab';
 SELECT translate('12345', '143', 'ax'), quote_ident('abc'), quote_ident('Abc'), quote_ident('a b'), quote_literal('it''s'), quote_literal(42), quote_nullable(NULL);
+SELECT quote_ident('int'), quote_ident('order'), quote_ident('left'), quote_ident('name'), quote_ident('a$1'), format('%I.%I', 'select', 'value'), 'pg_class'::regclass::text;
 SELECT regexp_replace('foobarbaz', 'b..', 'X'), regexp_replace('foobarbaz', 'b..', 'X', 'g'), regexp_replace('abc', '(a)(b)', '\2\1');
 SELECT regexp_match('foobarbequebaz', 'ba.'), regexp_match('abc', 'z'), regexp_match('a1b2', '([a-z])([0-9])');
 SELECT 'hello' SIMILAR TO 'h%o', 'x' || repeat('y', 3) || 'z', format('%s-%s', 'a', 1), format('%I.%L', 'My Tab', 'v''x');

@@ -272,3 +272,9 @@ SELECT count(*), count(DISTINCT n) FROM (SELECT (SELECT nextval('per_row')) n FR
 SELECT count(DISTINCT (SELECT random())) FROM (SELECT 1 FROM generate_series(1, 3000) UNION ALL SELECT 2 FROM generate_series(1, 3000)) x;
 SELECT x.a % 2 AS g, sum((SELECT nextval('per_row'))) FROM (SELECT 5 a UNION ALL SELECT 6 UNION ALL SELECT 7) x GROUP BY 1 ORDER BY 1;
 SELECT currval('per_row');
+-- a window aggregate's argument is evaluated once per row
+CREATE SEQUENCE per_window;
+SELECT sum(nextval('per_window')) OVER () FROM generate_series(1, 3);
+SELECT currval('per_window');
+SELECT sum((SELECT nextval('per_window') + g * 0)) OVER (ORDER BY g) FROM generate_series(1, 3) g;
+SELECT currval('per_window');
