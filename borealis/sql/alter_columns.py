@@ -251,6 +251,9 @@ def _with_views_over(binder, views: list[Relation], reads: dict[int, set[int]],
     return out
 
 
+KINDS = {"r": "table", "v": "view", "S": "sequence"}  # a relation's kind, in messages
+
+
 def views_reading(binder, writer, rels: list[Relation],
                   dropping: set[int]) -> list[tuple[Relation, str]]:
     """DROP of `rels` (with the relations `dropping`, all the statement drops): the
@@ -260,8 +263,7 @@ def views_reading(binder, writer, rels: list[Relation],
     if not views:
         return []
     reads = {v.oid: _relations_read(binder, v) for v in views}
-    kinds = {"r": "table", "v": "view", "S": "sequence"}
-    out = [(view, f"{kinds.get(rel.kind, 'relation')} {binder.described(rel)}")
+    out = [(view, f"{KINDS.get(rel.kind, 'relation')} {binder.described(rel)}")
            for rel in rels for view in views if rel.oid in reads[view.oid]]
     seen: set[int] = set()
     out = [(v, why) for v, why in out if not (v.oid in seen or seen.add(v.oid))]

@@ -240,9 +240,6 @@ def _drop_views_over(binder: Binder, writer: CatalogWriter, rels: list[Relation]
         writer.drop_relation(view)
 
 
-_KINDS = {"r": "table", "v": "view", "S": "sequence"}
-
-
 def _schema_members_detail(binder: Binder, writer: CatalogWriter, schema: str,
                            members: list[Relation], functions: list[Function]) -> str:
     """PostgreSQL's DETAIL for DROP SCHEMA without CASCADE: each relation and function of
@@ -256,7 +253,7 @@ def _schema_members_detail(binder: Binder, writer: CatalogWriter, schema: str,
     shown: set[int] = set()
     found = {rel.oid: _dependent_lines(binder, writer, rel, oids, shown)
              for rel in reversed(listed)}
-    entries = [(rel.oid, [f"{_KINDS.get(rel.kind, 'relation')} {binder.described(rel)} "
+    entries = [(rel.oid, [f"{alter_columns.KINDS.get(rel.kind, 'relation')} {binder.described(rel)} "
                           f"depends on schema {schema}", *found[rel.oid]]) for rel in listed]
     entries.extend((fn.oid, [f"function {_described_function(binder, fn, schema)} "
                              f"depends on schema {schema}"]) for fn in functions)
@@ -283,7 +280,7 @@ def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
     `dropping`: views (and the views over them, depth first), foreign keys, column
     defaults that take a sequence's values. Views already in `shown` are left out; the
     ones named here join it."""
-    target = f"{_KINDS.get(rel.kind, 'relation')} {binder.described(rel)}"
+    target = f"{alter_columns.KINDS.get(rel.kind, 'relation')} {binder.described(rel)}"
     lines = []
     for view, why in alter_columns.views_reading(binder, writer, [rel], dropping):
         if view.oid not in shown:
