@@ -45,7 +45,7 @@ from borealis.catalog import store
 from borealis.catalog.model import Column, Constraint, Index, Relation, relation_prefix
 from borealis.core import errors, values
 from borealis.core.keys import prefix_end
-from borealis.sql import index_keys
+from borealis.sql import fk, index_keys
 from borealis.sql.dsql_limits import dsql_mode
 
 PAGE_ROWS = 1_000  # rows per scan page when a dropped primary key re-keys the table
@@ -254,6 +254,11 @@ def _with_views_over(binder, views: list[Relation], reads: dict[int, set[int]],
 KINDS = {"r": "table", "v": "view", "S": "sequence"}  # a relation's kind, in messages
 
 
+def described(binder, rel: Relation) -> str:
+    """`table ds.t`, `view v`: a relation as PostgreSQL's object descriptions give it."""
+    return f"{KINDS.get(rel.kind, 'relation')} {binder.described(rel)}"
+
+
 def views_reading(binder, writer, rels: list[Relation],
                   dropping: set[int]) -> list[tuple[Relation, str]]:
     """DROP of `rels` (with the relations `dropping`, all the statement drops): the
@@ -263,7 +268,7 @@ def views_reading(binder, writer, rels: list[Relation],
     if not views:
         return []
     reads = {v.oid: _relations_read(binder, v) for v in views}
-    out = [(view, f"{KINDS.get(rel.kind, 'relation')} {binder.described(rel)}")
+    out = [(view, described(binder, rel))
            for rel in rels for view in views if rel.oid in reads[view.oid]]
     seen: set[int] = set()
     out = [(v, why) for v, why in out if not (v.oid in seen or seen.add(v.oid))]
@@ -422,8 +427,7 @@ def _dependent_lines(binder, rel: Relation, drop: _Drop) -> list[str]:
     lines = [f"column {c.name} of table {table} depends on column {first.name} of table {table}"
              for c in drop.columns[1:]]
     lines.extend(f"view {binder.described(v)} depends on {why}" for v, why in drop.views)
-    lines.extend(f"constraint {con.name} on table {binder.described(child)} depends on {why}"
-                 for child, con, why in drop.foreign_keys)
+    lines.extend(fk.dependency_line(binder, child, con, why) for child, con, why in drop.foreign_keys)
     return lines
 
 
@@ -436,7 +440,6 @@ def _dropped(col: Column) -> Column:
 
 
 async def _apply(binder, writer, rel: Relation, drop: _Drop) -> Relation:
-    from borealis.sql import fk
     from borealis.sql.ddl import _cancel_build, _delete_range
     from borealis.sql.sequence_ddl import drop_owned_sequences
     others = [(child, con) for child, con, _ in drop.foreign_keys if child.oid != rel.oid]

@@ -156,7 +156,9 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                     detail=_schema_members_detail(binder, writer, schema.name, members,
                                                   functions),
                     hint="Use DROP ... CASCADE to drop the dependent objects too.")
-            if members:  # (CASCADE)
+            for fn in functions:  # (CASCADE)
+                writer.drop_function(fn)
+            if members:
                 fk.drop_referencing(binder, writer, members)
                 _drop_views_over(binder, writer, members, {r.oid for r in members})
             for rel in members:
@@ -180,7 +182,7 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
                 rels.append(rel)
         named = {r.oid for r in rels}
         if not cascade:
-            _refuse_dependents(binder, writer, rels, f"{what} {binder.described(rels[0])}"
+            _refuse_dependents(binder, writer, rels, alter_columns.described(binder, rels[0])
                                if len(rels) == 1 else None)
         for rel in rels:
             if cascade:
@@ -253,8 +255,8 @@ def _schema_members_detail(binder: Binder, writer: CatalogWriter, schema: str,
     shown: set[int] = set()
     found = {rel.oid: _dependent_lines(binder, writer, rel, oids, shown)
              for rel in reversed(listed)}
-    entries = [(rel.oid, [f"{alter_columns.KINDS.get(rel.kind, 'relation')} {binder.described(rel)} "
-                          f"depends on schema {schema}", *found[rel.oid]]) for rel in listed]
+    entries = [(rel.oid, [f"{alter_columns.described(binder, rel)} depends on schema {schema}",
+                          *found[rel.oid]]) for rel in listed]
     entries.extend((fn.oid, [f"function {_described_function(binder, fn, schema)} "
                              f"depends on schema {schema}"]) for fn in functions)
     return "\n".join(line for _, lines in sorted(entries, key=lambda e: e[0])
@@ -280,13 +282,13 @@ def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
     `dropping`: views (and the views over them, depth first), foreign keys, column
     defaults that take a sequence's values. Views already in `shown` are left out; the
     ones named here join it."""
-    target = f"{alter_columns.KINDS.get(rel.kind, 'relation')} {binder.described(rel)}"
+    target = alter_columns.described(binder, rel)
     lines = []
     for view, why in alter_columns.views_reading(binder, writer, [rel], dropping):
         if view.oid not in shown:
             shown.add(view.oid)
             lines.append(f"view {binder.described(view)} depends on {why}")
-    lines.extend(f"constraint {con.name} on table {binder.described(child)} depends on {target}"
+    lines.extend(fk.dependency_line(binder, child, con, target)
                  for child, con in fk.dependents(binder.catalog, {rel.oid}, dropping))
     if rel.kind == "S":
         lines.extend(f"default value for column {col.name} of table {binder.described(table)} "

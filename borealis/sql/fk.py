@@ -1136,10 +1136,14 @@ def dependents(catalog: CatalogSnapshot, oids: set[int], dropping: set[int],
     return out
 
 
+def dependency_line(binder, child: Relation, con: Constraint, target: str) -> str:
+    """A 2BP01 DETAIL line for a foreign key that depends on `target` (`table t`)."""
+    return f"constraint {con.name} on table {binder.described(child)} depends on {target}"
+
+
 def _dependency_error(binder, what: str, deps: list[tuple[Relation, Constraint]],
                       target: str) -> errors.BorealisError:
-    lines = [f"constraint {con.name} on table {binder.described(child)} depends on {target}"
-             for child, con in deps]
+    lines = [dependency_line(binder, child, con, target) for child, con in deps]
     return errors.DependentObjectsStillExist(
         what=f"cannot drop {what} because other objects depend on it", detail="\n".join(lines),
         hint="Use DROP ... CASCADE to drop the dependent objects too.")

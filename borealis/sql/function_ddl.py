@@ -404,19 +404,6 @@ async def drop_functions(binder: Binder, writer: CatalogWriter, node: ast.DropSt
     return _tag(node.removeType, "DROP")
 
 
-async def drop_schema_functions(binder: Binder, writer: CatalogWriter, node: ast.DropStmt) -> None:
-    """DROP SCHEMA ... CASCADE: a schema's functions are members, and go. (Without
-    CASCADE, `sql.ddl` refuses to drop a schema that has members, functions included.)"""
-    if node.behavior.value != 1:
-        return
-    for obj in node.objects:
-        name = obj.sval if isinstance(obj, ast.String) else obj[-1].sval
-        schema = binder.catalog.schema(name)
-        for f in binder.catalog.functions:
-            if schema is not None and f.schema_oid == schema.oid:
-                writer.drop_function(f)
-
-
 # -- ALTER -------------------------------------------------------------------------------------
 
 def _check_free(binder: Binder, schema_oid: int, name: str, fn: Function) -> None:
@@ -493,8 +480,6 @@ def _other(node: ast.Node):
 async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: str) -> str:
     if node.removeType in FUNCTION_KINDS:
         return await drop_functions(binder, writer, node)
-    if node.removeType == ObjectType.OBJECT_SCHEMA:
-        await drop_schema_functions(binder, writer, node)
     return await _other(node)(binder, writer, node, sql)
 
 
