@@ -271,6 +271,13 @@ class CatalogWriter:
             self._default_privileges(relation.oid, relation.owner, relation.schema_oid, objtype,
                                      relation_kind(relation.kind))
 
+    def current(self, relation: Relation) -> Relation | None:
+        """`relation` (of the snapshot) as this transaction has changed it so far; None
+        when it dropped it. What a cascading change builds on, so as not to undo
+        another's."""
+        pending = self.txn.writes.get(_key(b"r", relation.oid), relation)
+        return _decode(pending) if isinstance(pending, bytes) else pending
+
     def drop_relation(self, relation: Relation) -> None:
         self._bump()
         self.txn.delete(_key(b"r", relation.oid))

@@ -788,6 +788,19 @@ def _pg_attrdef(v: CatalogView):
                        "adbin": expr}
 
 
+def view_definition(catalog, search_path, rel) -> str | None:
+    """A view's stored text as pg_get_viewdef shows it (`pg_views`,
+    `information_schema.views` too): after a space, ended by `;`, a sequence it calls
+    by OID (see `sql.sequence_ddl.canonical_sequences`) by its current name."""
+    text = rel.view_sql
+    if text is None:
+        return None
+    if "regclass" in text:
+        from borealis.sql.sequence_ddl import display_default_sequences
+        text = display_default_sequences(text, CatalogNames(catalog, search_path).relation_name)
+    return f" {text};"
+
+
 def column_default(v: CatalogView, col: Column) -> str:
     """A column's default as pg_get_expr shows it; a sequence it calls by its current
     name (the default stores the sequence's OID: `sql.sequence_ddl`)."""
@@ -1348,7 +1361,8 @@ def _pg_views(v: CatalogView):
         kind = rel.relkind if isinstance(rel, VirtualRelation) else rel.kind
         if kind == "v":
             yield {"schemaname": v.schema_name(rel.schema_oid), "viewname": rel.name,
-                   "viewowner": rel.owner, "definition": rel.view_sql}
+                   "viewowner": rel.owner,
+                   "definition": view_definition(v.catalog, v.search_path, rel)}
 
 
 @catalog_table("pg_indexes", None,
@@ -1654,7 +1668,7 @@ def _views(v: CatalogView):
         kind = rel.relkind if isinstance(rel, VirtualRelation) else rel.kind
         if kind == "v":
             yield {"table_schema": v.schema_name(rel.schema_oid), "table_name": rel.name,
-                   "view_definition": rel.view_sql}
+                   "view_definition": view_definition(v.catalog, v.search_path, rel)}
 
 
 # -- sys (DSQL's own views) ----------------------------------------------------------------

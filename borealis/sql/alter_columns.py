@@ -41,7 +41,6 @@ from dataclasses import dataclass, field, replace
 from pglast import ast
 from pglast.enums import DropBehavior
 
-from borealis.catalog import store
 from borealis.catalog.model import Column, Constraint, Index, Relation, relation_prefix
 from borealis.core import errors, values
 from borealis.core.keys import prefix_end
@@ -86,6 +85,8 @@ class _Drop:
     constraints: set[str] = field(default_factory=set)  # the table's own, by name
     foreign_keys: list[tuple[Relation, Constraint, str]] = field(default_factory=list)  # + why
     views: list[tuple[Relation, str]] = field(default_factory=list)  # + why
+    sequences: list[Relation] = field(default_factory=list)  # the columns own them
+    sequence_lines: list[str] = field(default_factory=list)  # DETAIL: what depends on those
 
     @property
     def attnums(self) -> set[int]:
@@ -155,6 +156,12 @@ def _plan(binder, writer, rel: Relation, col: Column) -> _Drop:
             index = next(i for i in drop.indexes if i.oid == con.index_oid)
             drop.foreign_keys.append((child, con, f"index {index.name}"))
     drop.views = _dependent_views(binder, writer, rel, drop)
+    from borealis.sql.sequence_ddl import dependent_lines
+    drop.sequences = [seq for c in drop.columns
+                      for seq in binder.catalog.owned_sequences(rel.oid, c.attnum)]
+    drop.sequence_lines = dependent_lines(
+        binder, writer, drop.sequences, set(), {v.oid for v, _ in drop.views},
+        frozenset((rel.oid, attnum) for attnum in drop.attnums))
     return drop
 
 
@@ -180,14 +187,6 @@ def _index_uses(index: Index, attnums: set[int], names: set[str]) -> bool:
     return any(index_keys.names_read(t) & names for t in texts)
 
 
-def _pending(writer, rel: Relation) -> Relation | None:
-    """`rel` as this DDL transaction has changed it so far (None: dropped)."""
-    pending = writer.txn.writes.get(store._key(b"r", rel.oid), rel)
-    if isinstance(pending, bytes):
-        return store._decode(pending)
-    return pending
-
-
 def _referencing(binder, writer, rel: Relation) -> list[tuple[Relation, Constraint]]:
     """The foreign keys that reference `rel`: (child, constraint), as of this transaction."""
     out = [(rel, con) for con in rel.foreign_keys if con.ref_relation == rel.oid]
@@ -196,7 +195,7 @@ def _referencing(binder, writer, rel: Relation) -> list[tuple[Relation, Constrai
         if child.oid in seen:
             continue
         seen.add(child.oid)
-        current = _pending(writer, child)
+        current = writer.current(child)
         if current is not None:
             out.extend((current, con) for con in current.foreign_keys if con.ref_relation == rel.oid)
     return out
@@ -207,8 +206,8 @@ def _referencing(binder, writer, rel: Relation) -> list[tuple[Relation, Constrai
 def _live_views(binder, writer) -> list[Relation]:
     """The views as this DDL transaction has left them so far (its rewrites included,
     the ones it dropped left out)."""
-    pending = (_pending(writer, v) for v in binder.catalog.relations if v.kind == "v")
-    return [v for v in pending if v is not None and v.view_sql]
+    current = (writer.current(v) for v in binder.catalog.relations if v.kind == "v")
+    return [v for v in current if v is not None and v.view_sql]
 
 
 def _dependent_views(binder, writer, rel: Relation, drop: _Drop) -> list[tuple[Relation, str]]:
@@ -368,14 +367,17 @@ def _nodes(root: object, kind: type) -> list:
 
 
 def _relations_read(binder, view: Relation) -> set[int]:
-    """The relations a view's text names (resolved as when it is used)."""
+    """The relations a view's text names (resolved as when it is used), and the
+    sequences it names by OID (`sql.sequence_ddl.canonical_sequences`)."""
     from borealis.sql.bind import view_body
     from borealis.sql.parse import parse
     try:
         (stmt,) = parse(view.view_sql or "")
     except errors.BorealisError:
         return set()
-    out: set[int] = set()
+    from borealis.sql.sequence_ddl import sequences_named
+    out = {oid for oid in sequences_named(view.view_sql or "")
+           if binder.catalog.relation_by_oid(oid) is not None}
     with view_body(binder.ctx, view):
         for rv in _nodes(stmt.node, ast.RangeVar):
             found = binder.find_relation(rv.schemaname, rv.relname)
@@ -426,6 +428,7 @@ def _dependent_lines(binder, rel: Relation, drop: _Drop) -> list[str]:
     table = binder.described(rel)
     lines = [f"column {c.name} of table {table} depends on column {first.name} of table {table}"
              for c in drop.columns[1:]]
+    lines.extend(drop.sequence_lines)
     lines.extend(f"view {binder.described(v)} depends on {why}" for v, why in drop.views)
     lines.extend(fk.dependency_line(binder, child, con, why) for child, con, why in drop.foreign_keys)
     return lines
@@ -441,12 +444,14 @@ def _dropped(col: Column) -> Column:
 
 async def _apply(binder, writer, rel: Relation, drop: _Drop) -> Relation:
     from borealis.sql.ddl import _cancel_build, _delete_range
-    from borealis.sql.sequence_ddl import drop_owned_sequences
+    from borealis.sql.sequence_ddl import drop_dependents, drop_owned_sequences, without_defaults
     others = [(child, con) for child, con, _ in drop.foreign_keys if child.oid != rel.oid]
     fk._drop_fks(writer, others)  # as DROP TABLE ... CASCADE does
     own = drop.constraints | {con.name for child, con, _ in drop.foreign_keys if child.oid == rel.oid}
     for view, _ in drop.views:
         writer.drop_relation(view)
+    drop_dependents(binder, writer, drop.sequences, {rel.oid})  # other tables' defaults
+    rel = without_defaults(rel, {seq.oid for seq in drop.sequences})  # and its own
     for col in drop.columns:
         drop_owned_sequences(writer, rel, col.attnum)
     attnums = drop.attnums

@@ -195,8 +195,7 @@ def _pg_get_viewdef(binder: Binder, args: list[Expr]) -> Expr:
         found = look.relations.get(oid) if oid is not None else None
         if found is None or found[0].kind != "v" or found[1] is not None:
             return None
-        text = found[0].view_sql or ""
-        return " " + text + ";"
+        return V.view_definition(look.catalog, look.search_path, found[0]) or " ;"
     first = TEXT if by_name else OID
     second = (INT4 if args[1].oid in (INT2, INT4, INT8) else BOOL) if len(args) == 2 else BOOL
     return _call(binder, "pg_get_viewdef", TEXT, viewdef, args, (first, second)[: len(args)])

@@ -159,8 +159,11 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
             for fn in functions:  # (CASCADE)
                 writer.drop_function(fn)
             if members:
+                oids = {r.oid for r in members}
                 fk.drop_referencing(binder, writer, members)
-                _drop_views_over(binder, writer, members, {r.oid for r in members})
+                _drop_views_over(binder, writer, members, oids)
+                _seq().drop_dependents(binder, writer, [r for r in members if r.kind == "S"],
+                                       oids)
             for rel in members:
                 await _drop_relation(writer, rel)
             writer.drop_schema(schema)
@@ -188,6 +191,9 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
             if cascade:
                 fk.drop_referencing(binder, writer, [rel], also=named)
                 _drop_views_over(binder, writer, [rel], named)
+                if rel.kind == "r":
+                    _seq().drop_dependents(binder, writer,
+                                           binder.catalog.owned_sequences(rel.oid), named)
             await _drop_relation(writer, rel)
         return "DROP TABLE" if want == "r" else "DROP VIEW"
     if kind == ObjectType.OBJECT_INDEX:
@@ -279,9 +285,11 @@ def _described_function(binder: Binder, fn: Function, schema: str) -> str:
 def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
                      dropping: set[int], shown: set[int]) -> list[str]:
     """PostgreSQL's DETAIL lines for what depends on `rel` outside the relations
-    `dropping`: views (and the views over them, depth first), foreign keys, column
-    defaults that take a sequence's values. Views already in `shown` are left out; the
-    ones named here join it."""
+    `dropping`: views (and the views over them, depth first), foreign keys, and what
+    depends on a sequence it is or owns (column defaults, views). Views already in
+    `shown` are left out; the ones named here join it."""
+    if rel.kind == "S":
+        return _seq().dependent_lines(binder, writer, [rel], dropping, shown)
     target = alter_columns.described(binder, rel)
     lines = []
     for view, why in alter_columns.views_reading(binder, writer, [rel], dropping):
@@ -290,12 +298,10 @@ def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
             lines.append(f"view {binder.described(view)} depends on {why}")
     lines.extend(fk.dependency_line(binder, child, con, target)
                  for child, con in fk.dependents(binder.catalog, {rel.oid}, dropping))
-    if rel.kind == "S":
-        lines.extend(f"default value for column {col.name} of table {binder.described(table)} "
-                     f"depends on {target}"
-                     for table, col in binder.catalog.sequence_users(rel.oid)
-                     if table.oid not in dropping)
-    return lines
+    # What depends on the sequences it owns comes first, as in PostgreSQL; a view
+    # reading the table too is named as the table's (found above).
+    owned = binder.catalog.owned_sequences(rel.oid) if rel.kind == "r" else []
+    return _seq().dependent_lines(binder, writer, owned, dropping, shown) + lines
 
 
 def _find_index(binder: Binder, names: list[str]):
@@ -807,6 +813,8 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
                     for i, (c, typmod) in enumerate(zip(cols, typmods)))
     view_sql = deparse(node.query)
     check_view_definition(binder, view_sql)  # DSQL's limits
+    if _seq().canonical_sequences(binder, node.query) is not None:
+        view_sql = deparse(node.query)  # the sequences it calls by OID, as a default
     if existing is None:
         check_new_relation(binder, "v")
     writer.put_relation(Relation(oid, schema.oid, name, "v", columns, view_sql=view_sql,

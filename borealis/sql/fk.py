@@ -1152,19 +1152,15 @@ def _dependency_error(binder, what: str, deps: list[tuple[Relation, Constraint]]
 def _drop_fks(writer, deps: list[tuple[Relation, Constraint]]) -> None:
     """Remove these foreign keys from their tables (the descriptors this DDL transaction
     already changed are changed further, not overwritten)."""
-    from borealis.catalog import store
     by_child: dict[int, list[str]] = {}
     rels: dict[int, Relation] = {}
     for child, con in deps:
         by_child.setdefault(child.oid, []).append(con.name)
         rels[child.oid] = child
     for oid, names in by_child.items():
-        current = rels[oid]
-        pending = writer.txn.writes.get(store._key(b"r", oid), current)
-        if pending is None:
+        current = writer.current(rels[oid])
+        if current is None:
             continue  # dropped by this transaction
-        if isinstance(pending, bytes):
-            current = store._decode(pending)
         writer.put_relation(current.with_changes(
             constraints=tuple(c for c in current.constraints if c.name not in names)))
 

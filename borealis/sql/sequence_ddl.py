@@ -51,6 +51,7 @@ from borealis.catalog.store import CatalogWriter
 from borealis.core import errors, limits
 from borealis.core.limits import Compat
 from borealis.qp.sequences import decode_state, encode_state, initial_state
+from borealis.sql import alter_columns
 from borealis.sql import types as T
 from borealis.sql.bind import Binder, type_from_ast
 from borealis.sql.ddl import _ident, _target_schema, deparse
@@ -300,8 +301,11 @@ async def _alter(binder: Binder, writer: CatalogWriter, rel: Relation, given: di
 
 
 async def drop_sequences(binder: Binder, writer: CatalogWriter, node: ast.DropStmt) -> str:
-    cascade = node.behavior.value == 1
-    changed: dict[int, Relation] = {}  # tables whose defaults CASCADE removes
+    """DROP SEQUENCE [IF EXISTS] s, ... [CASCADE]: every name is resolved first; the
+    column defaults and views that use them refuse the drop (2BP01, one DETAIL for all,
+    as DROP TABLE's) or, with CASCADE, lose the default and go."""
+    from borealis.sql.ddl import _refuse_dependents
+    rels: list[Relation] = []
     for obj in node.objects:
         names = [s.sval for s in obj]
         rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
@@ -323,24 +327,16 @@ async def drop_sequences(binder: Binder, writer: CatalogWriter, node: ast.DropSt
                 raise errors.DependentObjectsStillExist(
                     what=f"cannot drop sequence {binder.described(rel)} because {owner} requires it",
                     hint=f"You can drop {owner} instead.")
-        users = binder.catalog.sequence_users(rel.oid)
-        if users and not cascade:
-            sequence = binder.described(rel)
-            raise errors.DependentObjectsStillExist(
-                what=f"cannot drop sequence {sequence} because other objects depend on it",
-                detail="\n".join(f"default value for column {c.name} of table "
-                                 f"{binder.described(t)} depends on sequence {sequence}"
-                                 for t, c in users),
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
-        for table, col in users:
-            current = changed.get(table.oid, table)
-            cols = tuple(replace(c, default=None, default_sequences=()) if c.attnum == col.attnum
-                         else c for c in current.columns)
-            changed[table.oid] = current.with_changes(columns=cols)
+        if all(r.oid != rel.oid for r in rels):
+            rels.append(rel)
+    named = {r.oid for r in rels}
+    if node.behavior.value != 1:  # not CASCADE
+        _refuse_dependents(binder, writer, rels, alter_columns.described(binder, rels[0])
+                           if len(rels) == 1 else None)
+    drop_dependents(binder, writer, rels, named)
+    for rel in rels:
         drop_sequence(writer, rel)
         _forget(binder, rel.oid)
-    for table in changed.values():
-        writer.put_relation(table)
     return "DROP SEQUENCE"
 
 
@@ -354,6 +350,67 @@ def drop_owned_sequences(writer: CatalogWriter, table: Relation, attnum: int | N
     sequences, and those given OWNED BY."""
     for seq in writer.snapshot.owned_sequences(table.oid, attnum):
         drop_sequence(writer, seq)
+
+
+def dependent_lines(binder: Binder, writer: CatalogWriter, seqs: list[Relation],
+                    dropping: set[int], shown: set[int],
+                    gone: frozenset[tuple[int, int]] = frozenset()) -> list[str]:
+    """PostgreSQL's DETAIL lines for what depends on sequences a DROP takes (named, or
+    going with the table, column or schema that owns them): column defaults that call
+    one, outside the relations `dropping` and the columns `gone` (table OID, attnum),
+    and views that read one (with the views over them), outside `shown`, which the
+    ones named here join. Per sequence in the order they were made, as PostgreSQL
+    lists them (a serial column's default with its table); the owning table's other
+    defaults last, as it can only have been given them later (ALTER TABLE)."""
+    out: list[str] = []
+    for seq in seqs:
+        target = alter_columns.described(binder, seq)
+        owner = seq.sequence.owned_by if seq.sequence is not None else (0, 0)
+        entries: list[tuple[tuple[int, int], list[str]]] = []
+        for view, why in alter_columns.views_reading(binder, writer, [seq], dropping):
+            if view.oid in shown:
+                continue
+            shown.add(view.oid)
+            line = f"view {binder.described(view)} depends on {why}"
+            if why == target or not entries:
+                entries.append(((view.oid, 0), [line]))
+            else:  # a view over the one before
+                entries[-1][1].append(line)
+        for table, col in binder.catalog.sequence_users(seq.oid):
+            if table.oid not in dropping and (table.oid, col.attnum) not in gone:
+                later = table.oid == owner[0] and col.attnum != owner[1]
+                key = (1 << 62 if later else table.oid, col.attnum)
+                entries.append((key, [f"default value for column {col.name} of table "
+                                      f"{binder.described(table)} depends on {target}"]))
+        out.extend(line for _, lines in sorted(entries, key=lambda e: e[0]) for line in lines)
+    return out
+
+
+def drop_dependents(binder: Binder, writer: CatalogWriter, seqs: list[Relation],
+                    dropping: set[int]) -> None:
+    """DROP ... CASCADE of sequences (named, or going with what owns them): the views
+    that read one go, and the columns outside `dropping` whose default calls one lose
+    their default, as PostgreSQL drops the default with the sequence."""
+    if not seqs:
+        return
+    for view, _ in alter_columns.views_reading(binder, writer, seqs, dropping):
+        writer.drop_relation(view)
+    oids = {seq.oid for seq in seqs}
+    tables = {table.oid: table for seq in seqs
+              for table, _ in binder.catalog.sequence_users(seq.oid) if table.oid not in dropping}
+    for table in tables.values():
+        current = writer.current(table)
+        if current is not None:  # (None: this statement dropped it)
+            writer.put_relation(without_defaults(current, oids))
+
+
+def without_defaults(rel: Relation, seq_oids: set[int]) -> Relation:
+    """`rel` with no default that calls one of the sequences `seq_oids`."""
+    if not any(seq_oids.intersection(c.default_sequences) for c in rel.columns):
+        return rel
+    return rel.with_changes(columns=tuple(
+        replace(c, default=None, default_sequences=()) if seq_oids.intersection(c.default_sequences)
+        else c for c in rel.columns))
 
 
 def _column(table: Relation, attnum: int) -> Column | None:
@@ -513,6 +570,10 @@ async def alter_identity(binder: Binder, writer: CatalogWriter, rel: Relation,
     elif cmd.subtype == AlterTableType.AT_DropIdentity:
         seq = binder.catalog.relation_by_oid(col.identity_sequence)
         if seq is not None:
+            # Another default or a view calling the sequence keeps it (PostgreSQL's
+            # DROP IDENTITY has no CASCADE).
+            from borealis.sql.ddl import _refuse_dependents
+            _refuse_dependents(binder, writer, [seq], alter_columns.described(binder, seq))
             drop_sequence(writer, seq)
             _forget(binder, seq.oid)
         new = replace(col, identity="", identity_sequence=0)
@@ -541,7 +602,8 @@ def column_with_default(binder: Binder, rel: Relation, col: Column, node: ast.No
 
 
 class _SequenceNames(Visitor):
-    """Rewrites the regclass argument of sequence functions to the sequence's OID."""
+    """Rewrites the regclass constant a sequence function is called with (`'s'`,
+    `'s'::regclass`) to the sequence's OID."""
 
     def __init__(self, resolve) -> None:
         super().__init__()
@@ -555,9 +617,8 @@ class _SequenceNames(Visitor):
         literal = first.arg if isinstance(first, ast.TypeCast) else first
         if not (isinstance(literal, ast.A_Const) and isinstance(literal.val, ast.String)):
             return
-        if isinstance(first, ast.TypeCast) and first.typeName.names[-1].sval not in (
-                "regclass", "text", "varchar"):
-            return
+        if isinstance(first, ast.TypeCast) and first.typeName.names[-1].sval != "regclass":
+            return  # `'s'::text` is looked up when called, as in PostgreSQL: no dependency
         oid = self.resolve(literal.val.sval)
         cast = ast.TypeCast(arg=ast.A_Const(val=ast.Integer(oid)),
                             typeName=ast.TypeName(names=(ast.String("regclass"),)))
@@ -569,6 +630,19 @@ def canonical_default(binder: Binder, text: str) -> tuple[str, tuple[int, ...]]:
     """A default's SQL text with sequence names resolved to OIDs, and those OIDs."""
     if not any(f in text.lower() for f in SEQUENCE_FUNCTIONS):
         return text, ()
+    (raw,) = parse_sql("SELECT " + text)
+    expr = raw.stmt.targetList[0].val
+    used = canonical_sequences(binder, expr)
+    if used is None:
+        return text, ()
+    return deparse(expr), used
+
+
+def canonical_sequences(binder: Binder, node: ast.Node) -> tuple[int, ...] | None:
+    """Rewrites in `node` (a default, a view's query) the relation each
+    nextval/currval/setval names to its OID, as PostgreSQL stores a regclass constant:
+    the sequence is found by the search path now, and renaming it later changes
+    nothing. The sequences named, each once (None: no call to rewrite)."""
     names = V.CatalogNames(binder.catalog, V.current_search_path(binder.ctx))
     used: list[int] = []
 
@@ -578,16 +652,17 @@ def canonical_default(binder: Binder, text: str) -> tuple[str, tuple[int, ...]]:
         if rel is not None and rel.kind == "S" and oid not in used:
             used.append(oid)
         return oid
-    (raw,) = parse_sql("SELECT " + text)
-    expr = raw.stmt.targetList[0].val
     visitor = _SequenceNames(resolve)
-    visitor(expr)
-    if not visitor.changed:
-        return text, ()
-    return deparse(expr), tuple(used)
+    visitor(node)
+    return tuple(used) if visitor.changed else None
 
 
 _OID_CAST = re.compile(r"CAST\((\d+) AS regclass\)")
+
+
+def sequences_named(text: str) -> set[int]:
+    """The relations a stored text names by OID (`CAST(16390 AS regclass)`)."""
+    return {int(oid) for oid in _OID_CAST.findall(text)}
 
 
 def display_default_sequences(text: str, relation_name) -> str:
@@ -602,5 +677,6 @@ def display_default_sequences(text: str, relation_name) -> str:
 
 
 __all__ = ["alter_identity", "alter_sequence", "canonical_default", "column_with_default",
-           "create_sequence", "display_default_sequences", "drop_owned_sequences",
-           "drop_sequences", "serial_columns", "table_sequences"]
+           "create_sequence", "dependent_lines", "display_default_sequences", "drop_dependents",
+           "drop_owned_sequences", "drop_sequences", "sequences_named", "serial_columns",
+           "table_sequences", "without_defaults"]

@@ -26,9 +26,9 @@ def test_views_follow_a_rename_of_what_they_read(tmp_path):
         assert await sql(s, "select * from w order by a") == [("1",), ("2",)]
         assert await sql(s, "select viewname, definition from pg_views "
                             "where viewname in ('c', 'v2', 'w') order by 1") == [
-            ("c", "WITH t AS (SELECT 5 AS a) SELECT a FROM t UNION ALL SELECT a FROM public.t2 AS t"),
-            ("v2", "SELECT t.a, b FROM t2 AS t WHERE a > 0"),
-            ("w", "SELECT a FROM v2 AS v")]
+            ("c", " WITH t AS (SELECT 5 AS a) SELECT a FROM t UNION ALL SELECT a FROM public.t2 AS t;"),
+            ("v2", " SELECT t.a, b FROM t2 AS t WHERE a > 0;"),
+            ("w", " SELECT a FROM v2 AS v;")]
         # a new table under the old name is another relation: the views do not follow it
         await sql(s, "create table t (a int primary key, b text)")
         assert await sql(s, "select * from v2 order by a") == [("1", "x"), ("2", "y")]
@@ -61,9 +61,9 @@ def test_views_follow_a_column_rename_by_what_each_reference_binds_to(tmp_path):
         await sql(s, "alter table t rename column c to c2")
         assert await sql(s, "select viewname, definition from pg_views "
                             "where viewname in ('v', 'w') order by 1") == [
-            ("v", "SELECT t.c2 AS c, t.a, u.c AS uc FROM t LEFT JOIN u USING (a) "
-                  "WHERE t.c2 > '' ORDER BY t.c2"),
-            ("w", "WITH q AS (SELECT t.c2 AS c FROM t) SELECT c, (SELECT max(c) FROM u) AS m FROM q")]
+            ("v", " SELECT t.c2 AS c, t.a, u.c AS uc FROM t LEFT JOIN u USING (a) "
+                  "WHERE t.c2 > '' ORDER BY t.c2;"),
+            ("w", " WITH q AS (SELECT t.c2 AS c FROM t) SELECT c, (SELECT max(c) FROM u) AS m FROM q;")]
         assert await sql(s, "select * from v") == [("x", "1", "ux"), ("y", "2", None)]
         assert await sql(s, "select * from w order by c") == [("x", "ux"), ("y", "ux")]
 
@@ -89,8 +89,8 @@ def test_a_renamed_column_is_named_qualified_so_nothing_else_takes_it(tmp_path):
         for view, rows in before.items():
             assert await sql(s, f"select * from {view}") == rows, view
         assert await sql(s, "select definition from pg_views where viewname = 'corr'") == [
-            ("SELECT a, (SELECT max(k) FROM u WHERE u.k <= t.d / 10) AS m FROM t",)]
+            (" SELECT a, (SELECT max(k) FROM u WHERE u.k <= t.d / 10) AS m FROM t;",)]
         assert await sql(s, "select definition from pg_views where viewname = 'grp'") == [
-            ("SELECT t.d AS c, count(*) AS n FROM t GROUP BY t.d HAVING t.d > 5",)]
+            (" SELECT t.d AS c, count(*) AS n FROM t GROUP BY t.d HAVING t.d > 5;",)]
 
     run_session(tmp_path, Compat.RELAXED, body)

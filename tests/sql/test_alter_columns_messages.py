@@ -146,6 +146,90 @@ def test_dependents_in_another_schema_match_postgres(engines):
             conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
 
 
+def _rows(engines, sql: str) -> list:
+    got = {name: conn.execute(sql).fetchall() for name, conn in engines.items()}
+    assert got["borealis"] == got["postgres"], sql
+    return got["postgres"]
+
+
+def test_sequence_dependents_match_postgres(engines):
+    """What uses a sequence (a column default, a view) keeps it from being dropped, also
+    when it goes with its table, column or schema; CASCADE drops the default and the
+    view. A view names the sequence as a default does, by OID: renaming it keeps the
+    view working."""
+    setup = [
+        "CREATE TABLE sw (a serial, x int)",
+        "CREATE TABLE st (b int DEFAULT nextval('sw_a_seq'))",
+        "CREATE VIEW sv AS SELECT nextval('sw_a_seq') AS n, x FROM sw",  # reads sw too
+        "CREATE VIEW sv0 AS SELECT currval('sw_a_seq') AS c",
+        "CREATE VIEW sv1 AS SELECT c FROM sv0",
+        "CREATE TABLE st2 (b int DEFAULT nextval('sw_a_seq'))",
+        "CREATE SEQUENCE sq2",
+        "CREATE VIEW sv2 AS SELECT nextval('sq2') AS n",
+        "CREATE TABLE sz (a serial, y int)",
+        "CREATE TABLE sy (b int DEFAULT nextval('sz_a_seq'), c int DEFAULT nextval('sz_a_seq'))",
+        "ALTER TABLE sz ALTER COLUMN y SET DEFAULT nextval('sz_a_seq')",
+        "CREATE TABLE si (a int GENERATED ALWAYS AS IDENTITY)",
+        "CREATE VIEW siv AS SELECT nextval('si_a_seq'::regclass) + nextval('sq2') AS n",
+        # looked up when called: no dependency
+        "CREATE TABLE sx (b int DEFAULT nextval('si_a_seq'::text))",
+    ]
+    for sql in setup:
+        assert _both(engines, sql) == ("ok",), sql
+    for sql in ("DROP TABLE sw", "DROP SEQUENCE sw_a_seq", "DROP SEQUENCE sq2",
+                "ALTER TABLE sz DROP COLUMN a", "ALTER TABLE si ALTER COLUMN a DROP IDENTITY",
+                "DROP TABLE si", "DROP SEQUENCE sq2, sz_a_seq", "DROP SEQUENCE sz_a_seq, sq2"):
+        assert _both(engines, sql)[0] == "2BP01", sql
+    assert _both(engines, "DROP VIEW siv") == ("ok",)
+    assert _both(engines, "ALTER TABLE si ALTER COLUMN a DROP IDENTITY") == ("ok",)
+    assert _both(engines, "ALTER SEQUENCE sq2 RENAME TO sq3") == ("ok",)
+    assert _rows(engines, "SELECT n FROM sv2") == [(1,)]
+    assert _rows(engines, "SELECT pg_get_viewdef('sv2'), definition FROM pg_views "
+                          "WHERE viewname = 'sv2'")[0][0] == " SELECT nextval('sq3'::regclass) AS n;"
+    assert _both(engines, "DROP SEQUENCE sq3")[0] == "2BP01"
+    for sql in ("DROP TABLE sw CASCADE", "DROP SEQUENCE sq3 CASCADE",
+                "ALTER TABLE sz DROP COLUMN a CASCADE"):
+        assert _both(engines, sql) == ("ok",), sql
+    for rel in ("sv", "sv0", "sv1", "sv2"):
+        assert _both(engines, f"SELECT * FROM {rel}")[0] == "42P01", rel
+    for table in ("st", "st2", "sy", "sz"):  # their defaults went with the sequences
+        assert _both(engines, f"INSERT INTO {table} DEFAULT VALUES") == ("ok",), table
+    assert _rows(engines, "SELECT table_name, column_name, column_default FROM "
+                          "information_schema.columns WHERE table_schema = current_schema() "
+                          "AND table_name IN ('st', 'st2', 'sy', 'sz') ORDER BY 1, 2") == [
+        ("st", "b", None), ("st2", "b", None), ("sy", "b", None), ("sy", "c", None),
+        ("sz", "y", None)]
+
+
+def test_schema_sequence_dependents_match_postgres(engines):
+    """DROP SCHEMA of a schema whose sequences (its own, or a serial column's) are used
+    outside it: refused with PostgreSQL's DETAIL; CASCADE drops the defaults, which
+    left an INSERT failing on a sequence that was gone."""
+    other = "msg_seq_schema"
+    for conn in engines.values():
+        conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
+    setup = [
+        f"CREATE SCHEMA {other}",
+        f"CREATE SEQUENCE {other}.q",
+        f"CREATE TABLE su (c int DEFAULT nextval('{other}.q'))",
+        f"CREATE VIEW suv AS SELECT nextval('{other}.q') AS n",
+        f"CREATE TABLE {other}.k (a serial)",
+        f"CREATE TABLE su2 (c int DEFAULT nextval('{other}.k_a_seq'))",
+    ]
+    try:
+        for sql in setup:
+            assert _both(engines, sql) == ("ok",), sql
+        assert _both(engines, f"DROP SCHEMA {other}")[0] == "2BP01"
+        assert _both(engines, f"DROP SCHEMA {other} CASCADE") == ("ok",)
+        assert _both(engines, "SELECT * FROM suv")[0] == "42P01"
+        for table in ("su", "su2"):
+            assert _both(engines, f"INSERT INTO {table} DEFAULT VALUES") == ("ok",), table
+            assert _rows(engines, f"SELECT * FROM {table}") == [(None,)]
+    finally:
+        for conn in engines.values():
+            conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
+
+
 def test_create_or_replace_view_keeps_columns(engines):
     """CREATE OR REPLACE VIEW may only add columns at the end (42P16 for dropping,
     renaming or retyping one); CREATE VIEW refuses duplicate and surplus column names."""
