@@ -316,6 +316,9 @@ class Binder:
             if names.count(name) > 1:
                 raise errors.DuplicateAlias(f'WITH query name "{name}" specified more than once')
         for cte in with_clause.ctes:
+            # Whether the query reads a level enclosing this one, as e_SubLink tells a
+            # correlated subquery: its rows are then computed again for each row there.
+            was, scope.correlated = scope.correlated, False
             if with_clause.recursive and _references(cte.ctequery, cte.ctename):
                 node = self.bind_recursive_cte(cte, scope)
             else:
@@ -323,6 +326,9 @@ class Binder:
                 node = q.node
                 cols = _rename(q.columns, cte.aliascolnames)
                 node = _with_columns(node, cols)
+            if scope.correlated:
+                scope.correlated_ctes.add(cte.ctename)
+            scope.correlated = was or scope.correlated
             scope.ctes[cte.ctename] = node
 
     def bind_recursive_cte(self, cte: ast.CommonTableExpr, scope: Scope) -> Node:
@@ -662,7 +668,7 @@ class Binder:
             # ON condition) start at its own first column, so bind it in a scope of its own
             # and append its entries to this one afterwards.
             own = Scope(scope.parent)
-            own.ctes = scope.ctes
+            own.ctes, own.correlated_ctes = scope.ctes, scope.correlated_ctes
             node = self.bind_join(item, own)
             shift = scope.width  # keep the entries' relative positions (USING aliases)
             for entry in own.entries:
@@ -677,13 +683,18 @@ class Binder:
     def bind_range_var(self, rv: ast.RangeVar, scope: Scope) -> Node:
         alias = rv.alias.aliasname if rv.alias else rv.relname
         if rv.schemaname is None:
-            cte = scope.find_cte(rv.relname)
-            if cte is not None:
+            found = scope.find_cte(rv.relname)
+            if found is not None:
+                cte, home = found
                 cols = _rename(cte.columns, rv.alias.colnames if rv.alias else None)
                 scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
                 if isinstance(cte, WorkTable):
+                    _depends_on_cte(scope, home, inclusive=False)  # each iteration's rows
                     return cte
-                return CteScan(cte, cols)
+                correlated = rv.relname in home.correlated_ctes
+                if correlated:
+                    _depends_on_cte(scope, home, inclusive=True)
+                return CteScan(cte, cols, correlated)
         rel = self.relation(rv)
         if rel.kind == "v":
             return self.bind_view(rel, alias, rv, scope)
@@ -1536,6 +1547,20 @@ class _AnyValue:
 
     def result(self) -> Any:
         return self.value
+
+
+def _depends_on_cte(reader: Scope, home: Scope, *, inclusive: bool) -> None:
+    """A subquery between `reader` (a level reading a WITH query) and `home` (the level
+    defining it) changes with the WITH query's rows, so it is correlated: with the
+    rows of a recursive query's previous iteration (not `inclusive`: the levels below
+    its home), or with an enclosing row a correlated WITH query reads (`inclusive`:
+    its home too, where a subquery's enclosing level may be)."""
+    level: Scope | None = reader
+    while level is not None and level is not home:
+        level.correlated = True
+        level = level.parent
+    if inclusive and level is not None:
+        level.correlated = True
 
 
 class GroupedScope(Scope):

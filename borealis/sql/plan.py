@@ -19,6 +19,7 @@ and attribute number (RowDescription needs them).
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -65,15 +66,37 @@ class Stats:
 
 
 class ExecContext:
-    """What one execution needs: the transaction, the session, per-node stats."""
+    """What one execution needs: the transaction, the session, per-node stats, and what
+    is computed once and kept, by the id of its plan node:
+
+    - `once`: for the whole statement (or one call of a SQL function's body, `nested`
+      with `call`): the runners of uncorrelated subqueries (PostgreSQL's InitPlans,
+      wherever they sit, so also inside a correlated subquery) and the rows of
+      uncorrelated WITH queries;
+    - `cte_results`: the rows of correlated WITH queries (those reading an enclosing
+      row), for one run of the subquery that reads them: a correlated subquery's run
+      for an outer row, and each iteration of a recursive query, get a `nested`
+      context of their own."""
 
     def __init__(self, txn, session=None, *, analyze: bool = False) -> None:
         self.txn = txn
         self.session = session
         self.analyze = analyze
         self.stats: dict[int, Stats] = {}
+        self.once: dict[int, Any] = {}
         self.cte_results: dict[int, list[tuple]] = {}
+        self.routine_depth = 0  # SQL function bodies running (sql.routines)
         self._work = 0
+
+    def nested(self, *, call: bool = False) -> ExecContext:
+        """A context for running part of the plan again: the same transaction, session
+        and stats; no rows of correlated WITH queries; with `call` (a function's body)
+        no rows of anything (`once`)."""
+        inner = copy.copy(self)
+        inner.cte_results = {}
+        if call:
+            inner.once = {}
+        return inner
 
     async def progress(self, work: int) -> None:
         """Count `work` rows about to be worked through; every YIELD_WORK of them let the
@@ -165,7 +188,8 @@ class _LazyRunner:
     async def fetch(self, row: tuple) -> None:
         evaluation = _evaluation[0]
         self.plan.outer.row = row
-        rows = await self.plan.node.all_rows(self.ctx)
+        rows = await self.plan.node.all_rows(self.ctx.nested() if self.plan.correlated
+                                             else self.ctx)
         self.rows, self.row, self.evaluation = rows, row, evaluation
 
 
@@ -176,8 +200,19 @@ _evaluations = itertools.count(1)
 
 
 def arm(subs: list[Subquery], ctx: ExecContext) -> list[_LazyRunner]:
-    """Attach this execution's lazy runners to the subqueries of a node's expressions."""
-    runners = [_LazyRunner(sq.plan, ctx) for sq in subs]
+    """Attach this execution's lazy runners to the subqueries of a node's expressions:
+    an uncorrelated subquery's is the statement's (`ctx.once`), so it runs once even
+    inside a correlated subquery that runs per row, as PostgreSQL's InitPlan."""
+    once = ctx.once
+    runners = []
+    for sq in subs:
+        if sq.plan.correlated:
+            runners.append(_LazyRunner(sq.plan, ctx))
+            continue
+        runner = once.get(id(sq.plan))
+        if runner is None:
+            runner = once[id(sq.plan)] = _LazyRunner(sq.plan, ctx)
+        runners.append(runner)
     rearm(subs, runners)
     return runners
 
@@ -788,7 +823,7 @@ class LateralJoin(Node):
             for lrow in batch:
                 self.outer.row = lrow
                 hit = False
-                for rrow in await self.right.all_rows(ctx):
+                for rrow in await self.right.all_rows(ctx.nested()):  # its WITH afresh
                     row = lrow + rrow
                     if f is not None and \
                             (await evaluate(f, row, len(subs)) if subs else f(row)) is not True:
@@ -1094,16 +1129,19 @@ def set_operation(kind: str, keep_all: bool, left: list, right: list) -> list:
 
 @dataclass(eq=False)
 class CteScan(Node):
-    """Reads a WITH query's rows, computed once per execution."""
+    """Reads a WITH query's rows, computed once per execution of the statement, or of
+    the subquery that reads it when it reads an enclosing row (`correlated`)."""
 
     cte: Node
     columns: list[OutCol]
+    correlated: bool = False
 
     async def batches(self, ctx):
-        rows = ctx.cte_results.get(id(self.cte))
+        kept = ctx.cte_results if self.correlated else ctx.once
+        rows = kept.get(id(self.cte))
         if rows is None:
             rows = await self.cte.all_rows(ctx)
-            ctx.cte_results[id(self.cte)] = rows
+            kept[id(self.cte)] = rows
         for i in range(0, len(rows), BATCH_ROWS):
             await ctx.progress(BATCH_ROWS)
             yield rows[i:i + BATCH_ROWS]
@@ -1141,7 +1179,7 @@ class RecursiveUnion(Node):
         while frontier:
             await ctx.progress(len(frontier))
             self.work.rows = frontier
-            new = await self.step.all_rows(ctx)
+            new = await self.step.all_rows(ctx.nested())  # WITH queries over it afresh
             if seen is not None:
                 fresh = []
                 for r in new:

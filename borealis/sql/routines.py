@@ -335,23 +335,24 @@ class CallSite:
         to the result columns (only its first row when `first_only`)."""
         if self.fn.strict and any(v is None for v in values):
             return []
-        depth = getattr(ctx, "routine_depth", 0)
-        if depth >= ROUTINE_DEPTH_MAX:
+        if ctx.routine_depth >= ROUTINE_DEPTH_MAX:
             raise errors.StackDepthExceeded(hint=STACK_HINT)
         statements = self.statements()
         holder = self.holder
         saved = holder.values
-        ctx.routine_depth = depth + 1  # type: ignore[attr-defined]
+        # Each call runs its statements anew: their WITH queries and uncorrelated
+        # subqueries are computed for this call's arguments.
+        inner = ctx.nested(call=True)
+        inner.routine_depth += 1
         try:
             rows: list[tuple] = []
             for i, st in enumerate(statements):
                 holder.values = list(values)
-                rows = await _execute(st, ctx, first_only and i == len(statements) - 1)
+                rows = await _execute(st, inner, first_only and i == len(statements) - 1)
         except RecursionError:
             raise errors.StackDepthExceeded(hint=STACK_HINT) from None
         finally:
             holder.values = saved
-            ctx.routine_depth = depth  # type: ignore[attr-defined]
         converters = self._converters
         if not converters or all(c is None for c in converters):
             return rows

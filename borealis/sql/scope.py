@@ -46,6 +46,7 @@ class Scope:
         self.correlated = False  # set when an inner level referenced this one
         self.width = 0
         self.ctes: dict[str, object] = {}
+        self.correlated_ctes: set[str] = set()  # WITH queries reading an enclosing level
         self.keep_unknown = False  # a set operation's branch: untyped outputs stay unknown
 
     def add(self, entry: RangeEntry) -> RangeEntry:
@@ -55,10 +56,11 @@ class Scope:
         return entry
 
     def find_cte(self, name: str):
+        """The WITH query `name` visible here and the level that defines it, or None."""
         scope: Scope | None = self
         while scope is not None:
             if name in scope.ctes:
-                return scope.ctes[name]
+                return scope.ctes[name], scope
             scope = scope.parent
         return None
 

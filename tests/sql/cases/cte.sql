@@ -30,3 +30,16 @@ SELECT * FROM tree WHERE id >= 7;
 WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a;
 -- error 42712
 WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a;
+-- a WITH query reading an enclosing row is computed for each such row (it was computed
+-- for the first and kept), inside a correlated subquery and a LATERAL item alike
+CREATE TABLE cte_outer (a int PRIMARY KEY);
+INSERT INTO cte_outer VALUES (1), (2), (3);
+SELECT a, (WITH c AS (SELECT cte_outer.a * 10 AS x) SELECT x FROM c) FROM cte_outer ORDER BY a;
+SELECT a, (WITH c AS (SELECT cte_outer.a AS x) SELECT (SELECT x FROM c)) FROM cte_outer ORDER BY a;
+SELECT a, x FROM cte_outer, LATERAL (WITH c AS (SELECT cte_outer.a + 100 AS x) SELECT x FROM c) y ORDER BY a;
+SELECT a, (SELECT sum(x) FROM (WITH c AS (SELECT cte_outer.a AS x) SELECT x FROM c UNION ALL SELECT x FROM c) u) FROM cte_outer ORDER BY a;
+-- one that does not is computed once per statement, wherever it is read
+CREATE SEQUENCE cte_seq;
+SELECT a, (WITH c AS (SELECT nextval('cte_seq') AS n) SELECT n FROM c) FROM cte_outer ORDER BY a;
+WITH c AS (SELECT nextval('cte_seq') AS n) SELECT a, (SELECT n FROM c) = (SELECT n FROM c) FROM cte_outer ORDER BY a;
+SELECT currval('cte_seq');

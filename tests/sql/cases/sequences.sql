@@ -278,3 +278,5 @@ SELECT sum(nextval('per_window')) OVER () FROM generate_series(1, 3);
 SELECT currval('per_window');
 SELECT sum((SELECT nextval('per_window') + g * 0)) OVER (ORDER BY g) FROM generate_series(1, 3) g;
 SELECT currval('per_window');
+-- an uncorrelated subquery inside a correlated one runs once per statement (InitPlan)
+SELECT x.a, (SELECT x.a + (SELECT nextval('per_row'))) FROM (SELECT 5 a UNION ALL SELECT 6 UNION ALL SELECT 7) x;

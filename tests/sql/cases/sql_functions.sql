@@ -289,3 +289,10 @@ SELECT a, rows_from(a) FROM fn_t WHERE a >= 2 ORDER BY a, 2;
 -- subqueries in aggregate arguments and group keys run per row, as the calls above do
 SELECT sum((SELECT 1)), count(*) FILTER (WHERE (SELECT true)) FROM fn_t;
 SELECT (SELECT 1) AS one, count(*) FROM fn_t GROUP BY (SELECT 1);
+-- each call runs the body anew: its WITH queries and uncorrelated subqueries too (a WITH
+-- query was computed for the first call's arguments and kept for the others)
+CREATE FUNCTION fn_with(int) RETURNS int LANGUAGE sql AS 'WITH c AS (SELECT $1 * 2 AS y) SELECT y FROM c';
+SELECT a, fn_with(a) FROM fn_t ORDER BY a;
+CREATE SEQUENCE fn_seq;
+CREATE FUNCTION fn_init() RETURNS bigint LANGUAGE sql AS 'SELECT (SELECT nextval(''fn_seq''))';
+SELECT count(DISTINCT fn_init()) FROM fn_t;
