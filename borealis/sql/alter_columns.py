@@ -161,7 +161,7 @@ def _plan(binder, writer, rel: Relation, col: Column) -> _Drop:
                       for seq in binder.catalog.owned_sequences(rel.oid, c.attnum)]
     drop.sequence_lines = dependent_lines(
         binder, writer, drop.sequences, set(), {v.oid for v, _ in drop.views},
-        frozenset((rel.oid, attnum) for attnum in drop.attnums))
+        frozenset((rel.oid, attnum) for attnum in drop.attnums), table=rel)
     return drop
 
 
@@ -368,17 +368,20 @@ def _nodes(root: object, kind: type) -> list:
 
 def _relations_read(binder, view: Relation) -> set[int]:
     """The relations a view's text names (resolved as when it is used), and the
-    sequences it names by OID (`sql.sequence_ddl.canonical_sequences`)."""
+    sequences it calls: by OID (`sql.sequence_ddl.canonical_sequences`), or by name
+    in a view stored before views named them by OID."""
     from borealis.sql.bind import view_body
     from borealis.sql.parse import parse
     try:
         (stmt,) = parse(view.view_sql or "")
     except errors.BorealisError:
         return set()
-    from borealis.sql.sequence_ddl import sequences_named
+    from borealis.sql.sequence_ddl import sequences_called, sequences_named
     out = {oid for oid in sequences_named(view.view_sql or "")
            if binder.catalog.relation_by_oid(oid) is not None}
     with view_body(binder.ctx, view):
+        if "val(" in (view.view_sql or ""):  # one stored with the sequences' names
+            out |= sequences_called(binder, stmt.node)
         for rv in _nodes(stmt.node, ast.RangeVar):
             found = binder.find_relation(rv.schemaname, rv.relname)
             if found is not None:

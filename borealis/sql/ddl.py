@@ -222,15 +222,16 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
 
 
 def _refuse_dependents(binder: Binder, writer: CatalogWriter, rels: list[Relation],
-                       what: str | None) -> None:
+                       what: str | None, *, table: Relation | None = None) -> None:
     """DROP TABLE/VIEW without CASCADE: 2BP01 when views or other tables' foreign keys
     depend on what it drops, with PostgreSQL's DETAIL naming them all, each once. As
     PostgreSQL's: an object depending on two of them is found through the first one
     named, and the last one named has its dependents listed first. `what` names the
-    one object the statement drops (None: it names several)."""
+    one object the statement drops (None: it names several); `table`, one an ALTER
+    TABLE is changing (as its earlier subcommands left it: DROP IDENTITY)."""
     dropping = {r.oid for r in rels}
     shown: set[int] = set()
-    found = [_dependent_lines(binder, writer, rel, dropping, shown) for rel in rels]
+    found = [_dependent_lines(binder, writer, rel, dropping, shown, table) for rel in rels]
     lines = [line for per_rel in reversed(found) for line in per_rel]
     if not lines:
         return
@@ -283,13 +284,14 @@ def _described_function(binder: Binder, fn: Function, schema: str) -> str:
 
 
 def _dependent_lines(binder: Binder, writer: CatalogWriter, rel: Relation,
-                     dropping: set[int], shown: set[int]) -> list[str]:
+                     dropping: set[int], shown: set[int],
+                     table: Relation | None = None) -> list[str]:
     """PostgreSQL's DETAIL lines for what depends on `rel` outside the relations
     `dropping`: views (and the views over them, depth first), foreign keys, and what
     depends on a sequence it is or owns (column defaults, views). Views already in
     `shown` are left out; the ones named here join it."""
     if rel.kind == "S":
-        return _seq().dependent_lines(binder, writer, [rel], dropping, shown)
+        return _seq().dependent_lines(binder, writer, [rel], dropping, shown, table=table)
     target = alter_columns.described(binder, rel)
     lines = []
     for view, why in alter_columns.views_reading(binder, writer, [rel], dropping):

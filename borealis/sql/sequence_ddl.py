@@ -352,16 +352,31 @@ def drop_owned_sequences(writer: CatalogWriter, table: Relation, attnum: int | N
         drop_sequence(writer, seq)
 
 
+def sequence_users(binder: Binder, seq: Relation,
+                   table: Relation | None = None) -> list[tuple[Relation, Column]]:
+    """The columns whose default calls `seq`; those of `table` (one an ALTER TABLE is
+    changing) as its earlier subcommands left them."""
+    users = binder.catalog.sequence_users(seq.oid)
+    if table is None:
+        return users
+    return [*((t, c) for t, c in users if t.oid != table.oid),
+            *((table, c) for c in table.live_columns if seq.oid in c.default_sequences)]
+
+
 def dependent_lines(binder: Binder, writer: CatalogWriter, seqs: list[Relation],
                     dropping: set[int], shown: set[int],
-                    gone: frozenset[tuple[int, int]] = frozenset()) -> list[str]:
+                    gone: frozenset[tuple[int, int]] = frozenset(),
+                    table: Relation | None = None) -> list[str]:
     """PostgreSQL's DETAIL lines for what depends on sequences a DROP takes (named, or
     going with the table, column or schema that owns them): column defaults that call
     one, outside the relations `dropping` and the columns `gone` (table OID, attnum),
     and views that read one (with the views over them), outside `shown`, which the
-    ones named here join. Per sequence in the order they were made, as PostgreSQL
-    lists them (a serial column's default with its table); the owning table's other
-    defaults last, as it can only have been given them later (ALTER TABLE)."""
+    ones named here join. `table`: the one an ALTER TABLE is changing, as it is now.
+    Per sequence in the order they were made, as PostgreSQL lists them (a serial
+    column's default with its table); the owning table's other defaults last, as it
+    can only have been given them later (ALTER TABLE). (PostgreSQL orders by when each
+    default was made, which is not recorded here: a default given to an older table
+    after a view was made is listed before the view.)"""
     out: list[str] = []
     for seq in seqs:
         target = alter_columns.described(binder, seq)
@@ -376,12 +391,12 @@ def dependent_lines(binder: Binder, writer: CatalogWriter, seqs: list[Relation],
                 entries.append(((view.oid, 0), [line]))
             else:  # a view over the one before
                 entries[-1][1].append(line)
-        for table, col in binder.catalog.sequence_users(seq.oid):
-            if table.oid not in dropping and (table.oid, col.attnum) not in gone:
-                later = table.oid == owner[0] and col.attnum != owner[1]
-                key = (1 << 62 if later else table.oid, col.attnum)
+        for user, col in sequence_users(binder, seq, table):
+            if user.oid not in dropping and (user.oid, col.attnum) not in gone:
+                later = user.oid == owner[0] and col.attnum != owner[1]
+                key = (1 << 62 if later else user.oid, col.attnum)
                 entries.append((key, [f"default value for column {col.name} of table "
-                                      f"{binder.described(table)} depends on {target}"]))
+                                      f"{binder.described(user)} depends on {target}"]))
         out.extend(line for _, lines in sorted(entries, key=lambda e: e[0]) for line in lines)
     return out
 
@@ -573,7 +588,8 @@ async def alter_identity(binder: Binder, writer: CatalogWriter, rel: Relation,
             # Another default or a view calling the sequence keeps it (PostgreSQL's
             # DROP IDENTITY has no CASCADE).
             from borealis.sql.ddl import _refuse_dependents
-            _refuse_dependents(binder, writer, [seq], alter_columns.described(binder, seq))
+            _refuse_dependents(binder, writer, [seq], alter_columns.described(binder, seq),
+                               table=rel)
             drop_sequence(writer, seq)
             _forget(binder, seq.oid)
         new = replace(col, identity="", identity_sequence=0)
@@ -611,8 +627,9 @@ class _SequenceNames(Visitor):
         self.changed = False
 
     def visit_FuncCall(self, ancestors, node: ast.FuncCall) -> None:
-        if node.funcname[-1].sval not in SEQUENCE_FUNCTIONS or not node.args:
-            return
+        if node.funcname[-1].sval not in SEQUENCE_FUNCTIONS or not node.args \
+                or len(node.funcname) > 1 and node.funcname[0].sval != "pg_catalog":
+            return  # (a function of that name in another schema is a user's)
         first = node.args[0]
         literal = first.arg if isinstance(first, ast.TypeCast) else first
         if not (isinstance(literal, ast.A_Const) and isinstance(literal.val, ast.String)):
@@ -657,18 +674,39 @@ def canonical_sequences(binder: Binder, node: ast.Node) -> tuple[int, ...] | Non
     return tuple(used) if visitor.changed else None
 
 
-_OID_CAST = re.compile(r"CAST\((\d+) AS regclass\)")
+# `CAST(16390 AS regclass)` in a deparsed text, not inside a string or quoted name
+# (matched first, and kept): `'see CAST(1 AS regclass)'` is a literal.
+_OID_CAST = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|CAST\((\d+) AS regclass\)""")
 
 
 def sequences_named(text: str) -> set[int]:
     """The relations a stored text names by OID (`CAST(16390 AS regclass)`)."""
-    return {int(oid) for oid in _OID_CAST.findall(text)}
+    return {int(m.group(1)) for m in _OID_CAST.finditer(text) if m.group(1)}
+
+
+def sequences_called(binder: Binder, node: ast.Node) -> set[int]:
+    """The sequences a parsed text calls by name, `nextval('s')`, resolved with the
+    search path now (a view stored before views named them by OID: `canonical_sequences`)."""
+    names = V.CatalogNames(binder.catalog, V.current_search_path(binder.ctx))
+    found: set[int] = set()
+
+    def resolve(name: str) -> int:
+        try:
+            oid = names.relation_oid(name)
+        except errors.BorealisError:
+            return 0
+        found.add(oid)
+        return oid
+    _SequenceNames(resolve)(copy.deepcopy(node))
+    return found
 
 
 def display_default_sequences(text: str, relation_name) -> str:
     """A stored default as PostgreSQL shows it: `nextval('name'::regclass)`, the name
     as regclass prints it now (`relation_name(oid)`: qualified if not visible)."""
     def name(match: re.Match) -> str:
+        if match.group(1) is None:
+            return match.group(0)  # a string or a quoted name, as it is
         found = relation_name(int(match.group(1)))
         if found is None:
             return match.group(1) + "::regclass"
@@ -678,5 +716,6 @@ def display_default_sequences(text: str, relation_name) -> str:
 
 __all__ = ["alter_identity", "alter_sequence", "canonical_default", "column_with_default",
            "create_sequence", "dependent_lines", "display_default_sequences", "drop_dependents",
-           "drop_owned_sequences", "drop_sequences", "sequences_named", "serial_columns",
+           "drop_owned_sequences", "drop_sequences", "sequence_users", "sequences_called",
+           "sequences_named", "serial_columns",
            "table_sequences", "without_defaults"]

@@ -94,3 +94,40 @@ def test_a_renamed_column_is_named_qualified_so_nothing_else_takes_it(tmp_path):
             (" SELECT t.d AS c, count(*) AS n FROM t GROUP BY t.d HAVING t.d > 5;",)]
 
     run_session(tmp_path, Compat.RELAXED, body)
+
+
+def test_a_view_stored_with_sequence_names_keeps_its_sequences(tmp_path, monkeypatch):
+    """A view stored before views named their sequences by OID (its text calls
+    nextval('s')) still keeps the sequence from being dropped; a new view names it by
+    OID; a string that reads like such a name is a string."""
+    from borealis.sql import sequence_ddl
+
+    async def refused(s, text: str) -> None:
+        try:
+            await sql(s, text)
+        except errors.BorealisError as exc:
+            assert exc.sqlstate == "2BP01"
+        else:
+            raise AssertionError(f"{text}: a view's sequence was dropped")
+
+    async def body(s) -> None:
+        await sql(s, "create sequence s")
+        oid = (await sql(s, "select 's'::regclass::oid"))[0][0]
+        with monkeypatch.context() as m:  # as the code before stored views
+            m.setattr(sequence_ddl, "canonical_sequences", lambda binder, node: None)
+            await sql(s, "create view old_v as select nextval('s') as n")
+        await sql(s, "create view new_v as select currval('s') as c")
+        await sql(s, f"create view lit_v as select 'CAST({oid} AS regclass)' as t")
+        assert await sql(s, "select viewname, definition from pg_views "
+                            "where viewname like '%\\_v' order by 1") == [
+            ("lit_v", f" SELECT 'CAST({oid} AS regclass)' AS t;"),
+            ("new_v", " SELECT currval('s'::regclass) AS c;"),
+            ("old_v", " SELECT nextval('s') AS n;")]
+        await refused(s, "drop sequence s")
+        await sql(s, "drop view new_v")
+        await refused(s, "drop sequence s")  # old_v
+        await sql(s, "drop view old_v")
+        await sql(s, "drop sequence s")  # lit_v does not call it
+        assert await sql(s, "select t from lit_v") == [(f"CAST({oid} AS regclass)",)]
+
+    run_session(tmp_path, Compat.RELAXED, body)

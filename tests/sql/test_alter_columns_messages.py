@@ -201,6 +201,22 @@ def test_sequence_dependents_match_postgres(engines):
         ("sz", "y", None)]
 
 
+def test_sequence_dependents_as_earlier_subcommands_left_them(engines):
+    """In one ALTER TABLE, a DROP COLUMN or DROP IDENTITY sees the defaults as the
+    subcommands before it left them: one removed there does not refuse the drop."""
+    for sql in ("CREATE TABLE sa (id serial, b int)",
+                "ALTER TABLE sa ALTER b SET DEFAULT nextval('sa_id_seq')",
+                "ALTER TABLE sa ALTER COLUMN b DROP DEFAULT, DROP COLUMN id",
+                "CREATE TABLE sb (a serial, b serial, c int)",
+                "ALTER TABLE sb ALTER b SET DEFAULT nextval('sb_a_seq')",
+                "ALTER TABLE sb DROP COLUMN b, DROP COLUMN a",
+                "CREATE TABLE sc (a int GENERATED ALWAYS AS IDENTITY, b int)",
+                "ALTER TABLE sc ALTER b SET DEFAULT nextval('sc_a_seq')",
+                "ALTER TABLE sc ALTER b DROP DEFAULT, ALTER a DROP IDENTITY",
+                "INSERT INTO sc (a, b) VALUES (1, 2)"):
+        assert _both(engines, sql) == ("ok",), sql
+
+
 def test_schema_sequence_dependents_match_postgres(engines):
     """DROP SCHEMA of a schema whose sequences (its own, or a serial column's) are used
     outside it: refused with PostgreSQL's DETAIL; CASCADE drops the defaults, which
