@@ -243,9 +243,7 @@ class CatalogScan(Node):
     columns: list[OutCol]
 
     async def batches(self, ctx):
-        cache = getattr(ctx, "_catalog_rows", None)
-        if cache is None:
-            cache = ctx._catalog_rows = {}
+        cache = ctx.catalog_rows
         key = (self.relation.oid, id(self.bind_ctx.catalog))
         rows = cache.get(key)
         if rows is None:

@@ -138,6 +138,7 @@ ERRORS: tuple[ErrorSpec, ...] = (
     ErrorSpec("GroupingError", "42803", "{what}"),
     ErrorSpec("InvalidTableDefinition", "42P16", "{what}"),
     ErrorSpec("InvalidObjectDefinition", "42P17", "{what}"),
+    ErrorSpec("InvalidRecursion", "42P19", "{what}"),
     ErrorSpec("InvalidColumnReference", "42P10", "{what}"),
     ErrorSpec("WrongObjectType", "42809", "{what}"),
     ErrorSpec("DependentObjectsStillExist", "2BP01", "{what}"),

@@ -44,6 +44,7 @@ from borealis.sql import coerce as C
 from borealis.sql import functions as F
 from borealis.sql import operators as O
 from borealis.sql import privileges as P
+from borealis.sql import recursive_cte
 from borealis.sql import types as T
 from borealis.sql import window as W
 from borealis.sql.deparse import quote_ident
@@ -205,6 +206,16 @@ class Binder:
         # When a list: each column reference bound, with the FROM item it names and the
         # column's place in it; RENAME COLUMN rewrites views by it.
         self.column_refs: list[tuple[ast.ColumnRef, RangeEntry, int]] | None = None
+        # For each part of the query bound now that runs again and again in one
+        # execution (a subquery, a LATERAL item, a recursive query's step): the WITH
+        # queries defined inside it that read an enclosing row. Each run computes them
+        # afresh (`plan.fresh_ctes`); those defined further out stay.
+        self.rerun_ctes: list[list[int]] = []
+
+    def rerun(self) -> _Rerun:
+        """`with self.rerun() as ctes:` around binding a part of the query that runs
+        again and again: `ctes` gets the ids of its correlated WITH queries."""
+        return _Rerun(self.rerun_ctes)
 
     # -- parameters -----------------------------------------------------------------
 
@@ -328,23 +339,28 @@ class Binder:
                 node = _with_columns(node, cols)
             if scope.correlated:
                 scope.correlated_ctes.add(cte.ctename)
+                if self.rerun_ctes:
+                    self.rerun_ctes[-1].append(id(node))
             scope.correlated = was or scope.correlated
             scope.ctes[cte.ctename] = node
 
     def bind_recursive_cte(self, cte: ast.CommonTableExpr, scope: Scope) -> Node:
         query = cte.ctequery
         if not isinstance(query, ast.SelectStmt) or query.op != SetOperation.SETOP_UNION:
-            raise errors.FeatureNotSupported(
-                what=f'recursive query "{cte.ctename}" must be of the form non-recursive-term UNION [ALL] recursive-term')
+            raise errors.InvalidRecursion(
+                what=f'recursive query "{cte.ctename}" does not have the form '
+                     "non-recursive-term UNION [ALL] recursive-term")
+        recursive_cte.check(cte.ctename, query, _contains_agg)
         base = self.bind_query(query.larg, scope)
         cols = _rename(base.columns, cte.aliascolnames)
         work = WorkTable(cols)
         scope.ctes[cte.ctename] = work
-        step = self.bind_query(query.rarg, scope)
+        with self.rerun() as fresh:
+            step = self.bind_query(query.rarg, scope)
         if len(step.columns) != len(cols):
             raise errors.SyntaxError(what="each UNION query must have the same number of columns")
         step_node = self.cast_columns(step.node, step.columns, cols)
-        return RecursiveUnion(base.node, step_node, work, bool(query.all), cols)
+        return RecursiveUnion(base.node, step_node, work, bool(query.all), cols, tuple(fresh))
 
     def cast_columns(self, node: Node, have: list[OutCol], want: list[OutCol]) -> Node:
         if all(h.oid == w.oid for h, w in zip(have, want)):
@@ -641,7 +657,7 @@ class Binder:
             if isinstance(right, _Lateral):
                 left = node if node is not None else Values([[]], [])
                 node = LateralJoin(left, right.node, scope.outer, "inner", None,
-                                   left.columns + right.node.columns)
+                                   left.columns + right.node.columns, right.fresh)
                 continue
             node = right if node is None else NestedLoopJoin(
                 node, right, "inner", None, node.columns + right.columns)
@@ -655,12 +671,23 @@ class Binder:
         if isinstance(item, ast.RangeSubselect):
             # LATERAL: the subquery sees the FROM items before it, as outer columns of
             # this level (bound with this scope as parent); it then runs per left row.
-            q = self.bind_query(item.subquery, scope if item.lateral else scope.parent)
+            # Otherwise it sees the levels enclosing this one, and this one's WITH.
+            if item.lateral:
+                parent = scope
+            else:
+                parent = Scope(scope.parent)
+                parent.ctes, parent.correlated_ctes = scope.ctes, scope.correlated_ctes
+            with self.rerun() as fresh:
+                q = self.bind_query(item.subquery, parent)
             alias = item.alias.aliasname if item.alias else "unnamed_subquery"
             cols = _rename(q.columns, item.alias.colnames if item.alias else None)
             scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
             node = _with_columns(q.node, cols)
-            return _Lateral(node) if item.lateral and _refers_to(node, scope.outer) else node
+            if item.lateral and _refers_to(node, scope.outer):
+                return _Lateral(node, tuple(fresh))
+            if self.rerun_ctes:  # runs as often as the level it is in
+                self.rerun_ctes[-1].extend(fresh)
+            return node
         if isinstance(item, ast.JoinExpr):
             if not scope.entries:
                 return self.bind_join(item, scope)
@@ -794,7 +821,7 @@ class Binder:
                 raise errors.FeatureNotSupported(what="JOIN LATERAL ... USING is not supported")
             if j.quals is not None:
                 cond = self.condition(j.quals, scope, "JOIN/ON")
-            return LateralJoin(left, right.node, scope.outer, kind, cond, cols)
+            return LateralJoin(left, right.node, scope.outer, kind, cond, cols, right.fresh)
         if using:
             return self.using_join(using, scope, first, left_entries, kind, left, right)
         if j.quals is not None:
@@ -1341,8 +1368,9 @@ class Binder:
             scope = Scope()
         was = scope.correlated
         scope.correlated = False
-        q = self.bind_query(node.subselect, scope)
-        plan = SubPlan(q.node, scope.outer, scope.correlated)
+        with self.rerun() as fresh:
+            q = self.bind_query(node.subselect, scope)
+        plan = SubPlan(q.node, scope.outer, scope.correlated, tuple(fresh))
         scope.correlated = was or scope.correlated
         t = node.subLinkType
         if t == SubLinkType.EXISTS_SUBLINK:
@@ -1495,6 +1523,7 @@ class _Lateral:
     """A FROM item that refers to earlier FROM items: joined by a LateralJoin."""
 
     node: Node
+    fresh: tuple[int, ...] = ()  # its correlated WITH queries (Binder.rerun)
 
     @property
     def columns(self) -> list[OutCol]:
@@ -1563,6 +1592,20 @@ def _depends_on_cte(reader: Scope, home: Scope, *, inclusive: bool) -> None:
         level.correlated = True
 
 
+class _Rerun:
+    """`Binder.rerun`: a level of `Binder.rerun_ctes` while a part of the query is bound."""
+
+    def __init__(self, stack: list[list[int]]) -> None:
+        self.stack = stack
+
+    def __enter__(self) -> list[int]:
+        self.stack.append([])
+        return self.stack[-1]
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.pop()
+
+
 class GroupedScope(Scope):
     """Binding above an Aggregate: group keys and aggregates become output columns.
 
@@ -1575,6 +1618,7 @@ class GroupedScope(Scope):
         super().__init__(inner.parent)
         self.binder = binder
         self.inner = inner
+        self.ctes, self.correlated_ctes = inner.ctes, inner.correlated_ctes
         self.groups = groups
         self.group_nodes = group_nodes
         self.aggs = aggs
@@ -1665,6 +1709,7 @@ class GroupedScope(Scope):
     def resolve(self, name: str, qualifier: str | None, *, inner: Scope | None = None) -> Expr:
         bound = self.inner.resolve(name, qualifier, inner=inner)
         if inner is not None:
+            self.correlated = True  # a subquery bound here reads this level, or further out
             return bound
         return self.map_bound(bound)
 

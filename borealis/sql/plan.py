@@ -69,14 +69,14 @@ class ExecContext:
     """What one execution needs: the transaction, the session, per-node stats, and what
     is computed once and kept, by the id of its plan node:
 
-    - `once`: for the whole statement (or one call of a SQL function's body, `nested`
-      with `call`): the runners of uncorrelated subqueries (PostgreSQL's InitPlans,
-      wherever they sit, so also inside a correlated subquery) and the rows of
-      uncorrelated WITH queries;
+    - `once`: for the whole statement (or one call of a SQL function's body: `call`):
+      the runners of uncorrelated subqueries (PostgreSQL's InitPlans, wherever they
+      sit, so also inside a correlated subquery) and the rows of uncorrelated WITH
+      queries;
     - `cte_results`: the rows of correlated WITH queries (those reading an enclosing
-      row), for one run of the subquery that reads them: a correlated subquery's run
-      for an outer row, and each iteration of a recursive query, get a `nested`
-      context of their own."""
+      row), for one run of the part of the query that defines them: a correlated
+      subquery's run for an outer row, a LATERAL item's for a left row, a recursive
+      query's step drop those of their own (`fresh_ctes`) before they run."""
 
     def __init__(self, txn, session=None, *, analyze: bool = False) -> None:
         self.txn = txn
@@ -85,25 +85,32 @@ class ExecContext:
         self.stats: dict[int, Stats] = {}
         self.once: dict[int, Any] = {}
         self.cte_results: dict[int, list[tuple]] = {}
+        self.catalog_rows: dict = {}  # system catalogs' rows, once (catalog.virtual)
         self.routine_depth = 0  # SQL function bodies running (sql.routines)
-        self._work = 0
+        self._work = [0]  # (shared with `call`'s contexts: one count per statement)
 
-    def nested(self, *, call: bool = False) -> ExecContext:
-        """A context for running part of the plan again: the same transaction, session
-        and stats; no rows of correlated WITH queries; with `call` (a function's body)
-        no rows of anything (`once`)."""
+    def call(self) -> ExecContext:
+        """The context for one call of a SQL function's body: the same transaction,
+        session, stats and work count; its statements' subqueries and WITH queries
+        are its own."""
         inner = copy.copy(self)
+        inner.once = {}
         inner.cte_results = {}
-        if call:
-            inner.once = {}
         return inner
+
+    def fresh_ctes(self, ids: tuple[int, ...]) -> None:
+        """A part of the query that defines the correlated WITH queries `ids` runs again
+        (for another outer row): their rows are computed anew when read."""
+        for key in ids:
+            self.cte_results.pop(key, None)
 
     async def progress(self, work: int) -> None:
         """Count `work` rows about to be worked through; every YIELD_WORK of them let the
         event loop turn (the runtime's zero sleep), then `check` for a cancel."""
-        self._work += work
-        if self._work >= YIELD_WORK:
-            self._work = 0
+        done = self._work
+        done[0] += work
+        if done[0] >= YIELD_WORK:
+            done[0] = 0
             rt = getattr(self.txn, "rt", None)
             if rt is not None:
                 await rt.sleep(0)
@@ -188,8 +195,8 @@ class _LazyRunner:
     async def fetch(self, row: tuple) -> None:
         evaluation = _evaluation[0]
         self.plan.outer.row = row
-        rows = await self.plan.node.all_rows(self.ctx.nested() if self.plan.correlated
-                                             else self.ctx)
+        self.ctx.fresh_ctes(self.plan.fresh)
+        rows = await self.plan.node.all_rows(self.ctx)
         self.rows, self.row, self.evaluation = rows, row, evaluation
 
 
@@ -282,6 +289,7 @@ class SubPlan:
     node: Node
     outer: OuterRow
     correlated: bool
+    fresh: tuple[int, ...] = ()  # its correlated WITH queries (ExecContext.fresh_ctes)
 
 
 # -- leaves -------------------------------------------------------------------------
@@ -806,6 +814,7 @@ class LateralJoin(Node):
     kind: str  # inner or left
     cond: Expr | None
     columns: list[OutCol]
+    fresh: tuple[int, ...] = ()  # `right`'s correlated WITH queries (per left row)
 
     @property
     def children(self):
@@ -823,7 +832,8 @@ class LateralJoin(Node):
             for lrow in batch:
                 self.outer.row = lrow
                 hit = False
-                for rrow in await self.right.all_rows(ctx.nested()):  # its WITH afresh
+                ctx.fresh_ctes(self.fresh)
+                for rrow in await self.right.all_rows(ctx):
                     row = lrow + rrow
                     if f is not None and \
                             (await evaluate(f, row, len(subs)) if subs else f(row)) is not True:
@@ -1169,6 +1179,7 @@ class RecursiveUnion(Node):
     work: WorkTable
     all: bool
     columns: list[OutCol]
+    fresh: tuple[int, ...] = ()  # the step's WITH queries over the previous rows
 
     async def batches(self, ctx):
         result = await self.base.all_rows(ctx)
@@ -1179,7 +1190,8 @@ class RecursiveUnion(Node):
         while frontier:
             await ctx.progress(len(frontier))
             self.work.rows = frontier
-            new = await self.step.all_rows(ctx.nested())  # WITH queries over it afresh
+            ctx.fresh_ctes(self.fresh)
+            new = await self.step.all_rows(ctx)
             if seen is not None:
                 fresh = []
                 for r in new:

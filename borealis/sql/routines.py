@@ -342,7 +342,7 @@ class CallSite:
         saved = holder.values
         # Each call runs its statements anew: their WITH queries and uncorrelated
         # subqueries are computed for this call's arguments.
-        inner = ctx.nested(call=True)
+        inner = ctx.call()
         inner.routine_depth += 1
         try:
             rows: list[tuple] = []

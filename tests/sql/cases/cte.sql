@@ -38,8 +38,47 @@ SELECT a, (WITH c AS (SELECT cte_outer.a * 10 AS x) SELECT x FROM c) FROM cte_ou
 SELECT a, (WITH c AS (SELECT cte_outer.a AS x) SELECT (SELECT x FROM c)) FROM cte_outer ORDER BY a;
 SELECT a, x FROM cte_outer, LATERAL (WITH c AS (SELECT cte_outer.a + 100 AS x) SELECT x FROM c) y ORDER BY a;
 SELECT a, (SELECT sum(x) FROM (WITH c AS (SELECT cte_outer.a AS x) SELECT x FROM c UNION ALL SELECT x FROM c) u) FROM cte_outer ORDER BY a;
+-- ... and once per such row: not again for each row of a subquery or LATERAL item inside
+CREATE SEQUENCE cte_seq2;
+SELECT a, (WITH c AS (SELECT nextval('cte_seq2') + cte_outer.a * 0 AS v) SELECT count(DISTINCT (SELECT v FROM c)) FROM generate_series(1, 3) g) FROM cte_outer ORDER BY a;
+SELECT a, (WITH c AS (SELECT nextval('cte_seq2') + cte_outer.a * 0 AS v) SELECT count(DISTINCT l.v) FROM generate_series(1, 3) g, LATERAL (SELECT g, v FROM c) l) FROM cte_outer ORDER BY a;
+SELECT a, (WITH c AS (SELECT random() + cte_outer.a * 0 AS v) SELECT v = (SELECT v FROM c) FROM c) FROM cte_outer ORDER BY a;
+SELECT a, (WITH RECURSIVE c AS (SELECT nextval('cte_seq2') + cte_outer.a * 0 AS v), r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r, c WHERE n < 3) SELECT count(*) FROM r) FROM cte_outer ORDER BY a;
+SELECT currval('cte_seq2');
+-- a subquery of a grouped level that reads an enclosing row runs per such row
+SELECT a, (SELECT count(*) + (SELECT cte_outer.a) FROM tree) FROM cte_outer ORDER BY a;
+SELECT a, x FROM cte_outer, LATERAL (SELECT count(*) + (SELECT cte_outer.a) AS x FROM tree) l ORDER BY a;
+-- a FROM subquery and a grouped level see their level's WITH queries
+WITH c AS (SELECT 1 AS x) SELECT * FROM (SELECT * FROM c) d;
+WITH c AS (SELECT 1 AS x) SELECT count(*), (SELECT x FROM c) FROM cte_outer;
+SELECT a, (SELECT x FROM (WITH c AS (SELECT cte_outer.a AS x) SELECT x FROM c) d) FROM cte_outer ORDER BY a;
 -- one that does not is computed once per statement, wherever it is read
 CREATE SEQUENCE cte_seq;
 SELECT a, (WITH c AS (SELECT nextval('cte_seq') AS n) SELECT n FROM c) FROM cte_outer ORDER BY a;
 WITH c AS (SELECT nextval('cte_seq') AS n) SELECT a, (SELECT n FROM c) = (SELECT n FROM c) FROM cte_outer ORDER BY a;
 SELECT currval('cte_seq');
+-- PostgreSQL's rules for a recursive query's form
+CREATE TABLE rec_t (a int PRIMARY KEY);
+INSERT INTO rec_t VALUES (1), (2);
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM (SELECT * FROM r) x WHERE n < 4) SELECT * FROM r;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r LEFT JOIN rec_t ON r.n = rec_t.a WHERE r.n < 4) SELECT * FROM r;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL (SELECT n + 1 FROM r WHERE n < 4 EXCEPT SELECT 2)) SELECT * FROM r;
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT x.n + 1 FROM (WITH r AS (SELECT 5 AS n) SELECT n FROM r) x, r WHERE r.n < 3) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < (SELECT 3 + count(*) FROM r)) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r, r r2 WHERE r.n < 4) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM rec_t LEFT JOIN r ON r.n = rec_t.a WHERE r.n < 4) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT max(n) + 1 FROM r WHERE n < 4) SELECT * FROM r;
+-- error 0A000
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 4 LIMIT 2) SELECT * FROM r;
+-- error 0A000
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 4 ORDER BY 1) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL (SELECT 2 EXCEPT SELECT n + 1 FROM r WHERE n < 4)) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT n FROM r UNION ALL SELECT 1) SELECT * FROM r;
+-- error 42P19
+WITH RECURSIVE r(n) AS (SELECT 1 FROM r) SELECT * FROM r;

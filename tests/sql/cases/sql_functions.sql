@@ -296,3 +296,5 @@ SELECT a, fn_with(a) FROM fn_t ORDER BY a;
 CREATE SEQUENCE fn_seq;
 CREATE FUNCTION fn_init() RETURNS bigint LANGUAGE sql AS 'SELECT (SELECT nextval(''fn_seq''))';
 SELECT count(DISTINCT fn_init()) FROM fn_t;
+CREATE FUNCTION fn_named(n int) RETURNS bigint LANGUAGE sql AS 'WITH c AS (SELECT nextval(''fn_seq'') + n * 0 AS v) SELECT count(DISTINCT (SELECT v FROM c)) FROM generate_series(1, 3) g';
+SELECT fn_named(1), fn_named(2);
