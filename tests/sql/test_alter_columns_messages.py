@@ -8,6 +8,9 @@ Both engines run the same statements, each in a fresh schema (relaxed mode for B
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 
@@ -56,6 +59,21 @@ def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
         d = exc.diag
         return (exc.sqlstate, d.message_primary, d.message_detail, d.message_hint)
     return ("ok",)
+
+
+@contextmanager
+def _other_schema(engines, name: str, setup: list[str]) -> Iterator[None]:
+    """A schema besides the test's own, made afresh with `setup` (each statement must
+    succeed on both engines) and dropped afterwards."""
+    for conn in engines.values():
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+    try:
+        for sql in setup:
+            assert _both(engines, sql) == ("ok",), sql
+        yield
+    finally:
+        for conn in engines.values():
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
 def _both(engines, sql: str) -> tuple:
@@ -107,8 +125,6 @@ def test_dependents_in_another_schema_match_postgres(engines):
     DROP TABLE, DROP SEQUENCE and DROP COLUMN too; a DROP of several objects lists the
     dependents of all of them."""
     other = "msg_other_schema"
-    for conn in engines.values():
-        conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
     setup = [
         f"CREATE SCHEMA {other}",
         f"CREATE TABLE {other}.t1 (a int PRIMARY KEY, b int GENERATED ALWAYS AS IDENTITY)",
@@ -126,9 +142,7 @@ def test_dependents_in_another_schema_match_postgres(engines):
         'CREATE TABLE "order" (a int PRIMARY KEY)',  # keywords are quoted
         'CREATE VIEW "int" AS SELECT * FROM "order"',
     ]
-    try:
-        for sql in setup:
-            assert _both(engines, sql) == ("ok",), sql
+    with _other_schema(engines, other, setup):
         for sql in (f"DROP SCHEMA {other}", f"DROP TABLE {other}.t1",
                     f"DROP TABLE {other}.t1, {other}.t2", f"DROP TABLE {other}.t2, {other}.t1",
                     f"DROP TABLE {other}.t1, {other}.t3, oc", f"DROP TABLE {other}.t1, nosuch",
@@ -141,9 +155,6 @@ def test_dependents_in_another_schema_match_postgres(engines):
             conn.execute(f"SET search_path = {other}, {home}")
         assert _both(engines, "DROP TABLE t1")[0] == "2BP01"
         assert _both(engines, f"DROP SCHEMA {other}")[0] == "2BP01"
-    finally:
-        for conn in engines.values():
-            conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
 
 
 def _rows(engines, sql: str) -> list:
@@ -222,8 +233,6 @@ def test_schema_sequence_dependents_match_postgres(engines):
     outside it: refused with PostgreSQL's DETAIL; CASCADE drops the defaults, which
     left an INSERT failing on a sequence that was gone."""
     other = "msg_seq_schema"
-    for conn in engines.values():
-        conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
     setup = [
         f"CREATE SCHEMA {other}",
         f"CREATE SEQUENCE {other}.q",
@@ -232,18 +241,13 @@ def test_schema_sequence_dependents_match_postgres(engines):
         f"CREATE TABLE {other}.k (a serial)",
         f"CREATE TABLE su2 (c int DEFAULT nextval('{other}.k_a_seq'))",
     ]
-    try:
-        for sql in setup:
-            assert _both(engines, sql) == ("ok",), sql
+    with _other_schema(engines, other, setup):
         assert _both(engines, f"DROP SCHEMA {other}")[0] == "2BP01"
         assert _both(engines, f"DROP SCHEMA {other} CASCADE") == ("ok",)
         assert _both(engines, "SELECT * FROM suv")[0] == "42P01"
         for table in ("su", "su2"):
             assert _both(engines, f"INSERT INTO {table} DEFAULT VALUES") == ("ok",), table
             assert _rows(engines, f"SELECT * FROM {table}") == [(None,)]
-    finally:
-        for conn in engines.values():
-            conn.execute(f"DROP SCHEMA IF EXISTS {other} CASCADE")
 
 
 def test_create_or_replace_view_keeps_columns(engines):
