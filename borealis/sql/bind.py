@@ -1708,10 +1708,23 @@ class GroupedScope(Scope):
 
     def resolve(self, name: str, qualifier: str | None, *, inner: Scope | None = None) -> Expr:
         bound = self.inner.resolve(name, qualifier, inner=inner)
-        if inner is not None:
-            self.correlated = True  # a subquery bound here reads this level, or further out
-            return bound
-        return self.map_bound(bound)
+        if inner is None:
+            return self.map_bound(bound)
+        self.correlated = True  # a subquery bound here reads this level, or further out
+        if not (isinstance(bound, OuterCol) and bound.outer is self.inner.outer):
+            return bound  # a level further out
+        # A column of this level, read by a subquery from the grouped row: a group
+        # key, or a column that depends on one (42803 otherwise).
+        try:
+            mapped = self.map_bound(Col(bound.oid, bound.index, name, typmod=bound.typmod))
+        except errors.GroupingError:
+            hit = self.inner._lookup(name, qualifier)
+            alias = hit[0].alias if hit is not None else qualifier
+            raise errors.GroupingError(
+                what=f'subquery uses ungrouped column "{alias + "." if alias else ""}{name}" '
+                     "from outer query") from None
+        assert isinstance(mapped, Col)
+        return OuterCol(mapped.oid, index=mapped.index, outer=self.outer, typmod=mapped.typmod)
 
 
 def _rebind(grouped: GroupedScope, node: ast.Node) -> Expr:

@@ -96,6 +96,8 @@ class Scope:
         if self.parent is not None and (qualifier is None or not self._has_alias(qualifier)):
             try:
                 found = self.parent.resolve(name, qualifier, inner=self)
+            except errors.GroupingError:
+                raise  # found there, but not grouped: 42803
             except errors.BorealisError:
                 found = None
             if found is not None:

@@ -56,3 +56,13 @@ SELECT COALESCE(1, (SELECT 1 / min(amount - amount) FROM o));
 SELECT id, CASE WHEN amount > 30 THEN (SELECT count(*) FROM o o2 WHERE o2.amount < o.amount) END FROM o ORDER BY id;
 -- error 22012
 SELECT id, CASE WHEN id > 1 THEN (SELECT 1 / min(amount - amount) FROM o) ELSE 0 END FROM o ORDER BY id;
+-- a subquery of a grouped query reads the grouped row: a group key, or 42803
+CREATE TABLE grp_sub (a int PRIMARY KEY, b int);
+INSERT INTO grp_sub VALUES (1, 1), (2, 2), (3, 2);
+SELECT b, (SELECT b) AS c FROM grp_sub GROUP BY b ORDER BY b;
+SELECT b, (SELECT count(*) FROM grp_sub t2 WHERE t2.b <= grp_sub.b) FROM grp_sub GROUP BY b ORDER BY b;
+SELECT a, b, (SELECT b) AS c FROM grp_sub GROUP BY a, b ORDER BY a;
+SELECT a, (SELECT b) AS c FROM grp_sub GROUP BY a ORDER BY a;
+SELECT b, count(*), (SELECT count(*) FROM grp_sub t4 WHERE t4.b = grp_sub.b) FROM grp_sub GROUP BY b ORDER BY b;
+-- error 42803
+SELECT b, (SELECT a) FROM grp_sub GROUP BY b;
