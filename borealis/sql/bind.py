@@ -212,10 +212,15 @@ class Binder:
         # afresh (`plan.fresh_ctes`); those defined further out stay.
         self.rerun_ctes: list[list[int]] = []
 
-    def rerun(self) -> _Rerun:
+    @contextmanager
+    def rerun(self) -> Iterator[list[int]]:
         """`with self.rerun() as ctes:` around binding a part of the query that runs
         again and again: `ctes` gets the ids of its correlated WITH queries."""
-        return _Rerun(self.rerun_ctes)
+        self.rerun_ctes.append([])
+        try:
+            yield self.rerun_ctes[-1]
+        finally:
+            self.rerun_ctes.pop()
 
     # -- parameters -----------------------------------------------------------------
 
@@ -676,7 +681,7 @@ class Binder:
                 parent = scope
             else:
                 parent = Scope(scope.parent)
-                parent.ctes, parent.correlated_ctes = scope.ctes, scope.correlated_ctes
+                parent.share_ctes(scope)
             with self.rerun() as fresh:
                 q = self.bind_query(item.subquery, parent)
             alias = item.alias.aliasname if item.alias else "unnamed_subquery"
@@ -695,7 +700,7 @@ class Binder:
             # ON condition) start at its own first column, so bind it in a scope of its own
             # and append its entries to this one afterwards.
             own = Scope(scope.parent)
-            own.ctes, own.correlated_ctes = scope.ctes, scope.correlated_ctes
+            own.share_ctes(scope)
             node = self.bind_join(item, own)
             shift = scope.width  # keep the entries' relative positions (USING aliases)
             for entry in own.entries:
@@ -1592,20 +1597,6 @@ def _depends_on_cte(reader: Scope, home: Scope, *, inclusive: bool) -> None:
         level.correlated = True
 
 
-class _Rerun:
-    """`Binder.rerun`: a level of `Binder.rerun_ctes` while a part of the query is bound."""
-
-    def __init__(self, stack: list[list[int]]) -> None:
-        self.stack = stack
-
-    def __enter__(self) -> list[int]:
-        self.stack.append([])
-        return self.stack[-1]
-
-    def __exit__(self, *exc: object) -> None:
-        self.stack.pop()
-
-
 class GroupedScope(Scope):
     """Binding above an Aggregate: group keys and aggregates become output columns.
 
@@ -1618,7 +1609,7 @@ class GroupedScope(Scope):
         super().__init__(inner.parent)
         self.binder = binder
         self.inner = inner
-        self.ctes, self.correlated_ctes = inner.ctes, inner.correlated_ctes
+        self.share_ctes(inner)
         self.groups = groups
         self.group_nodes = group_nodes
         self.aggs = aggs

@@ -55,6 +55,11 @@ class Scope:
         self.width += len(entry.columns)
         return entry
 
+    def share_ctes(self, other: Scope) -> None:
+        """See `other`'s WITH queries as this level's own (a scope binding part of
+        `other`'s level: a join, a FROM subquery's parent, the grouped level)."""
+        self.ctes, self.correlated_ctes = other.ctes, other.correlated_ctes
+
     def find_cte(self, name: str):
         """The WITH query `name` visible here and the level that defines it, or None."""
         scope: Scope | None = self

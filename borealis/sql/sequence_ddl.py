@@ -655,16 +655,23 @@ def canonical_default(binder: Binder, text: str) -> tuple[str, tuple[int, ...]]:
     return deparse(expr), used
 
 
-def canonical_sequences(binder: Binder, node: ast.Node) -> tuple[int, ...] | None:
+def canonical_sequences(binder: Binder, node: ast.Node, *,
+                        missing_ok: bool = False) -> tuple[int, ...] | None:
     """Rewrites in `node` (a default, a view's query) the relation each
     nextval/currval/setval names to its OID, as PostgreSQL stores a regclass constant:
     the sequence is found by the search path now, and renaming it later changes
-    nothing. The sequences named, each once (None: no call to rewrite)."""
+    nothing. The sequences named, each once (None: no call to rewrite). A name that
+    finds no relation is 42P01, or with `missing_ok` left out."""
     names = V.CatalogNames(binder.catalog, V.current_search_path(binder.ctx))
     used: list[int] = []
 
     def resolve(name: str) -> int:
-        oid = names.relation_oid(name)
+        try:
+            oid = names.relation_oid(name)
+        except errors.BorealisError:
+            if not missing_ok:
+                raise
+            return 0
         rel = binder.catalog.relation_by_oid(oid)
         if rel is not None and rel.kind == "S" and oid not in used:
             used.append(oid)
@@ -686,19 +693,8 @@ def sequences_named(text: str) -> set[int]:
 
 def sequences_called(binder: Binder, node: ast.Node) -> set[int]:
     """The sequences a parsed text calls by name, `nextval('s')`, resolved with the
-    search path now (a view stored before views named them by OID: `canonical_sequences`)."""
-    names = V.CatalogNames(binder.catalog, V.current_search_path(binder.ctx))
-    found: set[int] = set()
-
-    def resolve(name: str) -> int:
-        try:
-            oid = names.relation_oid(name)
-        except errors.BorealisError:
-            return 0
-        found.add(oid)
-        return oid
-    _SequenceNames(resolve)(copy.deepcopy(node))
-    return found
+    search path now (a view stored before views named them by OID); `node` stays."""
+    return set(canonical_sequences(binder, copy.deepcopy(node), missing_ok=True) or ())
 
 
 def display_default_sequences(text: str, relation_name) -> str:
