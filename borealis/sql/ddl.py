@@ -141,84 +141,100 @@ async def _drop(binder: Binder, writer: CatalogWriter, node: ast.DropStmt, sql: 
     kind = node.removeType
     cascade = node.behavior.value == 1
     if kind == ObjectType.OBJECT_SCHEMA:
-        for obj in node.objects:
-            name = obj.sval if isinstance(obj, ast.String) else obj[-1].sval
-            schema = binder.catalog.schema(name)
-            if schema is None:
-                if node.missing_ok:
-                    continue
-                raise errors.UndefinedSchema(name=name)
-            members = [r for r in binder.catalog.relations if r.schema_oid == schema.oid]
-            functions = [f for f in binder.catalog.functions if f.schema_oid == schema.oid]
-            if (members or functions) and not cascade:
-                raise errors.DependentObjectsStillExist(
-                    what=f"cannot drop schema {name} because other objects depend on it",
-                    detail=_schema_members_detail(binder, writer, schema.name, members,
-                                                  functions),
-                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
-            for fn in functions:  # (CASCADE)
-                writer.drop_function(fn)
-            if members:
-                oids = {r.oid for r in members}
-                fk.drop_referencing(binder, writer, members)
-                _drop_views_over(binder, writer, members, oids)
-                _seq().drop_dependents(binder, writer, [r for r in members if r.kind == "S"],
-                                       oids)
-            for rel in members:
-                await _drop_relation(writer, rel)
-            writer.drop_schema(schema)
-        return "DROP SCHEMA"
+        return await _drop_schemas(binder, writer, node, cascade)
     if kind in (ObjectType.OBJECT_TABLE, ObjectType.OBJECT_VIEW):
-        want = "r" if kind == ObjectType.OBJECT_TABLE else "v"
-        what = "table" if want == "r" else "view"
-        rels: list[Relation] = []
-        for obj in node.objects:
-            names = [s.sval for s in obj]
-            rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
-            if rel is None or rel.kind != want or getattr(rel, "virtual_rows", None) is not None:
-                if node.missing_ok and (rel is None or rel.kind != want):
-                    continue
-                if rel is None:
-                    raise errors.UndefinedTable(f'{what} "{names[-1]}" does not exist')
-                raise errors.WrongObjectType(what=f'"{names[-1]}" is not a {what}')
-            if all(r.oid != rel.oid for r in rels):
-                rels.append(rel)
-        named = {r.oid for r in rels}
-        if not cascade:
-            _refuse_dependents(binder, writer, rels, alter_columns.described(binder, rels[0])
-                               if len(rels) == 1 else None)
-        for rel in rels:
-            if cascade:
-                fk.drop_referencing(binder, writer, [rel], also=named)
-                _drop_views_over(binder, writer, [rel], named)
-                if rel.kind == "r":
-                    _seq().drop_dependents(binder, writer,
-                                           binder.catalog.owned_sequences(rel.oid), named)
-            await _drop_relation(writer, rel)
-        return "DROP TABLE" if want == "r" else "DROP VIEW"
+        return await _drop_relations(binder, writer, node, cascade,
+                                     "r" if kind == ObjectType.OBJECT_TABLE else "v")
     if kind == ObjectType.OBJECT_INDEX:
-        for obj in node.objects:
-            names = [s.sval for s in obj]
-            found = _find_index(binder, names)
-            if found is None:
-                if node.missing_ok:
-                    continue
-                raise errors.UndefinedObject(what=f'index "{names[-1]}" does not exist')
-            rel, index = found
-            if index.primary:
-                raise errors.DependentObjectsStillExist(
-                    what=f"cannot drop index {index.name} because constraint {index.name} on table "
-                         f"{rel.name} requires it")
-            rel = await fk.drop_index_dependents(binder, writer, rel, index, cascade=cascade)
-            await _delete_range(writer.txn, relation_prefix(index.oid))
-            await _cancel_build(writer, index)
-            cons = tuple(c for c in rel.constraints if c.index_oid != index.oid or c.kind == "f")
-            writer.put_relation(rel.with_changes(
-                indexes=tuple(i for i in rel.indexes if i.oid != index.oid), constraints=cons))
-        return "DROP INDEX"
+        return await _drop_indexes(binder, writer, node, cascade)
     if kind == ObjectType.OBJECT_SEQUENCE:
         return await _seq().drop_sequences(binder, writer, node)
     raise errors.UnsupportedObject(what="unsupported object in DROP")
+
+
+async def _drop_schemas(binder: Binder, writer: CatalogWriter, node: ast.DropStmt,
+                        cascade: bool) -> str:
+    for obj in node.objects:
+        name = obj.sval if isinstance(obj, ast.String) else obj[-1].sval
+        schema = binder.catalog.schema(name)
+        if schema is None:
+            if node.missing_ok:
+                continue
+            raise errors.UndefinedSchema(name=name)
+        members = [r for r in binder.catalog.relations if r.schema_oid == schema.oid]
+        functions = [f for f in binder.catalog.functions if f.schema_oid == schema.oid]
+        if (members or functions) and not cascade:
+            raise errors.DependentObjectsStillExist(
+                what=f"cannot drop schema {name} because other objects depend on it",
+                detail=_schema_members_detail(binder, writer, schema.name, members,
+                                              functions),
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        for fn in functions:  # (CASCADE)
+            writer.drop_function(fn)
+        if members:
+            oids = {r.oid for r in members}
+            fk.drop_referencing(binder, writer, members)
+            _drop_views_over(binder, writer, members, oids)
+            _seq().drop_dependents(binder, writer, [r for r in members if r.kind == "S"],
+                                   oids)
+        for rel in members:
+            await _drop_relation(writer, rel)
+        writer.drop_schema(schema)
+    return "DROP SCHEMA"
+
+
+async def _drop_relations(binder: Binder, writer: CatalogWriter, node: ast.DropStmt,
+                          cascade: bool, want: str) -> str:
+    """DROP TABLE (`want` "r") or DROP VIEW ("v")."""
+    what = "table" if want == "r" else "view"
+    rels: list[Relation] = []
+    for obj in node.objects:
+        names = [s.sval for s in obj]
+        rel = binder.find_relation(names[-2] if len(names) > 1 else None, names[-1])
+        if rel is None or rel.kind != want or getattr(rel, "virtual_rows", None) is not None:
+            if node.missing_ok and (rel is None or rel.kind != want):
+                continue
+            if rel is None:
+                raise errors.UndefinedTable(f'{what} "{names[-1]}" does not exist')
+            raise errors.WrongObjectType(what=f'"{names[-1]}" is not a {what}')
+        if all(r.oid != rel.oid for r in rels):
+            rels.append(rel)
+    named = {r.oid for r in rels}
+    if not cascade:
+        _refuse_dependents(binder, writer, rels, alter_columns.described(binder, rels[0])
+                           if len(rels) == 1 else None)
+    for rel in rels:
+        if cascade:
+            fk.drop_referencing(binder, writer, [rel], also=named)
+            _drop_views_over(binder, writer, [rel], named)
+            if rel.kind == "r":
+                _seq().drop_dependents(binder, writer,
+                                       binder.catalog.owned_sequences(rel.oid), named)
+        await _drop_relation(writer, rel)
+    return "DROP TABLE" if want == "r" else "DROP VIEW"
+
+
+async def _drop_indexes(binder: Binder, writer: CatalogWriter, node: ast.DropStmt,
+                        cascade: bool) -> str:
+    for obj in node.objects:
+        names = [s.sval for s in obj]
+        found = _find_index(binder, names)
+        if found is None:
+            if node.missing_ok:
+                continue
+            raise errors.UndefinedObject(what=f'index "{names[-1]}" does not exist')
+        rel, index = found
+        if index.primary:
+            raise errors.DependentObjectsStillExist(
+                what=f"cannot drop index {index.name} because constraint {index.name} on table "
+                     f"{rel.name} requires it")
+        rel = await fk.drop_index_dependents(binder, writer, rel, index, cascade=cascade)
+        await _delete_range(writer.txn, relation_prefix(index.oid))
+        await _cancel_build(writer, index)
+        cons = tuple(c for c in rel.constraints if c.index_oid != index.oid or c.kind == "f")
+        writer.put_relation(rel.with_changes(
+            indexes=tuple(i for i in rel.indexes if i.oid != index.oid), constraints=cons))
+    return "DROP INDEX"
 
 
 def _refuse_dependents(binder: Binder, writer: CatalogWriter, rels: list[Relation],
