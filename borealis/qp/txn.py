@@ -3,6 +3,7 @@
 ```
  begin ── first read/write takes τ_start = clock.latest
    get / scan ──▶ storage shards, "as of τ_start", overlaid with this txn's own writes
+                 (a statement's reads: its own writes as they stood when it began)
    put / delete ─ buffered here; nothing leaves the QP before COMMIT
    lock ──────── a FOR UPDATE key: conflict-checked and recorded as written
    check ─────── must not have been written since τ_start (catalog version, FK parents,
@@ -25,6 +26,22 @@ Every written key is also checked against what storage can hold: LMDB keys are s
 than DSQL's 1 KiB, and a key storage cannot apply must never reach the journal.
 Its storage traffic (requests, rows examined, bytes read and written) is metered in
 `usage` for EXPLAIN ANALYZE VERBOSE's DPU estimate (`qp.metering`).
+
+A SQL statement reads the transaction as it stood when the statement began, as in
+PostgreSQL (whose command counter does this): its scans and subqueries, RETURNING's
+included, never see the rows it writes itself, so `INSERT INTO t SELECT ... FROM t`
+reads each source row once however its writes land in the key order, and
+`DELETE ... RETURNING (SELECT count(*) FROM t)` counts the rows before the delete.
+`statement_view()` gives the statement a `StatementView` that its reads pass as
+`view=`. A view taken while the write set is empty hides every own write (`blind`:
+most statements, nothing to record). Otherwise it keeps the value each key had when it
+began, recorded by the write that first changes the key after that (`before`); a read
+through it takes that value, or storage's where the key was not yet written. A new
+statement ends the views of the one before; a VOLATILE SQL function's statements take
+views of their own on top (`nested_view`, closed when each ends), which see what the
+calling statement wrote so far, as PostgreSQL's fresh snapshot per statement does.
+Reads without a view (uniqueness and foreign-key checks, the catalog) see every write,
+as PostgreSQL's checks do.
 """
 
 from __future__ import annotations
@@ -70,6 +87,29 @@ class TxnConfig:
 
 
 _ABSENT = object()
+
+
+class StatementView:
+    """The transaction's own writes as they stood when a statement began (see the
+    module docstring). `before`: key → its value then (`_ABSENT`: not written then),
+    for each key written since; `blind`: nothing was written then."""
+
+    __slots__ = ("before", "blind")
+
+    def __init__(self, blind: bool) -> None:
+        self.before: dict[bytes, Any] = {}
+        self.blind = blind
+
+    def own(self, writes: dict[bytes, bytes | None], key: bytes) -> Any:
+        """Key's own value through this view: bytes, None (deleted) or `_ABSENT`."""
+        if self.blind:
+            return _ABSENT
+        if key in self.before:
+            return self.before[key]
+        return writes.get(key, _ABSENT)
+
+
+_BLIND = StatementView(True)  # shared: it records nothing
 
 
 class TxnClient:
@@ -122,6 +162,33 @@ class Transaction:
         self.dml_statements = 0
         self.usage = Usage()  # storage traffic, for EXPLAIN's DPU estimate (qp.metering)
         self.catalog: Any = None  # the committed catalog at τ_start, once read (catalog.store)
+        self._views: list[StatementView] = []  # those recording: not blind, not ended
+
+    # -- statement views ------------------------------------------------------------
+
+    def statement_view(self) -> StatementView:
+        """A new statement's view; the views of the statements before it end."""
+        self._views.clear()
+        return self.nested_view()
+
+    def nested_view(self) -> StatementView:
+        """A view for a statement run inside another (a VOLATILE SQL function's): it
+        ends with `end_view`, or with the next `statement_view`."""
+        if not self.writes:
+            return _BLIND
+        view = StatementView(False)
+        self._views.append(view)
+        return view
+
+    def end_view(self, view: StatementView) -> None:
+        if view in self._views:
+            self._views.remove(view)
+
+    def _record(self, key: bytes, old: Any) -> None:
+        """Before `key` changes from `old`: each recording view keeps its first value."""
+        for view in self._views:
+            if key not in view.before:
+                view.before[key] = old
 
     # -- snapshot -------------------------------------------------------------------
 
@@ -142,15 +209,16 @@ class Transaction:
 
     # -- reads ----------------------------------------------------------------------
 
-    async def get(self, key: bytes) -> bytes | None:
-        return (await self.get_many([key]))[0]
+    async def get(self, key: bytes, *, view: StatementView | None = None) -> bytes | None:
+        return (await self.get_many([key], view=view))[0]
 
-    async def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+    async def get_many(self, keys: Sequence[bytes], *,
+                       view: StatementView | None = None) -> list[bytes | None]:
         self._check_open()
         ts = self.snapshot()
         out: list[bytes | None] = [None] * len(keys)
         by_shard: dict[int, list[int]] = {}
-        writes = self.writes
+        writes = self.writes if view is None or not view.blind else {}
         shard_map = self.client.map
         one = shard_map.range_of_all(keys) if len(keys) > 1 else None
         if one is not None and (not writes or writes.keys().isdisjoint(keys)):
@@ -159,8 +227,9 @@ class Transaction:
         else:
             storage_for = shard_map.storage_for
             for i, key in enumerate(keys):
-                if key in writes:
-                    out[i] = writes[key]
+                own = writes.get(key, _ABSENT) if view is None else view.own(writes, key)
+                if own is not _ABSENT:
+                    out[i] = own
                 else:
                     by_shard.setdefault(storage_for(key), []).append(i)
         cfg = self.client.config
@@ -203,20 +272,24 @@ class Transaction:
 
     async def scan(self, start: bytes, end: bytes | None, *, limit: int = 0,
                    reverse: bool = False, filter: Any = None,
-                   projection: tuple[int, ...] | None = None) -> list[tuple[bytes, Any]]:
-        """Rows in [start, end) at τ_start with this transaction's writes overlaid."""
+                   projection: tuple[int, ...] | None = None,
+                   view: StatementView | None = None) -> list[tuple[bytes, Any]]:
+        """Rows in [start, end) at τ_start with this transaction's writes overlaid (as
+        they stood when `view`'s statement began)."""
         self._check_open()
         ts = self.snapshot()
-        own = self._own_in_range(start, end)
+        own = self._own_in_range(start, end, view)
         storage_limit = limit + len(own) if limit else 0
         rows = await self._scan_storage(start, end, ts, storage_limit, reverse, filter, projection)
         if own:
             rows = self._overlay(rows, own, reverse, filter, projection)
         return rows[:limit] if limit else rows
 
-    def _own_in_range(self, start: bytes, end: bytes | None) -> list[bytes]:
-        if not self.writes:
-            return []
+    def _own_in_range(self, start: bytes, end: bytes | None,
+                      view: StatementView | None = None) -> dict[bytes, bytes | None]:
+        """Own keys in [start, end), in order, with their values (through `view`)."""
+        if not self.writes or (view is not None and view.blind):
+            return {}
         keys = self._sorted
         if self._unsorted:
             keys.extend(self._unsorted)  # a sorted run and a tail: the sort merges them
@@ -224,16 +297,18 @@ class Transaction:
             self._unsorted.clear()
         lo = bisect.bisect_left(keys, start)
         hi = len(keys) if end is None else bisect.bisect_left(keys, end)
-        return keys[lo:hi]
+        writes = self.writes
+        if view is None or not view.before:
+            return {key: writes[key] for key in keys[lo:hi]}
+        seen = ((key, view.own(writes, key)) for key in keys[lo:hi])
+        return {key: value for key, value in seen if value is not _ABSENT}
 
-    def _overlay(self, rows, own, reverse, filter, projection):
+    def _overlay(self, rows, own: dict[bytes, bytes | None], reverse, filter, projection):
         keep = compile_filter(filter)
         project = compile_projection(projection)
         decode = keep is not None or project is not None
-        mine = set(own)
-        merged = [r for r in rows if r[0] not in mine]
-        for key in own:
-            value = self.writes[key]
+        merged = [r for r in rows if r[0] not in own]
+        for key, value in own.items():
             if value is None:
                 continue
             self.usage.read_rows += 1  # examined like a stored row (EXPLAIN's Rows Filtered)
@@ -298,6 +373,8 @@ class Transaction:
         self.snapshot()
         self._check_key(key)
         old = self.writes.get(key, _ABSENT)
+        if self._views:
+            self._record(key, old)
         if old is _ABSENT:
             self._unsorted.append(key)
         else:
@@ -323,6 +400,8 @@ class Transaction:
                 and (size_max is None or self.write_bytes + sum(sizes) <= size_max) \
                 and writes.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
             # New, distinct, short keys within the size limit: nothing to check per key.
+            for view in self._views:  # (none of them recorded yet: they are new)
+                view.before.update(dict.fromkeys(keys, _ABSENT))
             writes.update(zip(keys, values))
             self._unsorted.extend(keys)
             self.write_bytes += sum(sizes)
@@ -337,6 +416,8 @@ class Transaction:
                 if len(key) > KEY_BYTES_ALWAYS_STORABLE:
                     self._check_key(key)
                 old = writes.get(key, _ABSENT)
+                if self._views:
+                    self._record(key, old)
                 if old is _ABSENT:
                     self._unsorted.append(key)
                 else:

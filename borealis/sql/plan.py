@@ -76,10 +76,15 @@ class ExecContext:
     - `cte_results`: the rows of correlated WITH queries (those reading an enclosing
       row), for one run of the part of the query that defines them: a correlated
       subquery's run for an outer row, a LATERAL item's for a left row, a recursive
-      query's step drop those of their own (`fresh_ctes`) before they run."""
+      query's step drop those of their own (`fresh_ctes`) before they run.
+
+    A context is made for one statement, and its `view` is the statement's: the scans
+    read the transaction's own writes as they stood when the statement began
+    (`qp.txn.StatementView`), never the rows the statement itself writes."""
 
     def __init__(self, txn, session=None, *, analyze: bool = False) -> None:
         self.txn = txn
+        self.view = txn.statement_view() if txn is not None else None
         self.session = session
         self.analyze = analyze
         self.stats: dict[int, Stats] = {}
@@ -381,7 +386,7 @@ class Scan(Node):
             for at in range(0, len(all_keys), BATCH_ROWS):  # `= ANY($1)` may list many keys
                 await ctx.progress(BATCH_ROWS)
                 keys = all_keys[at:at + BATCH_ROWS]
-                raw = await ctx.txn.get_many(keys)
+                raw = await ctx.txn.get_many(keys, view=ctx.view)
                 if self._with_key:
                     rows = [_pad(values.loads(v), width, pad) + (k,) for k, v in zip(keys, raw) if v is not None]
                 else:
@@ -402,7 +407,7 @@ class Scan(Node):
             await ctx.progress(want)
             examined = ctx.txn.usage.read_rows
             page = await ctx.txn.scan(lo, end, limit=want, reverse=self.reverse,
-                                      filter=pushdown, projection=None)
+                                      filter=pushdown, projection=None, view=ctx.view)
             if pushdown is not None:
                 rows = [_pad(v, width, pad) for _, v in page]
             else:
@@ -439,9 +444,9 @@ class Scan(Node):
         keep = compile_filter(pushdown) if pushdown is not None else None
         while True:
             await ctx.progress(BATCH_ROWS)
-            page = await ctx.txn.scan(start, end, limit=BATCH_ROWS)
+            page = await ctx.txn.scan(start, end, limit=BATCH_ROWS, view=ctx.view)
             row_keys = [v for _, v in page]
-            raw = await ctx.txn.get_many(row_keys) if page else []
+            raw = await ctx.txn.get_many(row_keys, view=ctx.view) if page else []
             rows = [_pad(values.loads(v), width, pad) + ((k,) if self._with_key else ())
                     for k, v in zip(row_keys, raw) if v is not None]
             stat.entries += len(page)

@@ -348,7 +348,18 @@ class CallSite:
             rows: list[tuple] = []
             for i, st in enumerate(statements):
                 holder.values = list(values)
-                rows = await _execute(st, inner, first_only and i == len(statements) - 1)
+                last = first_only and i == len(statements) - 1
+                if self.fn.volatility != "v":  # the calling statement's view
+                    rows = await _execute(st, inner, last)
+                    continue
+                # A VOLATILE function's statement sees what was written before it, the
+                # calling statement's writes so far included (PostgreSQL's fresh
+                # snapshot per statement).
+                inner.view = ctx.txn.nested_view()
+                try:
+                    rows = await _execute(st, inner, last)
+                finally:
+                    ctx.txn.end_view(inner.view)
         except RecursionError:
             raise errors.StackDepthExceeded(hint=STACK_HINT) from None
         finally:

@@ -172,6 +172,63 @@ def test_scans_between_writes_see_every_write_so_far(tmp_path):
     run(tmp_path, body)
 
 
+def test_statement_views_read_own_writes_as_they_stood_when_taken(tmp_path):
+    """A statement's view (get_many, scan, forward and reverse) shows the transaction's
+    writes as they were when it was taken, whatever is written after (put, put_many,
+    delete, overwrites); a nested view is taken and ended inside it; reads without a
+    view see every write; a new statement's view ends the ones before."""
+    async def body(cluster, client):
+        await commit_rows(client, BASE)
+        txn = client.begin()
+        own: dict[bytes, bytes | None] = {}
+        rng = random.Random(11)
+        prefixes = (S0, S1, S2)
+        views: list[tuple[object, dict[bytes, bytes | None]]] = []
+
+        async def check(view, seen: dict[bytes, bytes | None]) -> None:
+            expected = overlay(BASE, seen)
+            assert await txn.scan(b"", None, view=view) == expected
+            assert await txn.scan(b"", None, reverse=True, view=view) == expected[::-1]
+            probe = sorted({*BASE, *own, S1 + b"none"})
+            assert await txn.get_many(probe, view=view) == \
+                [dict(expected).get(k) for k in probe]
+
+        for step in range(60):
+            if step % 15 == 0:
+                views = [(txn.statement_view(), dict(own))]  # a new statement
+                assert len(txn._views) <= 1  # the earlier statement's views ended
+            elif step % 15 == 7:
+                views.append((txn.nested_view(), dict(own)))
+            elif step % 15 == 11 and len(views) > 1:
+                txn.end_view(views.pop()[0])
+            kind = rng.randrange(3)
+            if kind == 0:
+                keys = [rng.choice(prefixes) + bytes([rng.randrange(256)]) for _ in range(5)]
+                keys = list(dict.fromkeys(k for k in keys if k not in own))
+                txn.put_many(keys, [b"m%d" % step] * len(keys))
+                own.update(dict.fromkeys(keys, b"m%d" % step))
+            elif kind == 1:
+                key = rng.choice([*BASE, *own])
+                txn.delete(key)
+                own[key] = None
+            else:
+                key = rng.choice([*BASE, *own, rng.choice(prefixes) + b"n%d" % step])
+                txn.put(key, b"p%d" % step)
+                own[key] = b"p%d" % step
+            for view, seen in views:
+                await check(view, seen)
+            await check(None, own)
+        # The first view of a statement with nothing written yet records nothing.
+        fresh = client.begin()
+        blind = fresh.statement_view()
+        fresh.put(S0 + b"a", b"x")
+        assert blind.blind and not fresh._views
+        assert await fresh.get(S0 + b"a", view=blind) == b"s0a"
+        assert await fresh.get(S0 + b"a") == b"x"
+
+    run(tmp_path, body)
+
+
 @pytest.mark.parametrize("reverse", [False, True])
 def test_scan_limit_with_own_writes(tmp_path, reverse):
     async def body(cluster, client):
