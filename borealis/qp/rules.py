@@ -169,4 +169,14 @@ def write_command(node: ast.Node, is_ddl: bool) -> str | None:
         return type(node).__name__.removesuffix("Stmt")
     if isinstance(node, ast.SelectStmt) and node.lockingClause:
         return "SELECT FOR UPDATE"
+    if isinstance(node, ast.SelectStmt) and writes_in_with(node):
+        return "SELECT"  # PostgreSQL names the statement, not its WITH query
     return None
+
+
+def writes_in_with(node: ast.Node) -> bool:
+    """Whether a WITH query of `node` is an INSERT, UPDATE or DELETE."""
+    with_clause = getattr(node, "withClause", None)
+    return with_clause is not None and any(
+        isinstance(cte.ctequery, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt))
+        for cte in with_clause.ctes)

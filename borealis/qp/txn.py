@@ -184,6 +184,12 @@ class Transaction:
         if view in self._views:
             self._views.remove(view)
 
+    def written_in_statement(self, view: StatementView | None) -> set[bytes]:
+        """The keys written since `view`'s statement began."""
+        if view is None:
+            return set()
+        return set(self.writes) if view.blind else set(view.before)
+
     def _record(self, key: bytes, old: Any) -> None:
         """Before `key` changes from `old`: each recording view keeps its first value."""
         for view in self._views:

@@ -211,6 +211,21 @@ class Binder:
         # queries defined inside it that read an enclosing row. Each run computes them
         # afresh (`plan.fresh_ctes`); those defined further out stay.
         self.rerun_ctes: list[list[int]] = []
+        # Statements being bound (SELECT levels, INSERT / UPDATE / DELETE): 1 at the top
+        # level, the only place a WITH query may be an INSERT, UPDATE or DELETE; those
+        # wait in `modifying` for the top-level statement, which runs the ones nothing
+        # read at its end (sql.dml.finish_ctes).
+        self.depth = 0
+        self.modifying: list[Node] = []
+
+    @contextmanager
+    def statement_level(self) -> Iterator[bool]:
+        """Around binding a SELECT level or a DML statement: whether it is the top one."""
+        self.depth += 1
+        try:
+            yield self.depth == 1
+        finally:
+            self.depth -= 1
 
     @contextmanager
     def rerun(self) -> Iterator[list[int]]:
@@ -314,6 +329,20 @@ class Binder:
 
     def _bind_select(self, stmt: ast.SelectStmt, parent: Scope | None,
                      keep_unknown: bool = False) -> BoundQuery:
+        with self.statement_level() as top:
+            q = self._bind_select_level(stmt, parent, keep_unknown)
+            if top and self.modifying:  # WITH queries that write: run to completion
+                from borealis.sql.dml import SelectWithWrites
+                q = BoundQuery(SelectWithWrites(q.node, self.take_modifying(), q.columns), q.columns)
+            return q
+
+    def take_modifying(self) -> list[Node]:
+        """The top-level statement's data-modifying WITH queries, for it to finish."""
+        out, self.modifying = self.modifying, []
+        return out
+
+    def _bind_select_level(self, stmt: ast.SelectStmt, parent: Scope | None,
+                           keep_unknown: bool) -> BoundQuery:
         scope = Scope(parent)
         scope.keep_unknown = keep_unknown
         check_locking(self, stmt)  # FOR UPDATE & co. (sql.locking)
@@ -332,6 +361,9 @@ class Binder:
             if names.count(name) > 1:
                 raise errors.DuplicateAlias(f'WITH query name "{name}" specified more than once')
         for cte in with_clause.ctes:
+            if isinstance(cte.ctequery, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt)):
+                scope.ctes[cte.ctename] = self.bind_modifying_cte(cte, scope, with_clause.recursive)
+                continue
             # Whether the query reads a level enclosing this one, as e_SubLink tells a
             # correlated subquery: its rows are then computed again for each row there.
             was, scope.correlated = scope.correlated, False
@@ -348,6 +380,23 @@ class Binder:
                     self.rerun_ctes[-1].append(id(node))
             scope.correlated = was or scope.correlated
             scope.ctes[cte.ctename] = node
+
+    def bind_modifying_cte(self, cte: ast.CommonTableExpr, scope: Scope, recursive: bool) -> Node:
+        """`WITH name AS (INSERT / UPDATE / DELETE ... [RETURNING ...])` (sql.dml.ModifyingCte):
+        at the top level only, as in PostgreSQL; it sees the WITH queries before it."""
+        from borealis.sql.dml import ModifyingCte, bind_insert, bind_modify
+        if self.depth != 1:
+            raise errors.FeatureNotSupported(
+                what="WITH clause containing a data-modifying statement must be at the top level")
+        query = cte.ctequery
+        if recursive and _references(query, cte.ctename):
+            raise errors.InvalidRecursion(
+                what=f'recursive query "{cte.ctename}" must not contain data-modifying statements')
+        plan = bind_insert(self, query, scope) if isinstance(query, ast.InsertStmt) \
+            else bind_modify(self, query, scope)
+        node = ModifyingCte(_rename(plan.returning_cols, cte.aliascolnames), plan, cte.ctename)
+        self.modifying.append(node)
+        return node
 
     def bind_recursive_cte(self, cte: ast.CommonTableExpr, scope: Scope) -> Node:
         query = cte.ctequery
@@ -718,6 +767,9 @@ class Binder:
             found = scope.find_cte(rv.relname)
             if found is not None:
                 cte, home = found
+                if getattr(cte, "returns_nothing", False):  # sql.dml.ModifyingCte
+                    raise errors.FeatureNotSupported(
+                        what=f'WITH query "{rv.relname}" does not have a RETURNING clause')
                 cols = _rename(cte.columns, rv.alias.colnames if rv.alias else None)
                 scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
                 if isinstance(cte, WorkTable):
@@ -726,7 +778,7 @@ class Binder:
                 correlated = rv.relname in home.correlated_ctes
                 if correlated:
                     _depends_on_cte(scope, home, inclusive=True)
-                return CteScan(cte, cols, correlated)
+                return CteScan(cte, cols, correlated, rv.relname, alias)
         rel = self.relation(rv)
         if rel.kind == "v":
             return self.bind_view(rel, alias, rv, scope)

@@ -805,6 +805,9 @@ async def _create_view(binder: Binder, writer: CatalogWriter, node: ast.ViewStmt
     schema = _target_schema(binder, rv.schemaname)
     name = _ident(rv.relname)
     query = binder.bind_query(node.query)
+    from borealis.sql.dml import SelectWithWrites
+    if isinstance(query.node, SelectWithWrites):
+        raise errors.FeatureNotSupported(what="views must not contain data-modifying statements in WITH")
     cols = query.columns
     if node.aliases:
         aliases = [a.sval for a in node.aliases]

@@ -376,18 +376,30 @@ class InsertPlan:
     update_where: Expr | None = None
     returning: list[Expr] = field(default_factory=list)
     returning_cols: list[OutCol] = field(default_factory=list)
+    ctes: list[ModifyingCte] = field(default_factory=list)  # its WITH queries that write
 
 
-def bind_insert(binder: Binder, stmt: ast.InsertStmt) -> InsertPlan:
+def bind_insert(binder: Binder, stmt: ast.InsertStmt, parent: Scope | None = None) -> InsertPlan:
+    """INSERT; `parent`: the WITH level around it when it is a WITH query itself."""
+    with binder.statement_level() as top:
+        plan = _bind_insert(binder, stmt, parent)
+        if top:
+            plan.ctes = binder.take_modifying()
+        return plan
+
+
+def _bind_insert(binder: Binder, stmt: ast.InsertStmt, parent: Scope | None) -> InsertPlan:
     rel = binder.relation(stmt.relation, privileges=dml_letters(stmt))  # 42501
     if getattr(rel, "virtual_rows", None) is not None:
         rel.refuse_write()  # a system catalog (catalog.virtual)
     if rel.kind != "r":
         what = "sequence" if rel.kind == "S" else "view"
         raise errors.WrongObjectType(what=f'cannot {"change" if rel.kind == "S" else "insert into"} {what} "{rel.name}"')
-    ctes = None  # WITH: the CTEs are visible to the source query and its subqueries
+    # WITH: the CTEs are visible to the source query and its subqueries (so are a SQL
+    # function's parameters, and an enclosing WITH's queries)
+    ctes = parent
     if stmt.withClause is not None:
-        ctes = Scope(getattr(binder, "root_scope", None))  # a SQL function's parameters
+        ctes = Scope(parent if parent is not None else getattr(binder, "root_scope", None))
         binder.bind_with(stmt.withClause, ctes)
     live = rel.live_columns
     if stmt.cols:
@@ -585,6 +597,7 @@ async def run_insert(plan: InsertPlan, ctx: ExecContext, *,
             if returning:
                 out.append(await evaluate(lambda r: tuple(f(r) for f in returning), written,
                                           len(subs)))
+    await finish_ctes(plan.ctes, ctx)
     if end_statement:
         await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
     return count, out
@@ -750,9 +763,21 @@ class ModifyPlan:
     sets: list[tuple[int, Expr]] = field(default_factory=list)
     returning: list[Expr] = field(default_factory=list)
     returning_cols: list[OutCol] = field(default_factory=list)
+    ctes: list[ModifyingCte] = field(default_factory=list)  # its WITH queries that write
 
 
-def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> ModifyPlan:
+def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
+                parent: Scope | None = None) -> ModifyPlan:
+    """UPDATE or DELETE; `parent`: the WITH level around it when it is a WITH query."""
+    with binder.statement_level() as top:
+        plan = _bind_modify(binder, stmt, parent)
+        if top:
+            plan.ctes = binder.take_modifying()
+        return plan
+
+
+def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
+                 parent: Scope | None) -> ModifyPlan:
     is_update = isinstance(stmt, ast.UpdateStmt)
     rel = binder.relation(stmt.relation, privileges=dml_letters(stmt))  # 42501
     if getattr(rel, "virtual_rows", None) is not None:
@@ -761,7 +786,8 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
         raise errors.WrongObjectType(what=f'cannot change sequence "{rel.name}"')
     if rel.kind != "r":
         raise errors.WrongObjectType(what=f'cannot {"update" if is_update else "delete from"} view "{rel.name}"')
-    scope = Scope(getattr(binder, "root_scope", None))  # a SQL function's parameters
+    # a SQL function's parameters, or an enclosing WITH's queries
+    scope = Scope(parent if parent is not None else getattr(binder, "root_scope", None))
     if stmt.withClause is not None:
         binder.bind_with(stmt.withClause, scope)
     alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name
@@ -805,7 +831,9 @@ def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt) -> Modify
     return plan
 
 
-async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tuple]]:
+async def run_modify(plan: ModifyPlan, ctx: ExecContext, *,
+                     end_statement: bool = True) -> tuple[int, list[tuple]]:
+    """Update or delete the source's rows (`end_statement` as in `run_insert`)."""
     codec = plan.codec
     rel = plan.relation
     width = len(rel.columns)
@@ -814,7 +842,10 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
     rows = await plan.source.all_rows(ctx)  # read fully before writing: no Halloween problem
     subs = subqueries_of([e for _, e in plan.sets] + list(plan.returning))
     arm(subs, ctx)
-    done: set[bytes] = set()
+    # Rows another part of the statement changed already (a WITH query that writes,
+    # run while the source was read or before this one) are left alone: PostgreSQL
+    # skips a row its own command modified, so only one of the changes takes place.
+    done = ctx.txn.written_in_statement(ctx.view)
     count, out = 0, []
     for src in rows:
         old = tuple(src[:width])
@@ -838,8 +869,90 @@ async def run_modify(plan: ModifyPlan, ctx: ExecContext) -> tuple[int, list[tupl
         if returning:
             out.append(await evaluate(lambda r: tuple(f(r) for f in returning),
                                       new_row + tuple(src[width:]), len(subs)))
-    await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
+    await finish_ctes(plan.ctes, ctx)
+    if end_statement:
+        await fk.end_statement(ctx)  # foreign keys: checks and actions, as PostgreSQL's AFTER triggers
     return count, out
+
+
+# -- WITH queries that write ----------------------------------------------------------
+
+@dataclass(eq=False)
+class ModifyingCte(Node):
+    """A WITH query that is an INSERT, UPDATE or DELETE. As in PostgreSQL it runs
+    exactly once, to completion, whether or not anything reads it: when the statement
+    first reads it (a `CteScan`, which keeps its RETURNING rows in `ExecContext.once`),
+    or else after the statement's own work (`finish_ctes`). Like every part of the
+    statement it reads the tables as they were before the statement (the statement's
+    view, `qp.txn`), so no part sees another's writes, and a row that one part changed
+    is left alone by the others (`run_modify`); its foreign-key checks run with the
+    statement's, at the end."""
+
+    columns: list[OutCol]
+    plan: Any  # InsertPlan | ModifyPlan
+    name: str
+
+    @property
+    def returns_nothing(self) -> bool:
+        return not self.plan.returning
+
+    @property
+    def children(self) -> tuple[Node, ...]:  # (EXPLAIN)
+        return (self.plan.source,)
+
+    @property
+    def explain_name(self) -> str:
+        kind = "Insert" if isinstance(self.plan, InsertPlan) else self.plan.kind.capitalize()
+        return f"{kind} on {self.plan.relation.name}"
+
+    async def batches(self, ctx):
+        plan = self.plan
+        if isinstance(plan, InsertPlan):
+            check_dml_allowed(ctx, "INSERT")
+            _, rows = await run_insert(plan, ctx, end_statement=False)
+        else:
+            check_dml_allowed(ctx, plan.kind.upper())
+            _, rows = await run_modify(plan, ctx, end_statement=False)
+        if rows:
+            yield rows
+
+
+async def finish_ctes(ctes: list[ModifyingCte], ctx: ExecContext) -> None:
+    """Run the statement's data-modifying WITH queries that nothing read."""
+    for cte in ctes:
+        if id(cte) not in ctx.once:
+            ctx.once[id(cte)] = await cte.all_rows(ctx)
+
+
+@dataclass(eq=False)
+class SelectWithWrites(Node):
+    """A top-level SELECT whose WITH queries write: the query, then those WITH queries
+    it did not read, then the foreign-key checks of all of them."""
+
+    child: Node
+    ctes: list[ModifyingCte]
+    columns: list[OutCol]
+
+    async def batches(self, ctx):
+        async for batch in self.child.batches(ctx):
+            yield batch
+        await finish_ctes(self.ctes, ctx)
+        await fk.end_statement(ctx)
+
+
+def check_dml_allowed(ctx: ExecContext, command: str) -> None:
+    """An INSERT / UPDATE / DELETE not run as a statement of its own (a SQL function's,
+    a WITH query's) counts as the transaction's DML (DSQL's DDL/DML rule) and is
+    refused in a read-only transaction (25006)."""
+    session = ctx.session
+    if session is None:
+        return
+    if getattr(session, "transaction_read_only", False):
+        raise errors.ReadOnlyTransaction(what=command)
+    txn = ctx.txn
+    if txn is not None and hasattr(txn, "dml_statements"):
+        from borealis.qp import rules
+        rules.check_dml(txn, getattr(session, "compat", None))
 
 
 def statement_columns(plan) -> list[OutCol] | None:

@@ -572,9 +572,12 @@ class _Renderer:
 
     def statement(self, bound: Any) -> list[str]:
         if isinstance(bound, BoundQuery):
-            self.needs.all(bound.node)
-            self.qualify = self.qualify or _relations(bound.node) > 1
-            self.node(bound.node, None)
+            node = bound.node
+            if type(node).__name__ == "SelectWithWrites":  # sql.dml: data-modifying WITH queries
+                node = node.child
+            self.needs.all(node)
+            self.qualify = self.qualify or _relations(node) > 1
+            self.node(node, None)
             return self.lines
         source = bound.source
         self.needs.all(source)
@@ -642,7 +645,7 @@ class _Renderer:
                 self.node(kid, detail)
         if isinstance(node, CteScan) and id(node.cte) not in self.ctes_shown:
             self.ctes_shown[id(node.cte)] = len(self.ctes_shown) + 1
-            self.emit(detail, f"CTE {self.ctes_shown[id(node.cte)]}")
+            self.emit(detail, f"CTE {node.name or self.ctes_shown[id(node.cte)]}")
             self.node(node.cte, detail + 2)
         self.subplans(found, detail)
 
@@ -709,7 +712,10 @@ class _Renderer:
         if isinstance(node, SetOp):
             return self.set_op(node)
         if isinstance(node, CteScan):
-            return "CTE Scan", [], []
+            if not node.name:
+                return "CTE Scan", [], []
+            alias = f" {node.alias}" if node.alias and node.alias != node.name else ""
+            return f"CTE Scan on {node.name}{alias}", [], []
         if isinstance(node, RecursiveUnion):
             return "Recursive Union", [], [node.base, node.step]
         if isinstance(node, WorkTable):

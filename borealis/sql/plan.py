@@ -1150,6 +1150,8 @@ class CteScan(Node):
     cte: Node
     columns: list[OutCol]
     correlated: bool = False
+    name: str = ""  # the WITH query's, and the alias it is read under (EXPLAIN)
+    alias: str = ""
 
     async def batches(self, ctx):
         kept = ctx.cte_results if self.correlated else ctx.once

@@ -395,27 +395,13 @@ async def _execute(st: BoundStatement, ctx: ExecContext, first_only: bool) -> li
                 if batch:
                     return batch[:1]
         return []
-    _check_dml(ctx, "INSERT" if st.kind == "insert" else st.plan.kind.upper())
-    from borealis.sql.dml import run_insert, run_modify
+    from borealis.sql.dml import check_dml_allowed, run_insert, run_modify
+    check_dml_allowed(ctx, "INSERT" if st.kind == "insert" else st.plan.kind.upper())
     if st.kind == "insert":
         _, rows = await run_insert(st.plan, ctx)
     else:
         _, rows = await run_modify(st.plan, ctx)
     return rows
-
-
-def _check_dml(ctx: ExecContext, command: str) -> None:
-    """A body's INSERT / UPDATE / DELETE counts as the caller's DML (DSQL's rules) and is
-    refused in a read-only transaction."""
-    session = ctx.session
-    if session is None:
-        return
-    if getattr(session, "transaction_read_only", False):
-        raise errors.ReadOnlyTransaction(what=command)
-    txn = ctx.txn
-    if txn is not None and hasattr(txn, "dml_statements"):
-        from borealis.qp import rules
-        rules.check_dml(txn, getattr(session, "compat", None))
 
 
 # -- call expressions --------------------------------------------------------------------------

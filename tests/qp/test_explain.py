@@ -229,6 +229,26 @@ def test_explain_analyze_update_really_updates(server, conn):
     assert conn.execute("SELECT sum(balance) FROM acct").fetchone() == (305,)
 
 
+def test_with_queries_are_named_and_a_writing_one_shows_its_plan(conn):
+    conn.execute("CREATE TABLE moved (id int PRIMARY KEY, amount int)")
+    lines = plan(conn, "EXPLAIN WITH d AS (DELETE FROM moved WHERE id = 1 RETURNING *) "
+                       "SELECT * FROM d x")
+    assert lines[:5] == [
+        "CTE Scan on d x",
+        "  CTE d",
+        "    ->  Delete on moved",
+        "          ->  Index Only Scan using moved_pkey on moved",
+        "                Index Cond: (moved.id = 1)",  # (PostgreSQL: not qualified)
+    ]
+    # ANALYZE runs it, as PostgreSQL does.
+    conn.execute("INSERT INTO moved VALUES (1, 10), (2, 20)")
+    lines = plan(conn, "EXPLAIN ANALYZE WITH d AS (DELETE FROM moved WHERE id = 1 RETURNING *) "
+                       "INSERT INTO moved SELECT id + 10, amount FROM d")
+    assert lines[0] == "Insert on moved (actual time=T..T rows=0 loops=1)"
+    assert "        CTE d" in lines and "          ->  Delete on moved (actual time=T..T rows=1 loops=1)" in lines
+    assert conn.execute("SELECT id FROM moved ORDER BY id").fetchall() == [(2,), (11,)]
+
+
 def test_rows_filtered_counts_the_transactions_own_rows(server, conn):
     with psycopg.connect(server.dsn, connect_timeout=10) as tx:
         tx.execute("INSERT INTO t VALUES (1000, -7, 'own')")
