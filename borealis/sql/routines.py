@@ -636,7 +636,7 @@ def bind_select_list_srf(binder: Binder, node: ast.FuncCall, scope: Any):
 def bind_from(binder: Binder, item: ast.RangeFunction, scope: Scope) -> Node | None:
     """A SQL function in FROM (`Binder.bind_range_function`), None if the name means no
     SQL function or a built-in set-returning function (which wins, as in PostgreSQL)."""
-    from borealis.sql.bind import _Lateral, _rename
+    from borealis.sql.bind import _Lateral, _refers_to, _rename
     from borealis.sql.scope import OuterCol
     if len(item.functions) != 1 or not isinstance(item.functions[0][0], ast.FuncCall):
         return None
@@ -675,7 +675,8 @@ def bind_from(binder: Binder, item: ast.RangeFunction, scope: Scope) -> Node | N
         cols[0] = OutCol(alias, cols[0].oid)
     scope.add(RangeEntry(alias, cols, scalar=scalar and not item.ordinality))
     scan = RoutineScan(site, coerced, cols, bool(item.ordinality))
-    return _Lateral(scan) if lateral else scan
+    # A reference inside a subquery among the arguments makes it lateral too.
+    return _Lateral(scan) if lateral or _refers_to(scan, scope.outer) else scan
 
 
 # -- CREATE-time checks ------------------------------------------------------------------------

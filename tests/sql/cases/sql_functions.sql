@@ -298,3 +298,11 @@ CREATE FUNCTION fn_init() RETURNS bigint LANGUAGE sql AS 'SELECT (SELECT nextval
 SELECT count(DISTINCT fn_init()) FROM fn_t;
 CREATE FUNCTION fn_named(n int) RETURNS bigint LANGUAGE sql AS 'WITH c AS (SELECT nextval(''fn_seq'') + n * 0 AS v) SELECT count(DISTINCT (SELECT v FROM c)) FROM generate_series(1, 3) g';
 SELECT fn_named(1), fn_named(2);
+-- A subquery among the arguments of a function in FROM may read an earlier FROM item.
+CREATE TABLE fn_lat (a int PRIMARY KEY);
+INSERT INTO fn_lat VALUES (1), (2);
+CREATE FUNCTION fn_tens(x int) RETURNS TABLE (y int) LANGUAGE sql AS 'SELECT x * 10 UNION ALL SELECT x * 100';
+CREATE FUNCTION fn_next(x int) RETURNS int LANGUAGE sql AS 'SELECT x + 1';
+SELECT * FROM fn_lat, fn_tens((SELECT fn_lat.a)) ORDER BY 1, 2;
+SELECT * FROM fn_lat, LATERAL fn_tens((SELECT fn_lat.a + 1)) ORDER BY 1, 2;
+SELECT * FROM fn_lat, fn_next((SELECT max(a) FROM fn_lat f2 WHERE f2.a <= fn_lat.a)) ORDER BY 1;
