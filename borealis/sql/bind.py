@@ -487,7 +487,7 @@ class Binder:
         node = bind_target_srfs(self, stmt.targetList, scope, node)
         exprs = [self.expr(t, scope) if not isinstance(t, Expr) else t for t, _ in targets]
         names = [n for _, n in targets]
-        return self.project_and_finish(node, exprs, names, stmt, scope)
+        return self.project_and_finish(node, exprs, names, stmt, scope, [t for t, _ in targets])
 
     def expand_targets(self, target_list, scope: Scope) -> list[tuple[Any, str]]:
         """(ast node or bound Expr, output name) for each select-list item, `*` expanded."""
@@ -505,9 +505,10 @@ class Binder:
         return out
 
     def project_and_finish(self, node: Node, exprs: list[Expr], names: list[str],
-                           stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
+                           stmt: ast.SelectStmt, scope: Scope, sources: list) -> BoundQuery:
         cols = [self.out_col(e, n, scope) for e, n in zip(exprs, names)]
-        return self.finish_projected(node, exprs, cols, stmt, scope, input_scope=scope)
+        return self.finish_projected(node, exprs, cols, stmt, scope, input_scope=scope,
+                                     sources=sources)
 
     def out_col(self, expr: Expr, name: str, scope: Scope | None) -> OutCol:
         keep = scope is not None and scope.keep_unknown
@@ -521,8 +522,10 @@ class Binder:
         return OutCol(name, oid, expr.typmod)
 
     def finish_projected(self, node: Node, exprs: list[Expr], cols: list[OutCol],
-                         stmt: ast.SelectStmt, scope: Scope, input_scope: Scope | None) -> BoundQuery:
-        """Project, with ORDER BY keys not in the select list carried as extra columns."""
+                         stmt: ast.SelectStmt, scope: Scope, input_scope: Scope | None,
+                         sources: list | None = None) -> BoundQuery:
+        """Project, with ORDER BY keys not in the select list carried as extra columns.
+        `sources`: each output column's select-list item (parse node or bound Expr)."""
         if not scope.keep_unknown:
             exprs = [self.coerce(e, TEXT) if e.oid == UNKNOWN else e for e in exprs]
         sort_keys: list[SortKey] = []
@@ -530,9 +533,9 @@ class Binder:
         plain_distinct = stmt.distinctClause is not None and len(stmt.distinctClause) == 1 \
             and stmt.distinctClause[0] is None
 
-        def target_of(node: ast.Node) -> int:
+        def target_of(node: ast.Node, clause: str = "ORDER BY") -> int:
             """An output column, or a junk column carried for ORDER BY / DISTINCT ON."""
-            target = self.order_target(node, exprs + extra, cols, input_scope)
+            target = self.order_target(node, exprs + extra, cols, input_scope, clause, sources)
             if target is not None:
                 return target
             extra_expr = self.bind_in(node, input_scope) if input_scope else None
@@ -547,7 +550,7 @@ class Binder:
         for sb in stmt.sortClause or ():
             sort_keys.append(self.sort_key(sb, target_of(sb.node), exprs + extra))
         distinct_on = [] if stmt.distinctClause is None or plain_distinct \
-            else [target_of(e) for e in stmt.distinctClause]
+            else [target_of(e, "DISTINCT ON") for e in stmt.distinctClause]
         all_exprs = exprs + extra
         out_cols = cols + [OutCol("?junk?", e.oid) for e in extra]
         if self.windows is not None and self.windows.calls:
@@ -570,8 +573,19 @@ class Binder:
         return self.finish_projected(node, exprs, cols, stmt, scope, input_scope)
 
     def order_target(self, node: ast.Node, exprs: list[Expr], cols: list[OutCol],
-                     input_scope: Scope | None) -> int | None:
-        """ORDER BY 2 or ORDER BY alias → that output column; else None."""
+                     input_scope: Scope | None, clause: str = "ORDER BY",
+                     sources: list | None = None) -> int | None:
+        """ORDER BY 2 or ORDER BY alias → that output column; else None. A name two
+        output columns have is ambiguous (42702) unless both are the same expression:
+        bound the same, or written the same (`sources`: two count(*) are two aggregates
+        here, one expression to PostgreSQL)."""
+
+        def differ(i: int, j: int) -> bool:
+            if _same(exprs[i], exprs[j]):
+                return False
+            a, b = (sources[i], sources[j]) if sources is not None else (None, None)
+            return not (isinstance(a, ast.Node) and isinstance(b, ast.Node) and a == b)
+
         if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
             n = node.val.ival
             if n < 1 or n > len(exprs):
@@ -581,10 +595,10 @@ class Binder:
                 and isinstance(node.fields[0], ast.String):
             name = node.fields[0].sval
             matches = [i for i, c in enumerate(cols) if c.name == name]
-            if len(matches) == 1:
+            if matches:  # an output column's name first, as PostgreSQL's SQL92 rule
+                if any(differ(matches[0], i) for i in matches[1:]):
+                    raise errors.AmbiguousColumn(f'{clause} "{name}" is ambiguous')
                 return matches[0]
-            if len(matches) > 1 and input_scope is None:
-                raise errors.AmbiguousColumn(name=name)
         if input_scope is not None:
             try:
                 bound = self.bind_in(node, input_scope)
@@ -670,10 +684,15 @@ class Binder:
                     group_nodes.append(g)
                     continue
                 except errors.UndefinedColumn:
+                    # Not a FROM column: an output column's name (GROUP BY prefers
+                    # the input, PostgreSQL's SQL92 rule)
                     alias = [t for t, n in targets if n == name]
                     if not alias:
                         raise
-                    groups.append(alias[0] if isinstance(alias[0], Expr) else self.expr(alias[0], scope))
+                    bound = [t if isinstance(t, Expr) else self.expr(t, scope) for t in alias]
+                    if any(not _same(bound[0], e) for e in bound[1:]):
+                        raise errors.AmbiguousColumn(f'GROUP BY "{name}" is ambiguous') from None
+                    groups.append(bound[0])
                     group_nodes.append(alias[0])
                     continue
             if isinstance(g, ast.GroupingSet):
@@ -700,7 +719,8 @@ class Binder:
             out = Filter(out, self.coerce(having, BOOL))
         names = [n for _, n in targets]
         cols = [OutCol(n, e.oid if e.oid != UNKNOWN else TEXT, e.typmod) for e, n in zip(bound, names)]
-        return self.finish_projected(out, bound, cols, stmt, scope, input_scope=grouped)
+        return self.finish_projected(out, bound, cols, stmt, scope, input_scope=grouped,
+                                     sources=[t for t, _ in targets])
 
     # -- FROM -----------------------------------------------------------------------
 

@@ -30,3 +30,25 @@ SELECT id FROM ob WHERE n > 50 ORDER BY id;
 SELECT id FROM ob WHERE f < 'NaN' ORDER BY id;
 SELECT id FROM ob WHERE f IN ('NaN', 2.5) ORDER BY id;
 SELECT id FROM ob WHERE n IN ('NaN', -1) ORDER BY id;
+-- A name two output columns have: ambiguous unless both are the same expression.
+CREATE TABLE amb (a int PRIMARY KEY, b int);
+INSERT INTO amb VALUES (1, 2), (2, 1);
+-- error 42702
+SELECT a AS x, b AS x FROM amb ORDER BY x;
+-- error 42702
+SELECT a, b AS a FROM amb ORDER BY a;
+-- error 42702
+SELECT b, (SELECT b) FROM amb GROUP BY b ORDER BY b;
+-- error 42702
+SELECT a AS x, b AS x FROM amb GROUP BY x;
+-- error 42702
+SELECT DISTINCT ON (x) a AS x, b AS x FROM amb;
+-- error 42702
+SELECT a AS x, b AS x FROM amb UNION SELECT 1, 2 ORDER BY x;
+SELECT a AS x, a AS x FROM amb ORDER BY x;
+SELECT a AS x, a AS x FROM amb GROUP BY x ORDER BY x;
+SELECT a, amb.a FROM amb ORDER BY a;
+SELECT a::text AS x, a::text AS x FROM amb ORDER BY x;
+SELECT count(*) AS c, count(*) AS c FROM amb ORDER BY c;
+SELECT sum(b) AS s, sum(b) AS s FROM amb GROUP BY a ORDER BY s;
+SELECT *, a FROM amb ORDER BY a;
