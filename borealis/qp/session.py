@@ -390,6 +390,7 @@ class Session:
         try:
             await self._copy.feed(data)
         except errors.BorealisError:
+            self._copy.ctx.close()
             self._copy = None
             await self._on_error()
             raise
@@ -405,6 +406,8 @@ class Session:
         except errors.BorealisError:
             await self._on_error()
             raise
+        finally:
+            copy.ctx.close()
         return f"COPY {copy.count}"
 
     def cancel(self) -> None:
@@ -704,26 +707,26 @@ class Session:
         prepared.params.values = list(params)
         bound = await self._bind(prepared, catalog)
         prepared.params.values = list(params)
-        ctx = ExecContext(txn, self)
-        if isinstance(bound, BoundQuery):
-            if describe:
-                yield wb.RowDescription(_wire_columns(bound.columns, result_formats))
-            encode = _rows_encoder(bound.columns, result_formats)
-            count = 0
-            async for batch in bound.node.batches(ctx):
-                self._check_cancel()
-                count += len(batch)
-                yield wb.Rows(encode(batch))
-            yield wb.CommandComplete(f"SELECT {count}")
-            return
-        if isinstance(bound, InsertPlan):
-            count, rows = await run_insert(bound, ctx)
-            tag = f"INSERT 0 {count}"
-        elif isinstance(bound, ModifyPlan):
-            count, rows = await run_modify(bound, ctx)
-            tag = f"{bound.kind.upper()} {count}"
-        else:
-            raise errors.FeatureNotSupported(what=f"statement {type(node).__name__}")
+        with ExecContext(txn, self) as ctx:  # (its view ends with the statement)
+            if isinstance(bound, BoundQuery):
+                if describe:
+                    yield wb.RowDescription(_wire_columns(bound.columns, result_formats))
+                encode = _rows_encoder(bound.columns, result_formats)
+                count = 0
+                async for batch in bound.node.batches(ctx):
+                    self._check_cancel()
+                    count += len(batch)
+                    yield wb.Rows(encode(batch))
+                yield wb.CommandComplete(f"SELECT {count}")
+                return
+            if isinstance(bound, InsertPlan):
+                count, rows = await run_insert(bound, ctx)
+                tag = f"INSERT 0 {count}"
+            elif isinstance(bound, ModifyPlan):
+                count, rows = await run_modify(bound, ctx)
+                tag = f"{bound.kind.upper()} {count}"
+            else:
+                raise errors.FeatureNotSupported(what=f"statement {type(node).__name__}")
         if bound.returning_cols:
             if describe:
                 yield wb.RowDescription(_wire_columns(bound.returning_cols, result_formats))
@@ -870,7 +873,8 @@ class Session:
             return
         txn = self._transaction()
         catalog = await self._catalog(txn) if node.constraints else None
-        await fk.set_constraints(ExecContext(txn, self), catalog, self.search_path(), node)
+        with ExecContext(txn, self) as ctx:
+            await fk.set_constraints(ctx, catalog, self.search_path(), node)
         yield wb.CommandComplete("SET CONSTRAINTS")
 
     async def _explain(self, node: ast.ExplainStmt, catalog: CatalogSnapshot, describe: bool,
@@ -897,7 +901,8 @@ class Session:
         analysis = None
         if options.analyze:
             self._check_statement_in_transaction(node.query, txn)  # read-only, DDL/DML mix
-            analysis = await analyze(bound, ExecContext(txn, self, analyze=True), now_ns)
+            with ExecContext(txn, self, analyze=True) as ctx:
+                analysis = await analyze(bound, ctx, now_ns)
         schemas = {s.oid: s.name for s in catalog.schemas}
         lines = explain_lines(bound, options, analysis,
                               schema_name=lambda rel: schemas.get(rel.schema_oid),

@@ -33,15 +33,16 @@ included, never see the rows it writes itself, so `INSERT INTO t SELECT ... FROM
 reads each source row once however its writes land in the key order, and
 `DELETE ... RETURNING (SELECT count(*) FROM t)` counts the rows before the delete.
 `statement_view()` gives the statement a `StatementView` that its reads pass as
-`view=`. A view taken while the write set is empty hides every own write (`blind`:
-most statements, nothing to record). Otherwise it keeps the value each key had when it
-began, recorded by the write that first changes the key after that (`before`); a read
-through it takes that value, or storage's where the key was not yet written. A new
-statement ends the views of the one before; a VOLATILE SQL function's statements take
-views of their own on top (`nested_view`, closed when each ends), which see what the
-calling statement wrote so far, as PostgreSQL's fresh snapshot per statement does.
-Reads without a view (uniqueness and foreign-key checks, the catalog) see every write,
-as PostgreSQL's checks do.
+`view=`, until `end_view` when the statement ends (a portal suspended by max_rows keeps
+its view until it closes). A view taken while the write set is empty hides every own
+write (`blind`: most statements, nothing to record). Otherwise it keeps the value each
+key had when it began, recorded by the write that first changes the key after that
+(`before`); a read through it takes that value, or storage's where the key was not yet
+written. A VOLATILE SQL function's statements take views of their own, which see what
+the calling statement wrote so far, as PostgreSQL's fresh snapshot per statement does.
+At most VIEWS_MAX views record at once: past that the oldest is `lost` and reads
+through it see every write, as reads without a view do (uniqueness and foreign-key
+checks, the catalog: as PostgreSQL's checks do).
 """
 
 from __future__ import annotations
@@ -94,11 +95,12 @@ class StatementView:
     module docstring). `before`: key → its value then (`_ABSENT`: not written then),
     for each key written since; `blind`: nothing was written then."""
 
-    __slots__ = ("before", "blind")
+    __slots__ = ("before", "blind", "lost")
 
     def __init__(self, blind: bool) -> None:
         self.before: dict[bytes, Any] = {}
         self.blind = blind
+        self.lost = False  # no longer recording (VIEWS_MAX): reads see every write
 
     def own(self, writes: dict[bytes, bytes | None], key: bytes) -> Any:
         """Key's own value through this view: bytes, None (deleted) or `_ABSENT`."""
@@ -110,6 +112,7 @@ class StatementView:
 
 
 _BLIND = StatementView(True)  # shared: it records nothing
+VIEWS_MAX = 64  # views recording at once in one transaction (open statements, portals)
 
 
 class TxnClient:
@@ -167,28 +170,33 @@ class Transaction:
     # -- statement views ------------------------------------------------------------
 
     def statement_view(self) -> StatementView:
-        """A new statement's view; the views of the statements before it end."""
-        self._views.clear()
-        return self.nested_view()
-
-    def nested_view(self) -> StatementView:
-        """A view for a statement run inside another (a VOLATILE SQL function's): it
-        ends with `end_view`, or with the next `statement_view`."""
+        """The view of a statement starting now; `end_view` when it ends."""
         if not self.writes:
             return _BLIND
         view = StatementView(False)
-        self._views.append(view)
+        views = self._views
+        views.append(view)
+        if len(views) > VIEWS_MAX:
+            views.pop(0).lost = True
         return view
 
-    def end_view(self, view: StatementView) -> None:
-        if view in self._views:
-            self._views.remove(view)
+    def end_view(self, view: StatementView | None) -> None:
+        for i, v in enumerate(self._views):
+            if v is view:
+                del self._views[i]
+                return
 
     def written_in_statement(self, view: StatementView | None) -> set[bytes]:
         """The keys written since `view`'s statement began."""
-        if view is None:
+        if view is None or view.lost:
             return set()
         return set(self.writes) if view.blind else set(view.before)
+
+    def wrote_in_statement(self, view: StatementView | None, key: bytes) -> bool:
+        """Whether `key` was written since `view`'s statement began."""
+        if view is None or view.lost:
+            return False
+        return key in self.writes if view.blind else key in view.before
 
     def _record(self, key: bytes, old: Any) -> None:
         """Before `key` changes from `old`: each recording view keeps its first value."""
@@ -224,6 +232,8 @@ class Transaction:
         ts = self.snapshot()
         out: list[bytes | None] = [None] * len(keys)
         by_shard: dict[int, list[int]] = {}
+        if view is not None and view.lost:
+            view = None
         writes = self.writes if view is None or not view.blind else {}
         shard_map = self.client.map
         one = shard_map.range_of_all(keys) if len(keys) > 1 else None
@@ -294,6 +304,8 @@ class Transaction:
     def _own_in_range(self, start: bytes, end: bytes | None,
                       view: StatementView | None = None) -> dict[bytes, bytes | None]:
         """Own keys in [start, end), in order, with their values (through `view`)."""
+        if view is not None and view.lost:
+            view = None
         if not self.writes or (view is not None and view.blind):
             return {}
         keys = self._sorted

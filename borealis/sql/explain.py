@@ -199,6 +199,7 @@ def plan_nodes(bound: Any) -> list[Node]:
     source = getattr(bound, "source", None)
     if isinstance(source, Node):
         roots.append(source)
+    roots.extend(getattr(bound, "ctes", ()))  # a DML statement's WITH queries that write
     roots.extend(sq.plan.node for sq in _statement_subqueries(bound)
                  if sq.plan is not None and isinstance(sq.plan.node, Node))
     seen: dict[int, Node] = {}
@@ -573,11 +574,13 @@ class _Renderer:
     def statement(self, bound: Any) -> list[str]:
         if isinstance(bound, BoundQuery):
             node = bound.node
-            if type(node).__name__ == "SelectWithWrites":  # sql.dml: data-modifying WITH queries
+            writes = getattr(node, "ctes", None)  # sql.dml.SelectWithWrites
+            if writes is not None:
                 node = node.child
             self.needs.all(node)
             self.qualify = self.qualify or _relations(node) > 1
             self.node(node, None)
+            self.unread_ctes(writes or (), 2)
             return self.lines
         source = bound.source
         self.needs.all(source)
@@ -599,8 +602,17 @@ class _Renderer:
         for e in _statement_expressions(bound):
             text(e)
         self.node(source, detail)
+        self.unread_ctes(getattr(bound, "ctes", ()), detail)
         self.subplans(found, detail)
         return self.lines
+
+    def unread_ctes(self, ctes: Sequence[Node], col: int) -> None:
+        """WITH queries that write and that no CTE Scan showed (nothing reads them)."""
+        for cte in ctes:
+            if id(cte) not in self.ctes_shown:
+                self.ctes_shown[id(cte)] = len(self.ctes_shown) + 1
+                self.emit(col, f"CTE {getattr(cte, 'name', '')}")
+                self.node(cte, col + 2)
 
     def statement_actual(self) -> str:
         an = self.an

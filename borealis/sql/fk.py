@@ -503,7 +503,8 @@ async def before_commit(txn, session) -> None:
     events, st.deferred = st.deferred, []
     st.pending.extend(events)
     try:
-        await _drain(ExecContext(txn, session), st, final=True)
+        with ExecContext(txn, session) as ctx:
+            await _drain(ctx, st, final=True)
     finally:
         st.pending.clear()
         st.depth = 0

@@ -80,7 +80,8 @@ class ExecContext:
 
     A context is made for one statement, and its `view` is the statement's: the scans
     read the transaction's own writes as they stood when the statement began
-    (`qp.txn.StatementView`), never the rows the statement itself writes."""
+    (`qp.txn.StatementView`), never the rows the statement itself writes. `with` the
+    context (or `close()`) ends the view when the statement ends."""
 
     def __init__(self, txn, session=None, *, analyze: bool = False) -> None:
         self.txn = txn
@@ -93,6 +94,17 @@ class ExecContext:
         self.catalog_rows: dict = {}  # system catalogs' rows, once (catalog.virtual)
         self.routine_depth = 0  # SQL function bodies running (sql.routines)
         self._work = [0]  # (shared with `call`'s contexts: one count per statement)
+
+    def close(self) -> None:
+        """The statement ended: its view stops recording the transaction's writes."""
+        if self.txn is not None:
+            self.txn.end_view(self.view)
+
+    def __enter__(self) -> ExecContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def call(self) -> ExecContext:
         """The context for one call of a SQL function's body: the same transaction,

@@ -350,12 +350,13 @@ class CallSite:
                 holder.values = list(values)
                 last = first_only and i == len(statements) - 1
                 if self.fn.volatility != "v":  # the calling statement's view
+                    _refuse_writes(st)
                     rows = await _execute(st, inner, last)
                     continue
                 # A VOLATILE function's statement sees what was written before it, the
                 # calling statement's writes so far included (PostgreSQL's fresh
                 # snapshot per statement).
-                inner.view = ctx.txn.nested_view()
+                inner.view = ctx.txn.statement_view()
                 try:
                     rows = await _execute(st, inner, last)
                 finally:
@@ -385,9 +386,30 @@ def _simple_body(fn: Function) -> bool:
                          s.intoClause)))
 
 
+def _command(st: BoundStatement) -> str | None:
+    """The command a body statement that writes is named by (PostgreSQL's: a SELECT
+    whose WITH queries write is "SELECT"), None for one that does not write."""
+    from borealis.sql.dml import SelectWithWrites
+    if st.kind == "insert":
+        return "INSERT"
+    if st.kind == "modify":
+        return st.plan.kind.upper()
+    return "SELECT" if isinstance(st.plan.node, SelectWithWrites) else None
+
+
+def _refuse_writes(st: BoundStatement) -> None:
+    """A STABLE or IMMUTABLE function's body writes nothing (0A000, as PostgreSQL)."""
+    command = _command(st)
+    if command is not None:
+        raise errors.FeatureNotSupported(what=f"{command} is not allowed in a non-volatile function")
+
+
 async def _execute(st: BoundStatement, ctx: ExecContext, first_only: bool) -> list[tuple]:
     if st.kind == "query":
         node = st.plan.node
+        if _command(st) is not None:  # WITH queries that write: SELECT is the command
+            from borealis.sql.dml import check_dml_allowed
+            check_dml_allowed(ctx, "SELECT")
         if not first_only:
             return await node.all_rows(ctx)
         async with aclosing(node.batches(ctx)) as batches:

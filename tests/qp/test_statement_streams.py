@@ -8,6 +8,7 @@ import gc
 import sys
 from contextlib import contextmanager
 
+from borealis.core import errors
 from borealis.core.limits import Compat
 from borealis.qp.session import Session
 from borealis.wire import backend as wb
@@ -95,3 +96,48 @@ def test_portals_suspended_by_max_rows_are_closed_where_they_end(tmp_path):
 
     run_session(tmp_path, Compat.RELAXED, body)
     assert [name for name in finalized if name.startswith("Session.")] == []
+
+
+def test_a_suspended_portal_reads_as_of_its_statement_and_writes_before_its_first_row(tmp_path):
+    """A portal suspended by max_rows keeps reading the transaction as it stood when its
+    statement began, whatever later statements write; a query whose WITH queries write
+    has done all of them, and its foreign-key checks, before its first row goes out
+    (PostgreSQL runs it to completion on the first Execute)."""
+    async def fetch(s: Session, portal: str, n: int) -> list[int]:
+        events = [e async for e in s.execute(portal, n)]
+        return [int(r[0]) for e in events if isinstance(e, wb.Rows) for r in e.rows]
+
+    async def body(s: Session) -> None:
+        await sql(s, "create table t (id int primary key, v int)")
+        await sql(s, "create table other (id int primary key)")
+        await sql(s, "create table p (id int primary key)")
+        await sql(s, "create table c (id int primary key, pid int references p (id))")
+        await sql(s, "insert into t select g, 0 from generate_series(1, 2000) g")
+        await sql(s, "begin")
+        await sql(s, "insert into other values (1)")  # the transaction has written before
+        await s.parse("scan", "SELECT v FROM t", [])  # (in key order, page by page)
+        await s.bind("cur", "scan", [], [], [0])
+        assert await fetch(s, "cur", 5) == [0] * 5
+        await sql(s, "update t set v = 7")
+        await sql(s, "delete from t where id > 1000")
+        await sql(s, "insert into t values (5000, 9)")
+        rest = await fetch(s, "cur", 0)
+        assert rest == [0] * 1995  # not the updated, deleted or inserted rows
+        await s.parse("moved", "WITH d AS (DELETE FROM t WHERE id <= 10) "
+                               "SELECT g FROM generate_series(1, 3000) g", [])
+        await s.bind("cur2", "moved", [], [], [0])
+        assert await fetch(s, "cur2", 5) == [1, 2, 3, 4, 5]
+        await s.close_portal("cur2")
+        assert await sql(s, "select count(*) from t where id <= 10") == [("0",)]
+        await s.parse("orphan", "WITH i AS (INSERT INTO c VALUES (1, 999) RETURNING id) "
+                                "SELECT g FROM i, generate_series(1, 3000) g", [])
+        await s.bind("cur3", "orphan", [], [], [0])
+        try:
+            await fetch(s, "cur3", 5)
+        except errors.BorealisError as exc:
+            assert exc.sqlstate == "23503"
+        else:
+            raise AssertionError("the foreign-key check did not run before the first row")
+        await sql(s, "rollback")
+
+    run_session(tmp_path, Compat.RELAXED, body)

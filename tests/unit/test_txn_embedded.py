@@ -18,7 +18,7 @@ import pytest
 from borealis.cluster.embedded import EmbeddedCluster, EmbeddedConfig
 from borealis.core import errors, values
 from borealis.core.keyspace import CATALOG_VERSION_KEY
-from borealis.qp.txn import TxnClient
+from borealis.qp.txn import VIEWS_MAX, TxnClient
 
 # One key prefix per shard of the uniform 3-shard map (cuts at 0x55 and 0xaa).
 S0, S1, S2 = b"\x10", b"\x60", b"\xc0"
@@ -175,8 +175,8 @@ def test_scans_between_writes_see_every_write_so_far(tmp_path):
 def test_statement_views_read_own_writes_as_they_stood_when_taken(tmp_path):
     """A statement's view (get_many, scan, forward and reverse) shows the transaction's
     writes as they were when it was taken, whatever is written after (put, put_many,
-    delete, overwrites); a nested view is taken and ended inside it; reads without a
-    view see every write; a new statement's view ends the ones before."""
+    delete, overwrites), while other views are taken and ended around it; reads without
+    a view see every write; past VIEWS_MAX views the oldest reads every write."""
     async def body(cluster, client):
         await commit_rows(client, BASE)
         txn = client.begin()
@@ -195,12 +195,14 @@ def test_statement_views_read_own_writes_as_they_stood_when_taken(tmp_path):
 
         for step in range(60):
             if step % 15 == 0:
-                views = [(txn.statement_view(), dict(own))]  # a new statement
-                assert len(txn._views) <= 1  # the earlier statement's views ended
-            elif step % 15 == 7:
-                views.append((txn.nested_view(), dict(own)))
+                for view, _ in views:  # the statements end, a new one begins
+                    txn.end_view(view)
+                assert not txn._views
+                views = [(txn.statement_view(), dict(own))]
+            elif step % 15 in (4, 7):  # another one begins (a portal, a function's)
+                views.append((txn.statement_view(), dict(own)))
             elif step % 15 == 11 and len(views) > 1:
-                txn.end_view(views.pop()[0])
+                txn.end_view(views.pop(1)[0])
             kind = rng.randrange(3)
             if kind == 0:
                 keys = [rng.choice(prefixes) + bytes([rng.randrange(256)]) for _ in range(5)]
@@ -225,6 +227,12 @@ def test_statement_views_read_own_writes_as_they_stood_when_taken(tmp_path):
         assert blind.blind and not fresh._views
         assert await fresh.get(S0 + b"a", view=blind) == b"s0a"
         assert await fresh.get(S0 + b"a") == b"x"
+        # Views recording at once are bounded: the oldest then reads every write.
+        many = [fresh.statement_view() for _ in range(VIEWS_MAX + 1)]
+        fresh.put(S0 + b"a", b"y")
+        assert len(fresh._views) == VIEWS_MAX and many[0].lost
+        assert await fresh.get(S0 + b"a", view=many[0]) == b"y"
+        assert await fresh.get(S0 + b"a", view=many[1]) == b"x"
 
     run(tmp_path, body)
 

@@ -64,3 +64,30 @@ CREATE FUNCTION archive(k int) RETURNS bigint LANGUAGE sql AS 'WITH d AS (DELETE
 SELECT archive(2);
 SELECT * FROM t ORDER BY a;
 SELECT * FROM arch ORDER BY a;
+-- A function returning one value still runs its writing WITH queries, and their checks.
+CREATE TABLE o (x int PRIMARY KEY);
+CREATE FUNCTION put_o(k int) RETURNS int LANGUAGE sql AS 'WITH i AS (INSERT INTO o VALUES (k)) SELECT k * 2';
+SELECT put_o(5);
+SELECT * FROM put_o(6);
+SELECT * FROM o ORDER BY x;
+CREATE FUNCTION orphan() RETURNS int LANGUAGE sql AS 'WITH i AS (INSERT INTO c VALUES (1, 999) RETURNING id) SELECT id FROM i';
+-- error 23503
+SELECT orphan();
+SELECT count(*) FROM c;
+-- ON CONFLICT DO UPDATE never changes a row another part of the statement changed.
+-- error 21000
+WITH x AS (INSERT INTO t VALUES (1, 5) ON CONFLICT (a) DO UPDATE SET b = 100 RETURNING *) INSERT INTO t VALUES (1, 6) ON CONFLICT (a) DO UPDATE SET b = 200;
+-- error 21000
+WITH x AS (UPDATE t SET b = 5 WHERE a = 1 RETURNING a) INSERT INTO t SELECT a, 2 FROM x ON CONFLICT (a) DO UPDATE SET b = 99;
+-- error 21000
+WITH x AS (INSERT INTO t VALUES (40, 40) RETURNING a) INSERT INTO t SELECT a, 2 FROM x ON CONFLICT (a) DO UPDATE SET b = 99;
+WITH x AS (INSERT INTO t VALUES (41, 41) RETURNING a) INSERT INTO t SELECT a, 2 FROM x ON CONFLICT (a) DO NOTHING;
+SELECT * FROM t ORDER BY a;
+-- A STABLE or IMMUTABLE function writes nothing.
+CREATE FUNCTION bump() RETURNS int STABLE LANGUAGE sql AS 'UPDATE t SET b = b + 1 WHERE a = 1 RETURNING b';
+-- error 0A000
+SELECT bump();
+CREATE FUNCTION bump_with() RETURNS bigint IMMUTABLE LANGUAGE sql AS 'WITH d AS (DELETE FROM t WHERE a = 1) SELECT 1::bigint';
+-- error 0A000
+SELECT bump_with();
+SELECT * FROM t ORDER BY a;
