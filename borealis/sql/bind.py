@@ -814,7 +814,7 @@ class Binder:
         else:
             hidden = frozenset()
         renamed = _rename(cols, rv.alias.colnames if rv.alias else None)
-        scope.add(RangeEntry(alias, renamed, hidden=hidden, relation_oid=rel.oid))
+        scope.add(RangeEntry(alias, renamed, hidden=hidden, internal=hidden, relation_oid=rel.oid))
         return Scan(rel, alias, renamed)
 
     def bind_view(self, rel: Relation, alias: str, rv: ast.RangeVar, scope: Scope) -> Node:

@@ -57,8 +57,9 @@ class RowCodec:
         self.rel = rel
         self.binder = binder
         scope = Scope()
+        dropped = _dropped_names(rel)
         scope.add(RangeEntry(rel.name, [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum)
-                                        for c in rel.columns]))
+                                        for c in rel.columns], hidden=dropped, internal=dropped))
         self.scope = scope
         self.checks = []
         from borealis.sql.parse import parse
@@ -349,6 +350,10 @@ async def delete_row(ctx: ExecContext, codec: RowCodec, key: bytes, row: tuple) 
     fk.row_deleted(ctx, codec, key, row)  # acted on at the statement's end
 
 
+def _dropped_names(rel: Relation) -> frozenset[str]:
+    return frozenset(c.name for c in rel.columns if c.dropped)
+
+
 def _pk_cols(rel: Relation):
     by = {c.attnum: c for c in rel.columns}
     return [by[a] for a in rel.primary_key]
@@ -517,8 +522,10 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
     plan.on_conflict = "update"
     scope = Scope()
     cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
-    scope.add(RangeEntry(rel.name, cols))
-    scope.add(RangeEntry("excluded", [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns]))
+    dropped = _dropped_names(rel)
+    scope.add(RangeEntry(rel.name, cols, hidden=dropped, internal=dropped))
+    scope.add(RangeEntry("excluded", [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns],
+                         hidden=dropped, internal=dropped))
     for target in clause.targetList:
         col = rel.column_by_name.get(target.name)
         if col is None:
@@ -796,7 +803,8 @@ def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
     alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name
     cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
     key_col = OutCol(KEY_COLUMN, 17)
-    scope.add(RangeEntry(alias, [*cols, key_col], hidden=frozenset({KEY_COLUMN}),
+    internal = _dropped_names(rel) | {KEY_COLUMN}  # in no RETURNING * or t.*
+    scope.add(RangeEntry(alias, [*cols, key_col], hidden=internal, internal=internal,
                          relation_oid=rel.oid))
     node: Node = Scan(rel, alias, [*cols, key_col], emit_key=True)
     extra = stmt.fromClause if is_update else stmt.usingClause

@@ -22,6 +22,7 @@ class RangeEntry:
     columns: list[OutCol]
     offset: int = 0
     hidden: frozenset[str] = frozenset()  # USING/NATURAL merged columns, not in `*`
+    internal: frozenset[str] = frozenset()  # in no `*` or `t.*`: dropped columns, a row key
     relation_oid: int = 0
     scalar: bool = False  # a function returning a scalar: its whole-row reference is that value
 
@@ -151,7 +152,7 @@ class Scope:
             raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
         for e in entries:
             for i, c in enumerate(e.columns):
-                if qualifier is None and c.name in e.hidden:
+                if c.name in e.internal or (qualifier is None and c.name in e.hidden):
                     continue
                 out.append(Col(c.oid, e.offset + i, c.name, e.alias, typmod=c.typmod))
         return out

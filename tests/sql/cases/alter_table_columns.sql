@@ -189,3 +189,16 @@ SELECT 1 LIMIT (SELECT NULL::int);
 -- $n with no parameters: 42P02.
 -- error 42P02
 SELECT $0;
+-- No star shows a dropped column, nor the row key an UPDATE ... FROM carries.
+CREATE TABLE star_drop (a int PRIMARY KEY, b int, c int);
+ALTER TABLE star_drop DROP COLUMN b;
+INSERT INTO star_drop VALUES (1, 2) RETURNING *;
+INSERT INTO star_drop VALUES (2, 3) RETURNING star_drop.*;
+SELECT star_drop.* FROM star_drop ORDER BY a;
+SELECT x.* FROM star_drop x ORDER BY a;
+CREATE TABLE star_src (a int PRIMARY KEY, v int);
+INSERT INTO star_src VALUES (1, 5);
+UPDATE star_drop SET c = star_src.v FROM star_src WHERE star_src.a = star_drop.a RETURNING star_drop.*;
+UPDATE star_drop SET c = 6 WHERE a = 1 RETURNING *;
+INSERT INTO star_drop VALUES (2, 9) ON CONFLICT (a) DO UPDATE SET c = excluded.c + 1 RETURNING *;
+DELETE FROM star_drop USING star_src WHERE star_src.a = star_drop.a RETURNING star_drop.*;
