@@ -167,6 +167,11 @@ class Relation:
         return tuple(c for c in self.columns if not c.dropped)
 
     @cached_property
+    def dropped_names(self) -> frozenset[str]:
+        """The (internal) names of its dropped columns: no lookup or `*` finds them."""
+        return frozenset(c.name for c in self.columns if c.dropped)
+
+    @cached_property
     def column_by_name(self) -> dict[str, Column]:
         return {c.name: c for c in self.live_columns}
 

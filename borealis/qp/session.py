@@ -49,8 +49,7 @@ from borealis.sql.dml import (
     ModifyPlan,
     bind_insert,
     bind_modify,
-    run_insert,
-    run_modify,
+    run_dml,
 )
 from borealis.sql.expr import Params
 from borealis.sql.parse import Statement, parse
@@ -719,14 +718,10 @@ class Session:
                     yield wb.Rows(encode(batch))
                 yield wb.CommandComplete(f"SELECT {count}")
                 return
-            if isinstance(bound, InsertPlan):
-                count, rows = await run_insert(bound, ctx)
-                tag = f"INSERT 0 {count}"
-            elif isinstance(bound, ModifyPlan):
-                count, rows = await run_modify(bound, ctx)
-                tag = f"{bound.kind.upper()} {count}"
-            else:
+            if not isinstance(bound, (InsertPlan, ModifyPlan)):
                 raise errors.FeatureNotSupported(what=f"statement {type(node).__name__}")
+            count, rows = await run_dml(bound, ctx)
+        tag = f"INSERT 0 {count}" if isinstance(bound, InsertPlan) else f"{bound.command} {count}"
         if bound.returning_cols:
             if describe:
                 yield wb.RowDescription(_wire_columns(bound.returning_cols, result_formats))

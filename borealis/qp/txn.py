@@ -112,6 +112,12 @@ class StatementView:
 
 
 _BLIND = StatementView(True)  # shared: it records nothing
+
+
+def _in_effect(view: StatementView | None) -> StatementView | None:
+    """The view reads go through: None (every write) for a lost one."""
+    return None if view is None or view.lost else view
+
 VIEWS_MAX = 64  # views recording at once in one transaction (open statements, portals)
 
 
@@ -188,13 +194,15 @@ class Transaction:
 
     def written_in_statement(self, view: StatementView | None) -> set[bytes]:
         """The keys written since `view`'s statement began."""
-        if view is None or view.lost:
+        view = _in_effect(view)
+        if view is None:
             return set()
         return set(self.writes) if view.blind else set(view.before)
 
     def wrote_in_statement(self, view: StatementView | None, key: bytes) -> bool:
         """Whether `key` was written since `view`'s statement began."""
-        if view is None or view.lost:
+        view = _in_effect(view)
+        if view is None:
             return False
         return key in self.writes if view.blind else key in view.before
 
@@ -232,8 +240,7 @@ class Transaction:
         ts = self.snapshot()
         out: list[bytes | None] = [None] * len(keys)
         by_shard: dict[int, list[int]] = {}
-        if view is not None and view.lost:
-            view = None
+        view = _in_effect(view)
         writes = self.writes if view is None or not view.blind else {}
         shard_map = self.client.map
         one = shard_map.range_of_all(keys) if len(keys) > 1 else None
@@ -304,8 +311,7 @@ class Transaction:
     def _own_in_range(self, start: bytes, end: bytes | None,
                       view: StatementView | None = None) -> dict[bytes, bytes | None]:
         """Own keys in [start, end), in order, with their values (through `view`)."""
-        if view is not None and view.lost:
-            view = None
+        view = _in_effect(view)
         if not self.writes or (view is not None and view.blind):
             return {}
         keys = self._sorted

@@ -808,13 +808,9 @@ class Binder:
                                  relation_oid=rel.oid))
             return rel.virtual_rows(self.ctx, cols)
         cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
-        visible = [c for c, col in zip(cols, rel.columns) if not col.dropped]
-        if len(visible) != len(cols):
-            hidden = frozenset(c.name for c, col in zip(cols, rel.columns) if col.dropped)
-        else:
-            hidden = frozenset()
         renamed = _rename(cols, rv.alias.colnames if rv.alias else None)
-        scope.add(RangeEntry(alias, renamed, hidden=hidden, internal=hidden, relation_oid=rel.oid))
+        dropped = rel.dropped_names
+        scope.add(RangeEntry(alias, renamed, hidden=dropped, internal=dropped, relation_oid=rel.oid))
         return Scan(rel, alias, renamed)
 
     def bind_view(self, rel: Relation, alias: str, rv: ast.RangeVar, scope: Scope) -> Node:

@@ -29,7 +29,6 @@ from borealis.sql.dsql_limits import check_row_write, dsql_mode
 from borealis.sql.expr import Col, Const, Expr, volatile_besides_sequences
 from borealis.sql.plan import (
     BATCH_ROWS,
-    SORT_ROWS_MAX,
     ExecContext,
     NeedRows,
     Node,
@@ -38,6 +37,7 @@ from borealis.sql.plan import (
     arm,
     begin_evaluation,
     evaluate,
+    held_rows,
     subqueries_of,
 )
 from borealis.sql.planner import optimize
@@ -57,7 +57,7 @@ class RowCodec:
         self.rel = rel
         self.binder = binder
         scope = Scope()
-        dropped = _dropped_names(rel)
+        dropped = rel.dropped_names
         scope.add(RangeEntry(rel.name, [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum)
                                         for c in rel.columns], hidden=dropped, internal=dropped))
         self.scope = scope
@@ -350,10 +350,6 @@ async def delete_row(ctx: ExecContext, codec: RowCodec, key: bytes, row: tuple) 
     fk.row_deleted(ctx, codec, key, row)  # acted on at the statement's end
 
 
-def _dropped_names(rel: Relation) -> frozenset[str]:
-    return frozenset(c.name for c in rel.columns if c.dropped)
-
-
 def _pk_cols(rel: Relation):
     by = {c.attnum: c for c in rel.columns}
     return [by[a] for a in rel.primary_key]
@@ -384,6 +380,8 @@ class InsertPlan:
     returning: list[Expr] = field(default_factory=list)
     returning_cols: list[OutCol] = field(default_factory=list)
     ctes: list[ModifyingCte] = field(default_factory=list)  # its WITH queries that write
+
+    command = "INSERT"  # (the statement's name in messages)
 
 
 def bind_insert(binder: Binder, stmt: ast.InsertStmt, parent: Scope | None = None) -> InsertPlan:
@@ -522,7 +520,7 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
     plan.on_conflict = "update"
     scope = Scope()
     cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
-    dropped = _dropped_names(rel)
+    dropped = rel.dropped_names
     scope.add(RangeEntry(rel.name, cols, hidden=dropped, internal=dropped))
     scope.add(RangeEntry("excluded", [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns],
                          hidden=dropped, internal=dropped))
@@ -775,6 +773,18 @@ class ModifyPlan:
     returning_cols: list[OutCol] = field(default_factory=list)
     ctes: list[ModifyingCte] = field(default_factory=list)  # its WITH queries that write
 
+    @property
+    def command(self) -> str:
+        return self.kind.upper()
+
+
+async def run_dml(plan: InsertPlan | ModifyPlan, ctx: ExecContext, *,
+                  end_statement: bool = True) -> tuple[int, list[tuple]]:
+    """`run_insert` or `run_modify`: (rows affected, RETURNING rows)."""
+    if isinstance(plan, InsertPlan):
+        return await run_insert(plan, ctx, end_statement=end_statement)
+    return await run_modify(plan, ctx, end_statement=end_statement)
+
 
 def bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
                 parent: Scope | None = None) -> ModifyPlan:
@@ -803,7 +813,7 @@ def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
     alias = stmt.relation.alias.aliasname if stmt.relation.alias else rel.name
     cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
     key_col = OutCol(KEY_COLUMN, 17)
-    internal = _dropped_names(rel) | {KEY_COLUMN}  # in no RETURNING * or t.*
+    internal = rel.dropped_names | {KEY_COLUMN}  # in no RETURNING * or t.*
     scope.add(RangeEntry(alias, [*cols, key_col], hidden=internal, internal=internal,
                          relation_oid=rel.oid))
     node: Node = Scan(rel, alias, [*cols, key_col], emit_key=True)
@@ -913,17 +923,11 @@ class ModifyingCte(Node):
 
     @property
     def explain_name(self) -> str:
-        kind = "Insert" if isinstance(self.plan, InsertPlan) else self.plan.kind.capitalize()
-        return f"{kind} on {self.plan.relation.name}"
+        return f"{self.plan.command.capitalize()} on {self.plan.relation.name}"
 
     async def batches(self, ctx):
-        plan = self.plan
-        if isinstance(plan, InsertPlan):
-            check_dml_allowed(ctx, "INSERT")
-            _, rows = await run_insert(plan, ctx, end_statement=False)
-        else:
-            check_dml_allowed(ctx, plan.kind.upper())
-            _, rows = await run_modify(plan, ctx, end_statement=False)
+        check_dml_allowed(ctx, self.plan.command)
+        _, rows = await run_dml(self.plan, ctx, end_statement=False)
         if rows:
             yield rows
 
@@ -952,9 +956,7 @@ class SelectWithWrites(Node):
         return (self.child, *self.ctes)
 
     async def batches(self, ctx):
-        rows = await self.child.all_rows(ctx)
-        if len(rows) > SORT_ROWS_MAX:
-            raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
+        rows = await held_rows(self.child, ctx)
         await finish_ctes(self.ctes, ctx)
         await fk.end_statement(ctx)
         for i in range(0, len(rows), BATCH_ROWS):
@@ -980,5 +982,5 @@ def statement_columns(plan) -> list[OutCol] | None:
     return plan.returning_cols or None
 
 
-__all__ = ["InsertPlan", "ModifyPlan", "bind_insert", "bind_modify", "run_insert", "run_modify",
-           "_column_name"]
+__all__ = ["InsertPlan", "ModifyPlan", "bind_insert", "bind_modify", "run_dml", "run_insert",
+           "run_modify", "_column_name"]

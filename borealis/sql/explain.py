@@ -252,7 +252,7 @@ def _instrument(node: Node, run: NodeRun, now_ns: Callable[[], int]) -> None:
 
 async def analyze(bound: Any, ctx: ExecContext, now_ns: Callable[[], int]) -> Analysis:
     """Run the statement with every node instrumented; the plan is restored after."""
-    from borealis.sql.dml import InsertPlan, ModifyPlan, run_insert, run_modify
+    from borealis.sql.dml import InsertPlan, ModifyPlan, run_dml
     runs: dict[int, NodeRun] = {}
     nodes = plan_nodes(bound)
     for node in nodes:
@@ -269,10 +269,8 @@ async def analyze(bound: Any, ctx: ExecContext, now_ns: Callable[[], int]) -> An
             async for batch in bound.node.batches(ctx):
                 ctx.check()
                 affected += len(batch)
-        elif isinstance(bound, InsertPlan):
-            affected, _ = await run_insert(bound, ctx)
-        elif isinstance(bound, ModifyPlan):
-            affected, _ = await run_modify(bound, ctx)
+        elif isinstance(bound, (InsertPlan, ModifyPlan)):
+            affected, _ = await run_dml(bound, ctx)
         else:
             raise errors.FeatureNotSupported(what="EXPLAIN ANALYZE of this statement is not supported")
     finally:
@@ -609,10 +607,14 @@ class _Renderer:
     def unread_ctes(self, ctes: Sequence[Node], col: int) -> None:
         """WITH queries that write and that no CTE Scan showed (nothing reads them)."""
         for cte in ctes:
-            if id(cte) not in self.ctes_shown:
-                self.ctes_shown[id(cte)] = len(self.ctes_shown) + 1
-                self.emit(col, f"CTE {getattr(cte, 'name', '')}")
-                self.node(cte, col + 2)
+            self.cte(cte, getattr(cte, "name", ""), col)
+
+    def cte(self, cte: Node, name: str, col: int) -> None:
+        """`CTE name` and the WITH query's plan, the first time it is met."""
+        if id(cte) not in self.ctes_shown:
+            self.ctes_shown[id(cte)] = len(self.ctes_shown) + 1
+            self.emit(col, f"CTE {name or self.ctes_shown[id(cte)]}")
+            self.node(cte, col + 2)
 
     def statement_actual(self) -> str:
         an = self.an
@@ -655,10 +657,8 @@ class _Renderer:
                 self.synthetic(kid, detail)
             else:
                 self.node(kid, detail)
-        if isinstance(node, CteScan) and id(node.cte) not in self.ctes_shown:
-            self.ctes_shown[id(node.cte)] = len(self.ctes_shown) + 1
-            self.emit(detail, f"CTE {node.name or self.ctes_shown[id(node.cte)]}")
-            self.node(node.cte, detail + 2)
+        if isinstance(node, CteScan):
+            self.cte(node.cte, node.name, detail)
         self.subplans(found, detail)
 
     def output(self, col: int, items: Sequence[str]) -> None:

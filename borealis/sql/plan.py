@@ -163,6 +163,15 @@ class Node:
         return out
 
 
+async def held_rows(node: Node, ctx: ExecContext) -> list[tuple]:
+    """All of `node`'s rows, to be held in memory at once (a sort, a window, a query
+    run to completion first): past SORT_ROWS_MAX the query fails (53200)."""
+    rows = await node.all_rows(ctx)
+    if len(rows) > SORT_ROWS_MAX:
+        raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
+    return rows
+
+
 def subqueries_of(exprs: list[Expr]) -> list[Subquery]:
     return [n for e in exprs if e is not None for n in walk(e) if isinstance(n, Subquery)]
 
@@ -762,9 +771,7 @@ class Sort(Node):
         return (self.child,)
 
     async def batches(self, ctx):
-        rows = await self.child.all_rows(ctx)
-        if len(rows) > SORT_ROWS_MAX:
-            raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
+        rows = await held_rows(self.child, ctx)
         _sort_rows(rows, self.keys)
         ctx.stat(self).rows += len(rows)
         for i in range(0, len(rows), BATCH_ROWS):
@@ -1280,9 +1287,7 @@ class Window(Node):
     async def batches(self, ctx):
         from borealis.sql import window
 
-        rows = await self.child.all_rows(ctx)
-        if len(rows) > SORT_ROWS_MAX:
-            raise errors.OutOfMemory(what="query requires too much temp space, out of memory.")
+        rows = await held_rows(self.child, ctx)
         subs = subqueries_of([e for c in self.calls
                               for e in (c.frame.start_offset, c.frame.end_offset)])
         arm(subs, ctx)

@@ -390,10 +390,8 @@ def _command(st: BoundStatement) -> str | None:
     """The command a body statement that writes is named by (PostgreSQL's: a SELECT
     whose WITH queries write is "SELECT"), None for one that does not write."""
     from borealis.sql.dml import SelectWithWrites
-    if st.kind == "insert":
-        return "INSERT"
-    if st.kind == "modify":
-        return st.plan.kind.upper()
+    if st.kind != "query":
+        return st.plan.command
     return "SELECT" if isinstance(st.plan.node, SelectWithWrites) else None
 
 
@@ -417,12 +415,9 @@ async def _execute(st: BoundStatement, ctx: ExecContext, first_only: bool) -> li
                 if batch:
                     return batch[:1]
         return []
-    from borealis.sql.dml import check_dml_allowed, run_insert, run_modify
-    check_dml_allowed(ctx, "INSERT" if st.kind == "insert" else st.plan.kind.upper())
-    if st.kind == "insert":
-        _, rows = await run_insert(st.plan, ctx)
-    else:
-        _, rows = await run_modify(st.plan, ctx)
+    from borealis.sql.dml import check_dml_allowed, run_dml
+    check_dml_allowed(ctx, st.plan.command)
+    _, rows = await run_dml(st.plan, ctx)
     return rows
 
 
