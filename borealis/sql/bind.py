@@ -576,15 +576,12 @@ class Binder:
                      input_scope: Scope | None, clause: str = "ORDER BY",
                      sources: list | None = None) -> int | None:
         """ORDER BY 2 or ORDER BY alias → that output column; else None. A name two
-        output columns have is ambiguous (42702) unless both are the same expression:
-        bound the same, or written the same (`sources`: two count(*) are two aggregates
-        here, one expression to PostgreSQL)."""
+        output columns have is ambiguous (42702) unless both are the same expression
+        (`_same_target`, with `sources`: each column's select-list item)."""
 
         def differ(i: int, j: int) -> bool:
-            if _same(exprs[i], exprs[j]):
-                return False
             a, b = (sources[i], sources[j]) if sources is not None else (None, None)
-            return not (isinstance(a, ast.Node) and isinstance(b, ast.Node) and a == b)
+            return not _same_target(exprs[i], exprs[j], a, b)
 
         if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
             n = node.val.ival
@@ -690,7 +687,8 @@ class Binder:
                     if not alias:
                         raise
                     bound = [t if isinstance(t, Expr) else self.expr(t, scope) for t in alias]
-                    if any(not _same(bound[0], e) for e in bound[1:]):
+                    if any(not _same_target(bound[0], e, alias[0], t)
+                           for e, t in zip(bound[1:], alias[1:])):
                         raise errors.AmbiguousColumn(f'GROUP BY "{name}" is ambiguous') from None
                     groups.append(bound[0])
                     group_nodes.append(alias[0])
@@ -1932,6 +1930,15 @@ def _references(node: Any, name: str) -> bool:
     if isinstance(node, tuple):
         return any(_references(x, name) for x in node)
     return False
+
+
+def _same_target(a: Expr, b: Expr, a_source: Any, b_source: Any) -> bool:
+    """Two select-list items are one expression to PostgreSQL's ORDER BY / GROUP BY name
+    rule: bound the same, or written the same (two count(*) are two aggregates here,
+    and `_same` knows only some expression kinds)."""
+    if _same(a, b):
+        return True
+    return isinstance(a_source, ast.Node) and isinstance(b_source, ast.Node) and a_source == b_source
 
 
 def _same(a: Expr, b: Expr) -> bool:

@@ -52,3 +52,5 @@ SELECT a::text AS x, a::text AS x FROM amb ORDER BY x;
 SELECT count(*) AS c, count(*) AS c FROM amb ORDER BY c;
 SELECT sum(b) AS s, sum(b) AS s FROM amb GROUP BY a ORDER BY s;
 SELECT *, a FROM amb ORDER BY a;
+SELECT coalesce(b, 0) AS x, coalesce(b, 0) AS x FROM amb ORDER BY x;
+SELECT coalesce(b, 0) AS x, coalesce(b, 0) AS x FROM amb GROUP BY x ORDER BY 1;
