@@ -372,7 +372,7 @@ class Binder:
             else:
                 q = self.bind_query(cte.ctequery, scope)
                 node = q.node
-                cols = _rename(q.columns, cte.aliascolnames)
+                cols = _rename(q.columns, cte.aliascolnames, _with_query(cte))
                 node = _with_columns(node, cols)
             if scope.correlated:
                 scope.correlated_ctes.add(cte.ctename)
@@ -394,7 +394,7 @@ class Binder:
                 what=f'recursive query "{cte.ctename}" must not contain data-modifying statements')
         plan = bind_insert(self, query, scope) if isinstance(query, ast.InsertStmt) \
             else bind_modify(self, query, scope)
-        node = ModifyingCte(_rename(plan.returning_cols, cte.aliascolnames), plan, cte.ctename)
+        node = ModifyingCte(_rename(plan.returning_cols, cte.aliascolnames, _with_query(cte)), plan, cte.ctename)
         self.modifying.append(node)
         return node
 
@@ -406,7 +406,7 @@ class Binder:
                      "non-recursive-term UNION [ALL] recursive-term")
         recursive_cte.check(cte.ctename, query, _contains_agg)
         base = self.bind_query(query.larg, scope)
-        cols = _rename(base.columns, cte.aliascolnames)
+        cols = _rename(base.columns, cte.aliascolnames, _with_query(cte))
         work = WorkTable(cols)
         scope.ctes[cte.ctename] = work
         with self.rerun() as fresh:
@@ -752,7 +752,7 @@ class Binder:
             with self.rerun() as fresh:
                 q = self.bind_query(item.subquery, parent)
             alias = item.alias.aliasname if item.alias else "unnamed_subquery"
-            cols = _rename(q.columns, item.alias.colnames if item.alias else None)
+            cols = _rename(q.columns, item.alias.colnames if item.alias else None, _table(alias))
             scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
             node = _with_columns(q.node, cols)
             if item.lateral and _refers_to(node, scope.outer):
@@ -788,7 +788,7 @@ class Binder:
                 if getattr(cte, "returns_nothing", False):  # sql.dml.ModifyingCte
                     raise errors.FeatureNotSupported(
                         what=f'WITH query "{rv.relname}" does not have a RETURNING clause')
-                cols = _rename(cte.columns, rv.alias.colnames if rv.alias else None)
+                cols = _rename(cte.columns, rv.alias.colnames if rv.alias else None, _table(alias))
                 scope.add(RangeEntry(alias, [OutCol(c.name, c.oid, c.typmod) for c in cols]))
                 if isinstance(cte, WorkTable):
                     _depends_on_cte(scope, home, inclusive=False)  # each iteration's rows
@@ -802,12 +802,13 @@ class Binder:
             return self.bind_view(rel, alias, rv, scope)
         if getattr(rel, "virtual_rows", None) is not None:
             cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
-            scope.add(RangeEntry(alias, _rename(cols, rv.alias.colnames if rv.alias else None),
+            scope.add(RangeEntry(alias, _rename(cols, rv.alias.colnames if rv.alias else None, _table(alias)),
                                  relation_oid=rel.oid))
             return rel.virtual_rows(self.ctx, cols)
         cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
-        renamed = _rename(cols, rv.alias.colnames if rv.alias else None)
         dropped = rel.dropped_names
+        renamed = _rename(cols, rv.alias.colnames if rv.alias else None, _table(alias),
+                          skip=dropped)
         scope.add(RangeEntry(alias, renamed, hidden=dropped, internal=dropped, relation_oid=rel.oid))
         return Scan(rel, alias, renamed)
 
@@ -817,7 +818,7 @@ class Binder:
         with view_body(self.ctx, rel):
             q = self.bind_query(stmt.node, None)
         cols = [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns] or q.columns
-        cols = _rename(cols, rv.alias.colnames if rv.alias else None)
+        cols = _rename(cols, rv.alias.colnames if rv.alias else None, _table(alias))
         scope.add(RangeEntry(alias, cols, relation_oid=rel.oid))
         return _with_columns(q.node, cols)
 
@@ -853,7 +854,7 @@ class Binder:
             cols.append(OutCol("ordinality", INT8))
             inner = fn
             fn = lambda *vals: [r + (i + 1,) for i, r in enumerate(inner(*vals))]  # noqa: E731
-        cols = _rename(cols, colnames)
+        cols = _rename(cols, colnames, _table(alias))
         if len(out_types) == 1 and not colnames and item.alias and not out_names:
             cols[0] = OutCol(alias, cols[0].oid)
         scalar = len(out_types) == 1 and not out_names and not item.ordinality
@@ -1963,17 +1964,30 @@ def _is_input_col(e: Expr) -> bool:
     return isinstance(e, Col)
 
 
-def _rename(cols: list[OutCol], names) -> list[OutCol]:
+def _table(alias: str) -> str:
+    return f'table "{alias}"'
+
+
+def _with_query(cte: ast.CommonTableExpr) -> str:
+    return f'WITH query "{cte.ctename}"'
+
+
+def _rename(cols: list[OutCol], names, owner: str,
+            skip: frozenset[str] = frozenset()) -> list[OutCol]:
+    """`cols` under an alias's column names, given in order to the columns not in `skip`
+    (a table's dropped columns, which keep their internal names); `owner` names what has
+    the columns in the error for too many names."""
     if not names:
         return [OutCol(c.name, c.oid, c.typmod, c.table_oid, c.attnum) for c in cols]
-    names = [n.sval if isinstance(n, ast.String) else n for n in names]
-    if len(names) > len(cols):
+    names = iter([n.sval if isinstance(n, ast.String) else n for n in names])
+    available = sum(c.name not in skip for c in cols)
+    out = [OutCol(c.name if c.name in skip else next(names, c.name), c.oid, c.typmod,
+                  c.table_oid, c.attnum) for c in cols]
+    extra = sum(1 for _ in names)
+    if extra:
         raise errors.InvalidColumnReference(
-            what=f"table has {len(cols)} columns available but {len(names)} columns specified")
-    out = []
-    for i, c in enumerate(cols):
-        out.append(OutCol(names[i] if i < len(names) else c.name, c.oid, c.typmod,
-                          c.table_oid, c.attnum))
+            what=f"{owner} has {available} columns available but {available + extra} "
+                 "columns specified")
     return out
 
 

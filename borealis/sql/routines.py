@@ -653,7 +653,7 @@ def bind_select_list_srf(binder: Binder, node: ast.FuncCall, scope: Any):
 def bind_from(binder: Binder, item: ast.RangeFunction, scope: Scope) -> Node | None:
     """A SQL function in FROM (`Binder.bind_range_function`), None if the name means no
     SQL function or a built-in set-returning function (which wins, as in PostgreSQL)."""
-    from borealis.sql.bind import _Lateral, _refers_to, _rename
+    from borealis.sql.bind import _Lateral, _refers_to, _rename, _table
     from borealis.sql.scope import OuterCol
     if len(item.functions) != 1 or not isinstance(item.functions[0][0], ast.FuncCall):
         return None
@@ -684,10 +684,7 @@ def bind_from(binder: Binder, item: ast.RangeFunction, scope: Scope) -> Node | N
     if item.ordinality:
         cols.append(OutCol("ordinality", INT8))
     colnames = item.alias.colnames if item.alias else None
-    if colnames and len(colnames) > len(cols):
-        raise errors.InvalidColumnReference(
-            what=f'table "{alias}" has {len(cols)} columns available but {len(colnames)} columns specified')
-    cols = _rename(cols, colnames)
+    cols = _rename(cols, colnames, _table(alias))
     if scalar and not colnames and item.alias and not fn.output_args:
         cols[0] = OutCol(alias, cols[0].oid)
     scope.add(RangeEntry(alias, cols, scalar=scalar and not item.ordinality))

@@ -295,3 +295,15 @@ def test_lifetime_column_limit(engines):
     assert _both(engines, "ALTER TABLE wide DROP COLUMN last2") == ("ok",)
     assert _both(engines, "ALTER TABLE wide ADD COLUMN one_more int")[0] == "54011"
     assert _both(engines, "SELECT * FROM wide") == ("ok",)
+
+
+def test_too_many_column_aliases_match_postgres(engines):
+    """An alias list longer than the columns left (a dropped column is not available)
+    names what it aliases: the table, subquery or function by its alias, or the WITH query."""
+    for sql in ("CREATE TABLE al (a int PRIMARY KEY, b int, c int)", "ALTER TABLE al DROP COLUMN b"):
+        assert _both(engines, sql) == ("ok",)
+    for sql in ("SELECT * FROM al x(p, q, r)", "SELECT * FROM (SELECT 1, 2) s(a, b, c)",
+                "SELECT * FROM generate_series(1, 2) g(a, b)",
+                "WITH w(a, b) AS (SELECT 1) SELECT * FROM w",
+                "WITH w AS (SELECT 1) SELECT * FROM w z(a, b)"):
+        assert _both(engines, sql)[0] == "42P10", sql

@@ -202,3 +202,11 @@ UPDATE star_drop SET c = star_src.v FROM star_src WHERE star_src.a = star_drop.a
 UPDATE star_drop SET c = 6 WHERE a = 1 RETURNING *;
 INSERT INTO star_drop VALUES (2, 9) ON CONFLICT (a) DO UPDATE SET c = excluded.c + 1 RETURNING *;
 DELETE FROM star_drop USING star_src WHERE star_src.a = star_drop.a RETURNING star_drop.*;
+-- A column alias list names the columns left, in order: a dropped column takes no name
+-- and counts for no "columns available".
+SELECT * FROM star_drop AS x(p, q) ORDER BY p;
+SELECT p, q FROM star_drop AS x(p, q) ORDER BY p;
+SELECT x.* FROM star_drop x(p) ORDER BY p;
+SELECT y.p FROM star_drop x(p) JOIN star_drop y(p) USING (p) ORDER BY 1;
+-- error 42P10
+SELECT * FROM star_drop x(p, q, r);
