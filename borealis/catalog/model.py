@@ -28,7 +28,8 @@ A sequence is a relation of kind "S" whose descriptor carries its options
 sequence's own relation prefix), holding the row `(last_value, log_cnt, is_called)` as
 PostgreSQL's sequence relation does. So `nextval` writes that key (in an autonomous
 transaction, `qp.sequences`) and never the catalog version, and `SELECT * FROM seq`
-reads it like a one-row table.
+reads it like a one-row table, but as it stands now, not at τ_start (as PostgreSQL's
+sequences, which are not versioned: `Transaction.get_many_latest`).
 
 A SQL function (`Function`, `CREATE FUNCTION ... LANGUAGE sql`) is a descriptor of its
 own, indexed in the snapshot by (schema, name) for overload resolution (`sql.routines`).

@@ -1193,8 +1193,8 @@ _empty("pg_matviews", None,
 
 
 class SequencesRelation(VirtualRelation):
-    """pg_sequences: its last_value is each sequence's state key, read at the
-    statement's snapshot (it changes without a catalog version)."""
+    """pg_sequences: its last_value is each sequence's state key, read as it stands now
+    (`get_many_latest`: it changes outside transactions and the catalog version)."""
 
     def virtual_rows(self, bind_ctx: Any, cols: list[OutCol]) -> Node:
         return SequencesScan(self, bind_ctx, cols)
@@ -1210,7 +1210,8 @@ class SequencesScan(Node):
         from borealis.catalog.model import sequence_state_key
         view = CatalogView(self.bind_ctx)
         found = sequences(view)
-        raws = await ctx.txn.get_many([sequence_state_key(r.oid) for r in found]) if found else []
+        raws = await ctx.txn.get_many_latest([sequence_state_key(r.oid) for r in found]) \
+            if found else []
         view.sequence_state = {}
         for rel, raw in zip(found, raws):
             if raw is not None:

@@ -293,6 +293,17 @@ class Transaction:
             return [writes[k] if k in writes else stored.get(k) for k in keys]
         return list(map(stored.get, keys))
 
+    async def get_many_latest(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        """`keys` as committed now rather than at τ_start (a read at a fresh τ, outside
+        this transaction), or as this transaction wrote them: for state that changes
+        outside transactions, a sequence's (qp.sequences), which PostgreSQL reads as it
+        stands whatever the snapshot."""
+        self._check_open()
+        writes = self.writes
+        fresh = [k for k in keys if k not in writes]
+        now = dict(zip(fresh, await self.client.begin().get_many(fresh))) if fresh else {}
+        return [writes[k] if k in writes else now[k] for k in keys]
+
     async def scan(self, start: bytes, end: bytes | None, *, limit: int = 0,
                    reverse: bool = False, filter: Any = None,
                    projection: tuple[int, ...] | None = None,

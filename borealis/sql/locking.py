@@ -100,6 +100,9 @@ def mark_locked_scans(binder: Any, stmt: ast.SelectStmt, from_node: Node, scope:
     """Set `Scan.lock` on the scans of the tables the locking clauses name (all tables
     of this level's FROM clause when a clause names none). Returns `from_node`."""
     scans = list(_scans(from_node))
+    for scan in scans:  # PostgreSQL refuses also where the clause names other tables
+        if scan.relation.kind == "S":  # its state is not a row version to lock
+            raise errors.WrongObjectType(what=f'cannot lock rows in sequence "{scan.relation.name}"')
     for clause in stmt.lockingClause or ():
         mode = MODES[clause.strength]
         if not clause.lockedRels:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from borealis.catalog.model import Relation
+from borealis.catalog.model import Relation, relation_prefix, sequence_state_key
 from borealis.core import errors, values
 from borealis.core.expr import compile_filter
 from borealis.core.keys import prefix_end
@@ -401,6 +401,15 @@ class Scan(Node):
         pad = (None,) * width
         residual = self.residual.compile() if self.residual is not None else None
         pushdown = self._pushdown()
+        if rel.kind == "S":  # a sequence's one row, read as it stands now (qp.sequences)
+            key = sequence_state_key(rel.oid)
+            (raw,) = await ctx.txn.get_many_latest([key])
+            rows = _decoded([raw] if raw is not None else [], width, pad)
+            if self._with_key:
+                rows = [r + (key,) for r in rows]
+            keep = compile_filter(pushdown) if pushdown is not None else None
+            yield self._report(ctx, _filtered(stat, rows, keep, residual))
+            return
         if self.point_keys is not None:
             all_keys = self._keys()
             keep = compile_filter(pushdown) if pushdown is not None else None
@@ -452,7 +461,6 @@ class Scan(Node):
 
     async def _index_batches(self, ctx, pushdown, residual, width, pad):
         """Index entries in the equality range, then the rows they point at."""
-        from borealis.catalog.model import relation_prefix
         from borealis.sql.index_keys import entry_codec
         rel, index = self.relation, self.index
         stat = ctx.stat(self)

@@ -200,6 +200,28 @@ def test_nextval_does_not_change_the_catalog_version(server):
         a.close()
 
 
+def test_a_sequence_reads_as_it_stands_now_whatever_the_snapshot(server):
+    """SELECT FROM a sequence and pg_sequences show its state now, as PostgreSQL's
+    non-transactional sequences do: another session's nextval after this transaction's
+    snapshot was taken, and this one's own."""
+    with connect(server) as setup:
+        setup.execute("create sequence now_seq cache 1")
+    a = connect(server, autocommit=False)
+    try:
+        assert a.execute("select last_value, is_called from now_seq").fetchone() == (1, False)
+        with connect(server) as other:
+            other.execute("select nextval('now_seq')")
+            other.execute("select nextval('now_seq')")
+        assert a.execute("select last_value, is_called from now_seq").fetchone() == (2, True)
+        assert a.execute("select nextval('now_seq')").fetchone() == (3,)
+        assert a.execute("select last_value from now_seq").fetchone() == (3,)
+        assert a.execute("select last_value from pg_sequences "
+                         "where sequencename = 'now_seq'").fetchone() == (3,)
+        a.commit()
+    finally:
+        a.close()
+
+
 def test_copy_from_stdin_fills_identity_columns(server):
     with connect(server) as conn:
         conn.execute("create table copied (id bigint generated always as identity (cache 65536) "

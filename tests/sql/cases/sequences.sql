@@ -280,3 +280,16 @@ SELECT sum((SELECT nextval('per_window') + g * 0)) OVER (ORDER BY g) FROM genera
 SELECT currval('per_window');
 -- an uncorrelated subquery inside a correlated one runs once per statement (InitPlan)
 SELECT x.a, (SELECT x.a + (SELECT nextval('per_row'))) FROM (SELECT 5 a UNION ALL SELECT 6 UNION ALL SELECT 7) x;
+-- a sequence's row reads as it stands now, not as of the transaction's snapshot
+CREATE SEQUENCE seq_now;
+SELECT nextval('seq_now');
+BEGIN;
+SELECT nextval('seq_now');
+SELECT last_value, is_called FROM seq_now;
+SELECT last_value FROM pg_sequences WHERE sequencename = 'seq_now';
+COMMIT;
+-- error 42809
+SELECT * FROM seq_now FOR UPDATE;
+CREATE TABLE lock_t (a int PRIMARY KEY);
+-- error 42809
+SELECT * FROM lock_t, seq_now FOR SHARE OF lock_t;
