@@ -95,6 +95,10 @@ from borealis.sql.types.records import record_null_test
 
 BOOL, INT4, INT8, NUMERIC, TEXT, UNKNOWN = 16, 23, 20, 1700, 25, 705
 RECORD = 2249  # an internal row value (never a result column type)
+# `Binder.clause` kinds that take no subquery, and how PostgreSQL's message names them
+_NO_SUBQUERIES = {"DEFAULT expressions": "DEFAULT expression",
+                  "check constraints": "check constraint",
+                  "column generation expressions": "column generation expression"}
 
 
 @dataclass
@@ -217,6 +221,71 @@ class Binder:
         # read at its end (sql.dml.finish_ctes).
         self.depth = 0
         self.modifying: list[Node] = []
+        # Where the expressions being bound sit when aggregates and window functions are
+        # not allowed there (`clause`); None in a select list, ORDER BY and the like.
+        self.expr_kind: str | None = None
+        self.in_aggregate = False  # binding an aggregate's arguments (`aggregate_arguments`)
+
+    @contextmanager
+    def clause(self, kind: str) -> Iterator[None]:
+        """Around binding expressions of `kind`, named as PostgreSQL's messages name its
+        expression kinds ("WHERE", "JOIN conditions", "DEFAULT expressions", ...): no
+        aggregate or window function there (42803, 42P20 `not allowed in <kind>`), but
+        in a subquery's own select list (`query_level`). HAVING and FILTER still take
+        aggregates, which their grouped scope binds before they get here."""
+        saved = self.expr_kind, self.windows
+        self.expr_kind, self.windows = kind, None
+        try:
+            yield
+        finally:
+            self.expr_kind, self.windows = saved
+
+    @contextmanager
+    def query_level(self, stmt: ast.SelectStmt) -> Iterator[None]:
+        """Around binding a SELECT level: its WINDOW clause, and no `clause` of the level
+        around it (a subquery in WHERE may aggregate)."""
+        saved = self.expr_kind, self.windows, self.in_aggregate
+        self.expr_kind, self.windows, self.in_aggregate = None, WindowSet(stmt.windowClause), False
+        try:
+            yield
+        finally:
+            self.expr_kind, self.windows, self.in_aggregate = saved
+
+    @contextmanager
+    def aggregate_arguments(self) -> Iterator[None]:
+        """Around binding an aggregate's arguments and ORDER BY: no aggregate in them
+        ("cannot be nested"), and no window function (named by the clause around, as
+        PostgreSQL checks that first, or "cannot contain window function calls")."""
+        saved = self.windows, self.in_aggregate
+        self.windows, self.in_aggregate = None, True
+        try:
+            yield
+        finally:
+            self.windows, self.in_aggregate = saved
+
+    def refuse(self, what: str) -> errors.BorealisError:
+        """The error refusing `what` ("aggregate functions", "window functions",
+        "set-returning functions") where the expression being bound sits."""
+        kind = self.expr_kind
+        if what == "aggregate functions" and self.in_aggregate:
+            return errors.GroupingError(what="aggregate function calls cannot be nested")
+        if kind is None and self.in_aggregate:
+            if what == "window functions":
+                return errors.GroupingError(
+                    what="aggregate function calls cannot contain window function calls")
+            return errors.FeatureNotSupported(
+                what="aggregate function calls cannot contain set-returning function calls",
+                hint="You might be able to move the set-returning function into a LATERAL "
+                     "FROM item.")
+        if what == "set-returning functions" and kind == "functions in FROM":
+            return errors.FeatureNotSupported(
+                what="set-returning functions must appear at top level of FROM")
+        message = f"{what} are not allowed {f'in {kind}' if kind else 'here'}"
+        if what == "aggregate functions":
+            return errors.GroupingError(what=message)
+        if what == "window functions":
+            return errors.WindowingError(what=message)
+        return errors.FeatureNotSupported(what=message)
 
     @contextmanager
     def statement_level(self) -> Iterator[bool]:
@@ -320,12 +389,8 @@ class Binder:
         raise errors.FeatureNotSupported(what=f"{type(node).__name__} as a query")
 
     def bind_select(self, stmt: ast.SelectStmt, parent: Scope | None = None) -> BoundQuery:
-        saved = self.windows
-        self.windows = WindowSet(stmt.windowClause)
-        try:
+        with self.query_level(stmt):
             return self._bind_select(stmt, parent)
-        finally:
-            self.windows = saved
 
     def _bind_select(self, stmt: ast.SelectStmt, parent: Scope | None,
                      keep_unknown: bool = False) -> BoundQuery:
@@ -446,15 +511,12 @@ class Binder:
             and not stmt.sortClause and stmt.distinctClause is None
         if not simple:
             return self.bind_query(stmt, scope)
-        saved = self.windows
-        self.windows = WindowSet(stmt.windowClause)
-        try:
+        with self.query_level(stmt):
             return self._bind_select(stmt, scope, keep_unknown=True)
-        finally:
-            self.windows = saved
 
     def bind_values(self, lists, scope: Scope) -> Values:
-        rows = [[self.expr(e, scope) for e in row] for row in lists]
+        with self.clause("VALUES"):
+            rows = [[self.expr(e, scope) for e in row] for row in lists]
         width = len(rows[0])
         if any(len(r) != width for r in rows):
             raise errors.SyntaxError(what="VALUES lists must all be the same length")
@@ -471,16 +533,14 @@ class Binder:
         if stmt.lockingClause:
             node = mark_locked_scans(self, stmt, node, scope)
         if stmt.whereClause is not None:
-            windows, self.windows = self.windows, None  # not allowed in WHERE (42P20)
-            try:
+            with self.clause("WHERE"):
                 cond = self.condition(stmt.whereClause, scope, "WHERE")
-            finally:
-                self.windows = windows
             node = Filter(node, cond)
         targets = self.expand_targets(stmt.targetList or (), scope)
         aggs: list[AggCall] = []
         has_aggs = any(_contains_agg(t.val) for t in stmt.targetList or ()) or (
-            stmt.havingClause is not None) or bool(stmt.groupClause)
+            stmt.havingClause is not None) or bool(stmt.groupClause) or any(
+            _contains_agg(sb.node) for sb in stmt.sortClause or ())
         if has_aggs:
             return self.bind_grouped(stmt, scope, node, targets, aggs)
         from borealis.sql.srf import bind_target_srfs  # select-list set-returning functions
@@ -651,18 +711,55 @@ class Binder:
     def apply_limit(self, node: Node, stmt: ast.SelectStmt, scope: Scope) -> Node:
         if stmt.limitCount is None and stmt.limitOffset is None:
             return node
-        count = self.coerce(self.expr(stmt.limitCount, scope), INT8) \
-            if stmt.limitCount is not None else None
+        count = offset = None
+        if stmt.limitCount is not None:
+            with self.clause("LIMIT"):
+                count = self.coerce(self.expr(stmt.limitCount, scope), INT8)
         if isinstance(count, Const) and count.value is None:
             count = None
-        offset = self.coerce(self.expr(stmt.limitOffset, scope), INT8) \
-            if stmt.limitOffset is not None else None
+        if stmt.limitOffset is not None:
+            with self.clause("OFFSET"):
+                offset = self.coerce(self.expr(stmt.limitOffset, scope), INT8)
         return Limit(node, count, offset)
 
     # -- grouping -------------------------------------------------------------------
 
     def bind_grouped(self, stmt: ast.SelectStmt, scope: Scope, node: Node,
                      targets: list[tuple[Any, str]], aggs: list[AggCall]) -> BoundQuery:
+        with self.clause("GROUP BY"):
+            groups, group_nodes = self._group_keys(stmt, scope, targets)
+        grouped = GroupedScope(self, scope, groups, group_nodes, aggs)
+        exprs = [t if isinstance(t, Expr) and not _is_input_col(t) else None for t, _ in targets]
+        bound = []
+        for (t, _), _pre in zip(targets, exprs):
+            if isinstance(t, Expr):
+                bound.append(grouped.map_bound(t))
+            else:
+                bound.append(grouped.expr(t))
+        having = None
+        if stmt.havingClause is not None:
+            with self.clause("HAVING"):
+                having = grouped.expr(stmt.havingClause)
+        order_exprs = []
+        for sb in stmt.sortClause or ():
+            order_exprs.append(sb)
+        agg_node = Aggregate(node, groups, aggs,
+                             [OutCol(f"g{i}", g.oid) for i, g in enumerate(groups)]
+                             + [OutCol(a.name, a.oid) for a in aggs])
+        out: Node = agg_node
+        if having is not None:
+            out = Filter(out, self.coerce(having, BOOL))
+        names = [n for _, n in targets]
+        cols = [OutCol(n, e.oid if e.oid != UNKNOWN else TEXT, e.typmod) for e, n in zip(bound, names)]
+        return self.finish_projected(out, bound, cols, stmt, scope, input_scope=grouped,
+                                     sources=[t for t, _ in targets])
+
+    # -- FROM -----------------------------------------------------------------------
+
+
+    def _group_keys(self, stmt: ast.SelectStmt, scope: Scope,
+                    targets: list[tuple[Any, str]]) -> tuple[list[Expr], list[Any]]:
+        """GROUP BY's keys, bound, and what each is written as."""
         groups: list[Expr] = []
         group_nodes: list[ast.Node] = []
         for g in stmt.groupClause or ():
@@ -697,30 +794,7 @@ class Binder:
                 raise errors.FeatureNotSupported(what="GROUPING SETS, ROLLUP and CUBE are not supported")
             groups.append(self.expr(g, scope))
             group_nodes.append(g)
-        grouped = GroupedScope(self, scope, groups, group_nodes, aggs)
-        exprs = [t if isinstance(t, Expr) and not _is_input_col(t) else None for t, _ in targets]
-        bound = []
-        for (t, _), _pre in zip(targets, exprs):
-            if isinstance(t, Expr):
-                bound.append(grouped.map_bound(t))
-            else:
-                bound.append(grouped.expr(t))
-        having = grouped.expr(stmt.havingClause) if stmt.havingClause is not None else None
-        order_exprs = []
-        for sb in stmt.sortClause or ():
-            order_exprs.append(sb)
-        agg_node = Aggregate(node, groups, aggs,
-                             [OutCol(f"g{i}", g.oid) for i, g in enumerate(groups)]
-                             + [OutCol(a.name, a.oid) for a in aggs])
-        out: Node = agg_node
-        if having is not None:
-            out = Filter(out, self.coerce(having, BOOL))
-        names = [n for _, n in targets]
-        cols = [OutCol(n, e.oid if e.oid != UNKNOWN else TEXT, e.typmod) for e, n in zip(bound, names)]
-        return self.finish_projected(out, bound, cols, stmt, scope, input_scope=grouped,
-                                     sources=[t for t, _ in targets])
-
-    # -- FROM -----------------------------------------------------------------------
+        return groups, group_nodes
 
     def bind_from(self, items, scope: Scope) -> Node:
         node: Node | None = None
@@ -823,6 +897,10 @@ class Binder:
         return _with_columns(q.node, cols)
 
     def bind_range_function(self, item: ast.RangeFunction, scope: Scope) -> Node:
+        with self.clause("functions in FROM"):
+            return self._bind_range_function(item, scope)
+
+    def _bind_range_function(self, item: ast.RangeFunction, scope: Scope) -> Node:
         if len(item.functions) != 1:
             raise errors.FeatureNotSupported(what="this FROM-clause function form is not supported")
         call = item.functions[0][0]
@@ -892,12 +970,14 @@ class Binder:
             if using:
                 raise errors.FeatureNotSupported(what="JOIN LATERAL ... USING is not supported")
             if j.quals is not None:
-                cond = self.condition(j.quals, scope, "JOIN/ON")
+                with self.clause("JOIN conditions"):
+                    cond = self.condition(j.quals, scope, "JOIN/ON")
             return LateralJoin(left, right.node, scope.outer, kind, cond, cols, right.fresh)
         if using:
             return self.using_join(using, scope, first, left_entries, kind, left, right)
         if j.quals is not None:
-            cond = self.condition(j.quals, scope, "JOIN/ON")
+            with self.clause("JOIN conditions"):
+                cond = self.condition(j.quals, scope, "JOIN/ON")
         return NestedLoopJoin(left, right, kind, cond, cols)
 
     def using_join(self, names: list[str], scope: Scope, first: int, split: int, kind: str,
@@ -970,6 +1050,8 @@ class Binder:
         return method(node, scope)
 
     def e_ColumnRef(self, node: ast.ColumnRef, scope: Scope | None) -> Expr:
+        if self.expr_kind == "DEFAULT expressions":
+            raise errors.FeatureNotSupported(what="cannot use column reference in DEFAULT expression")
         fields = node.fields
         if len(fields) == 2 and isinstance(fields[1], ast.A_Star) and scope is not None:
             # `t.*` where a value is expected (row_to_json(t.*), t.* IS NULL): the row
@@ -1316,7 +1398,11 @@ class Binder:
         if node.over is not None:
             return self.window_call(node, name, scope)
         if F.is_aggregate(name):
-            raise errors.GroupingError(what="aggregate functions are not allowed here")
+            raise self.refuse("aggregate functions")
+        if self.expr_kind is not None or self.in_aggregate:
+            from borealis.sql.srf import is_set_returning
+            if is_set_returning(self, node):
+                raise self.refuse("set-returning functions")
         from borealis.sql.routines import bind_call  # CREATE FUNCTION ... LANGUAGE sql
         user = bind_call(self, node, scope)
         if user is not None:
@@ -1329,7 +1415,7 @@ class Binder:
     def window_call(self, node: ast.FuncCall, name: str, scope) -> Expr:
         windows = self.windows
         if windows is None:
-            raise errors.WindowingError(what="window functions are not allowed in WHERE")
+            raise self.refuse("window functions")
         aggregate = F.is_aggregate(name)
         if aggregate and node.agg_distinct:
             raise errors.FeatureNotSupported(what="DISTINCT is not implemented for window functions")
@@ -1355,7 +1441,8 @@ class Binder:
         if aggregate:
             call = F.bind_aggregate(self, name, args, star=bool(node.agg_star), distinct=False)
             if node.agg_filter is not None:
-                call.filter = self.condition(node.agg_filter, inner_scope, "FILTER")
+                with self.clause("FILTER"):
+                    call.filter = self.condition(node.agg_filter, inner_scope, "FILTER")
             wc = WindowCall(name, call.args, partition, order, call.oid, frame, call)
         else:
             oid, args = F.bind_window(self, name, args)
@@ -1436,6 +1523,9 @@ class Binder:
         return self.coerce(e, preferred if preferred in fits else fits[0])
 
     def e_SubLink(self, node: ast.SubLink, scope) -> Expr:
+        refused = _NO_SUBQUERIES.get(self.expr_kind)  # type: ignore[arg-type]
+        if refused is not None:
+            raise errors.FeatureNotSupported(what=f"cannot use subquery in {refused}")
         if scope is None:
             scope = Scope()
         was = scope.correlated
@@ -1745,18 +1835,20 @@ class GroupedScope(Scope):
 
     def aggregate(self, node: ast.FuncCall) -> Expr:
         name = _func_name(node)
-        args = [self.binder.expr(a, self.inner) for a in node.args or ()]
-        if any(_contains_agg(a) for a in node.args or ()):
-            raise errors.GroupingError(what="aggregate function calls cannot be nested")
-        order = None
-        if node.agg_order:
-            order = [SortKey(self.binder.expr(sb.node, self.inner),
-                             sb.sortby_dir == SortByDir.SORTBY_DESC,
-                             True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
-                             False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
-                     for sb in node.agg_order]
-        filt = self.binder.condition(node.agg_filter, self.inner, "FILTER") \
-            if node.agg_filter is not None else None
+        binder = self.binder
+        with binder.aggregate_arguments():
+            args = [binder.expr(a, self.inner) for a in node.args or ()]
+            order = None
+            if node.agg_order:
+                order = [SortKey(binder.expr(sb.node, self.inner),
+                                 sb.sortby_dir == SortByDir.SORTBY_DESC,
+                                 True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
+                                 False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
+                         for sb in node.agg_order]
+        filt = None
+        if node.agg_filter is not None:
+            with binder.clause("FILTER"):
+                filt = binder.condition(node.agg_filter, self.inner, "FILTER")
         call = F.bind_aggregate(self.binder, name, args, star=bool(node.agg_star),
                                 distinct=bool(node.agg_distinct))
         call.filter = filt

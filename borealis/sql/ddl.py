@@ -444,6 +444,9 @@ async def _create_table(binder: Binder, writer: CatalogWriter, node: ast.CreateS
         _check_indexable(col)
         by_attnum[a] = Column(**{**col.__dict__, "not_null": True})
     columns = [by_attnum[c.attnum] for c in columns]
+    from borealis.sql.dml import check_default
+    for col in columns:
+        check_default(binder, col)  # as written: serial and identity defaults come next
     # identity and serial sequences; defaults calling nextval('name') resolved to the OID
     columns = await _seq().table_sequences(binder, writer, schema, name, oid, elts, columns, serials)
     by_attnum = {c.attnum: c for c in columns}

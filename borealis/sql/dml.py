@@ -12,7 +12,7 @@ which the adjudicator turns into a write-write conflict (OC000) at COMMIT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
 
@@ -66,13 +66,16 @@ class RowCodec:
         for con in rel.constraints:
             if con.kind == "c" and con.expr:
                 node = parse(f"SELECT {con.expr}")[0].node.targetList[0].val
-                self.checks.append((con.name, binder.condition(node, scope, "CHECK").compile()))
+                with binder.clause("check constraints"):
+                    check = binder.condition(node, scope, "CHECK")
+                self.checks.append((con.name, check.compile()))
         self.generated = []
         for i, c in enumerate(rel.columns):
             if c.generated and not c.dropped:
                 node = parse(f"SELECT {c.generated}")[0].node.targetList[0].val
-                expr = binder.coerce(binder.expr(node, scope), c.type_oid, c.typmod, "assignment")
-                self.generated.append((i, expr.compile()))
+                with binder.clause("column generation expressions"):
+                    expr = binder.expr(node, scope)
+                self.generated.append((i, assign(binder, expr, c, "default expression").compile()))
         self.pk_positions = [rel.position[a] for a in rel.primary_key]
         self.indexes = index_keys.row_entries(binder, rel)  # secondary: columns or expressions
         pk = set(self.pk_positions)
@@ -460,13 +463,38 @@ def _source_width(select) -> int | None:
 
 
 def _default_expr(binder: Binder, col) -> Expr:
+    """Column `col`'s DEFAULT (or identity value, or NULL), bound. CREATE TABLE and ALTER
+    COLUMN SET DEFAULT bind a new default this way too (`check_default`)."""
     if col.identity:
         return identity_default(binder, col)
     if col.default is None:
         return Const(col.type_oid, None)
     from borealis.sql.parse import parse
     node = parse(f"SELECT {col.default}")[0].node.targetList[0].val
-    return binder.coerce(binder.expr(node, None), col.type_oid, col.typmod, "assignment")
+    with binder.clause("DEFAULT expressions"):
+        expr = binder.expr(node, None)
+    return assign(binder, expr, col, "default expression")
+
+
+def check_default(binder: Binder, col) -> None:
+    """Refuse a DEFAULT no INSERT could evaluate (a column reference, a subquery, an
+    aggregate, a set-returning function, a type with no assignment cast, an unknown
+    function) when it is declared, as PostgreSQL does, rather than at every INSERT."""
+    if col.default is not None and not col.identity:
+        # Without the typmod: a value too long for varchar(n) or numeric(p, s) fails
+        # at INSERT, as in PostgreSQL, whose length coercion is not run before.
+        _default_expr(binder, replace(col, typmod=-1))
+
+
+def assign(binder: Binder, expr: Expr, col, what: str = "expression") -> Expr:
+    """`expr` converted to column `col`'s type as a value stored there (INSERT, UPDATE,
+    a default): 42804 names the column, as PostgreSQL's does."""
+    try:
+        return binder.coerce(expr, col.type_oid, col.typmod, "assignment")
+    except errors.DatatypeMismatch as exc:
+        raise errors.DatatypeMismatch(
+            what=f'column "{col.name}" is of type {C.type_name(col.type_oid)} but {what} is '
+                 f"of type {C.type_name(expr.oid)}", hint=exc.hint) from None
 
 
 def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | None) -> Node:
@@ -487,14 +515,15 @@ def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | Non
                 if isinstance(item, ast.SetToDefault):
                     row.append(_default_expr(binder, col))
                 else:
-                    e = binder.expr(item, ctes or getattr(binder, "root_scope", None))
-                    row.append(binder.coerce(e, col.type_oid, col.typmod, "assignment"))
+                    with binder.clause("VALUES"):
+                        e = binder.expr(item, ctes or getattr(binder, "root_scope", None))
+                    row.append(assign(binder, e, col))
             rows.append(row)
         return Values(rows, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
     q = binder.bind_query(select, ctes)
     if len(q.columns) > len(cols):
         raise errors.SyntaxError(what="INSERT has more expressions than target columns")
-    exprs = [binder.coerce(Col(qc.oid, i, typmod=qc.typmod), col.type_oid, col.typmod, "assignment")
+    exprs = [assign(binder, Col(qc.oid, i, typmod=qc.typmod), col)
              for i, (qc, col) in enumerate(zip(q.columns, cols))]
     return Project(optimize(q.node), exprs, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
 
@@ -531,10 +560,12 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
         if isinstance(target.val, ast.SetToDefault):
             e = _default_expr(binder, col)
         else:
-            e = binder.coerce(binder.expr(target.val, scope), col.type_oid, col.typmod, "assignment")
+            with binder.clause("UPDATE"):
+                e = assign(binder, binder.expr(target.val, scope), col)
         plan.update_sets.append((rel.position[col.attnum], e))
     if clause.whereClause is not None:
-        plan.update_where = binder.condition(clause.whereClause, scope, "WHERE")
+        with binder.clause("WHERE"):
+            plan.update_where = binder.condition(clause.whereClause, scope, "WHERE")
 
 
 def _constraint_index(rel: Relation, name: str) -> Index:
@@ -551,6 +582,11 @@ def _constraint_index(rel: Relation, name: str) -> Index:
 
 
 def _bind_returning(binder: Binder, clause, plan, scope: Scope) -> None:
+    with binder.clause("RETURNING"):
+        _bind_returning_list(binder, clause, plan, scope)
+
+
+def _bind_returning_list(binder: Binder, clause, plan, scope: Scope) -> None:
     exprs = clause.exprs if hasattr(clause, "exprs") else clause
     targets = binder.expand_targets(exprs, scope)
     for t, name in targets:
@@ -824,7 +860,8 @@ def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
         node = NestedLoopJoin(node, other, "inner", None, node.columns + other.columns)
     if stmt.whereClause is not None:
         from borealis.sql.plan import Filter
-        node = Filter(node, binder.condition(stmt.whereClause, scope, "WHERE"))
+        with binder.clause("WHERE"):
+            node = Filter(node, binder.condition(stmt.whereClause, scope, "WHERE"))
     plan = ModifyPlan("update" if is_update else "delete", rel, RowCodec(binder, rel), optimize(node))
     if is_update:
         for target in stmt.targetList:
@@ -845,7 +882,8 @@ def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
             if isinstance(val, ast.SetToDefault):
                 e = _default_expr(binder, col)
             else:
-                e = binder.coerce(binder.expr(val, scope), col.type_oid, col.typmod, "assignment")
+                with binder.clause("UPDATE"):
+                    e = assign(binder, binder.expr(val, scope), col)
             plan.sets.append((rel.position[col.attnum], e))
     if stmt.returningClause is not None:
         _bind_returning(binder, stmt.returningClause, plan, scope)

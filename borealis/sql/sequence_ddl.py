@@ -613,8 +613,11 @@ def column_with_default(binder: Binder, rel: Relation, col: Column, node: ast.No
             hint="Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead." if node is None else None)
     if node is None:
         return replace(col, default=None, default_sequences=())
+    from borealis.sql.dml import check_default
     text, used = canonical_default(binder, deparse(node))
-    return replace(col, default=text, default_sequences=used)
+    new = replace(col, default=text, default_sequences=used)
+    check_default(binder, new)
+    return new
 
 
 class _SequenceNames(Visitor):

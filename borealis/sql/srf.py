@@ -40,6 +40,14 @@ def _name(node: ast.FuncCall) -> str:
     return names[-1].lower()
 
 
+def is_set_returning(binder: Any, node: ast.FuncCall) -> bool:
+    """Whether `node` calls a set-returning function: built in, or a SQL function."""
+    from borealis.sql import routines
+    name = _name(node)
+    return name in SRF_NAMES or name in F.SRF_COLUMN_NAMES \
+        or routines.user_set_returning(binder, node)
+
+
 def find_srfs(node: Any, out: list | None = None, user: Any = None) -> list[ast.FuncCall]:
     """The set-returning calls in an expression tree, not looking into subqueries;
     `user(call)` tells whether a call is a set-returning SQL function."""
