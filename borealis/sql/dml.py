@@ -423,17 +423,21 @@ def _bind_insert(binder: Binder, stmt: ast.InsertStmt, parent: Scope | None) -> 
                     f'column "{n}" specified more than once')
             cols.append(col)
     else:
-        cols = [c for c in live if not c.generated]
+        cols = list(live)
         width = _source_width(stmt.selectStmt)
         if width is not None and width < len(cols):
             cols = cols[:width]  # PostgreSQL fills the columns not given with defaults
-    positions = [rel.position[c.attnum] for c in cols]
-    for c in cols:
-        if c.generated:
+    source = _insert_source(binder, stmt, cols, ctes)
+    if len(source.columns) < len(cols):
+        if stmt.cols:
+            raise errors.SyntaxError(what="INSERT has more target columns than expressions")
+        cols = cols[:len(source.columns)]  # a query's width shows once it is bound
+    for i, c in enumerate(cols):
+        if c.generated and not _all_default(stmt.selectStmt, i):
             raise errors.GeneratedAlways(
                 f'cannot insert a non-DEFAULT value into column "{c.name}"',
                 detail=f'Column "{c.name}" is a generated column.')
-    source = _insert_source(binder, stmt, cols, ctes)
+    positions = [rel.position[c.attnum] for c in cols]
     targeted = set(positions)
     defaults = []
     for i, c in enumerate(rel.columns):
@@ -448,6 +452,13 @@ def _bind_insert(binder: Binder, stmt: ast.InsertStmt, parent: Scope | None) -> 
     if stmt.returningClause is not None:
         _bind_returning(binder, stmt.returningClause, plan, codec.scope)
     return plan
+
+
+def _all_default(select, i: int) -> bool:
+    """Whether every row of an INSERT's VALUES says DEFAULT for its `i`th column (the
+    one value a generated column takes)."""
+    return isinstance(select, ast.SelectStmt) and bool(select.valuesLists) \
+        and all(i < len(row) and isinstance(row[i], ast.SetToDefault) for row in select.valuesLists)
 
 
 def _source_width(select) -> int | None:
@@ -523,9 +534,10 @@ def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | Non
     q = binder.bind_query(select, ctes)
     if len(q.columns) > len(cols):
         raise errors.SyntaxError(what="INSERT has more expressions than target columns")
+    given = cols[:len(q.columns)]  # the rest get their defaults (see bind_insert)
     exprs = [assign(binder, Col(qc.oid, i, typmod=qc.typmod), col)
-             for i, (qc, col) in enumerate(zip(q.columns, cols))]
-    return Project(optimize(q.node), exprs, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
+             for i, (qc, col) in enumerate(zip(q.columns, given))]
+    return Project(optimize(q.node), exprs, [OutCol(c.name, c.type_oid, c.typmod) for c in given])
 
 
 def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: InsertPlan) -> None:

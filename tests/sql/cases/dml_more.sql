@@ -37,3 +37,28 @@ SELECT sum(total), count(*), min(sku), max(sku) FROM inv;
 SELECT id, total FROM inv WHERE id % 10 = 0;
 DELETE FROM inv WHERE id > 25 RETURNING id;
 SELECT count(*) FROM inv;
+-- INSERT without a column list fills the columns its query does not give with their
+-- defaults, whatever the query's shape (*, a set operation, a WITH query)
+CREATE TABLE ins_def (id int PRIMARY KEY, a int DEFAULT 5);
+CREATE TABLE ins_src (id int);
+INSERT INTO ins_src VALUES (1);
+INSERT INTO ins_def SELECT * FROM ins_src RETURNING *;
+INSERT INTO ins_def SELECT 2 UNION ALL SELECT 3 RETURNING *;
+WITH x AS (SELECT 20 id) INSERT INTO ins_def SELECT * FROM x RETURNING *;
+INSERT INTO ins_def SELECT * FROM (SELECT 40, 1) x RETURNING *;
+-- error 42601
+INSERT INTO ins_def (id, a) SELECT 50;
+-- error 42601
+INSERT INTO ins_def (id, a) SELECT * FROM ins_src;
+-- a generated column takes DEFAULT, also without a column list
+CREATE TABLE ins_gen (id int PRIMARY KEY, x int, y int GENERATED ALWAYS AS (x + 1) STORED);
+INSERT INTO ins_gen VALUES (1, 1, DEFAULT) RETURNING *;
+INSERT INTO ins_gen VALUES (2, 1) RETURNING *;
+INSERT INTO ins_gen SELECT * FROM (SELECT 3, 1) x RETURNING *;
+INSERT INTO ins_gen VALUES (4, DEFAULT, DEFAULT) RETURNING *;
+-- error 428C9
+INSERT INTO ins_gen VALUES (5, 1, 5);
+-- error 428C9
+INSERT INTO ins_gen VALUES (6, 1, DEFAULT), (7, 2, 3);
+-- error 428C9
+INSERT INTO ins_gen SELECT 8, 1, 1;
