@@ -990,7 +990,9 @@ class Binder:
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
             raise errors.DuplicateColumn(f'column name "{dup}" appears more than once in USING clause')
-        base = scope.entries[first].offset  # this join's rows start here
+        # This join's rows start at its first column: an inner FULL JOIN's merged
+        # columns come first in the entries but sit after its sides' columns.
+        base = min(e.offset for e in scope.entries[first:])
         parts, merged, computed = [], [], []
         for name in names:
             lhit = [(e, i) for e in scope.entries[first:split] for i, c in enumerate(e.columns)

@@ -51,3 +51,15 @@ SELECT d.title, count(e.id) FROM dept d LEFT JOIN emp e ON e.dept_id = d.id GROU
 SELECT k FROM a JOIN b ON a.k = b.k;
 -- error 42804
 SELECT * FROM a JOIN b ON 1;
+-- chained FULL JOIN ... USING: the outer join's merged column reads the inner one's
+CREATE TABLE fj_a (k int, x text);
+CREATE TABLE fj_d (k int, w int);
+CREATE TABLE fj_b (k int, y text);
+INSERT INTO fj_a VALUES (1, 'a');
+INSERT INTO fj_d VALUES (2, 20);
+INSERT INTO fj_b VALUES (2, 'b');
+SELECT k FROM fj_a FULL JOIN fj_d USING (k) FULL JOIN fj_b USING (k) ORDER BY 1;
+SELECT * FROM fj_a FULL JOIN fj_d USING (k) FULL JOIN fj_b USING (k) ORDER BY 1;
+SELECT * FROM fj_a NATURAL FULL JOIN fj_d NATURAL FULL JOIN fj_b ORDER BY 1;
+SELECT * FROM fj_b, fj_a FULL JOIN fj_d USING (k) FULL JOIN fj_b b2 USING (k) ORDER BY 1, 2;
+SELECT * FROM fj_a FULL JOIN fj_d USING (k) LEFT JOIN fj_b USING (k) ORDER BY 1;
