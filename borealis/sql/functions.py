@@ -24,6 +24,7 @@ from borealis.sql import types as T
 from borealis.sql.deparse import quote_ident
 from borealis.sql.expr import Call, Const, Expr
 from borealis.sql.types import arrays as A
+from borealis.sql.types.numbers import NUMERIC_CONTEXT
 
 _EXACT = __import__("decimal").Context(prec=__import__("decimal").MAX_PREC)  # exact + - *
 
@@ -224,6 +225,8 @@ def _abs(binder: Binder, args: list[Expr]) -> Expr:
 
 def _abs_fn(oid: int) -> Callable[[Any], Any]:
     limit = {INT2: (1 << 15, "smallint"), INT4: (1 << 31, "integer"), INT8: (1 << 63, "bigint")}
+    if oid == NUMERIC:
+        return NUMERIC_CONTEXT.abs  # abs() would round to the thread's 28 digits
     if oid not in limit:
         return abs
     top, word = limit[oid]
@@ -241,8 +244,8 @@ def _round_numeric(v: Decimal, places: int, mode: str) -> Decimal:
     q = Decimal(1).scaleb(-places)
     rounding = {"round": ROUND_HALF_UP, "trunc": "ROUND_DOWN", "ceil": "ROUND_CEILING",
                 "floor": "ROUND_FLOOR"}[mode]
-    result = v.quantize(q, rounding=rounding)
-    return result if places >= 0 else result.quantize(Decimal(1))
+    result = v.quantize(q, rounding=rounding, context=NUMERIC_CONTEXT)
+    return result if places >= 0 else result.quantize(Decimal(1), context=NUMERIC_CONTEXT)
 
 
 
@@ -1370,11 +1373,8 @@ def _dscale(d: Decimal) -> int:
 
 
 def _quantize(d: Decimal, scale: int) -> Decimal:
-    from decimal import localcontext
     scale = max(0, min(scale, NUMERIC_DISPLAY_SCALE_MAX))
-    with localcontext() as ctx:
-        ctx.prec = max(60, scale + 60)
-        return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=NUMERIC_CONTEXT)
 
 
 def _log_error(v: Any) -> errors.BorealisError:

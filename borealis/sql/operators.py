@@ -84,7 +84,8 @@ def _num_div(a: Decimal, b: Decimal) -> Decimal:
     if b == 0:
         raise errors.DivisionByZero(what="division by zero")
     with localcontext() as ctx:
-        ctx.prec = 1000
+        # the quotient's integer digits, then up to 1,000 after the point, and a guard
+        ctx.prec = 1002 + (max(0, a.adjusted() - b.adjusted()) if a and b.is_finite() else 0)
         try:
             q = a / b
         except (DivisionByZero, InvalidOperation):
@@ -92,7 +93,7 @@ def _num_div(a: Decimal, b: Decimal) -> Decimal:
     if not q.is_finite():
         return q
     scale = min(max(_scale(a), _scale(b), _div_scale(a, b), 0), 1000)
-    return q.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    return q.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def _nbase_digit(d: Decimal) -> tuple[int, int]:
@@ -316,7 +317,9 @@ def _prefix(name: str, arg: Expr) -> Expr:
         if target in INT_RANGE:
             return Call(target, name="-", fn=_checked(target, lambda a, _: -a),
                         args=(arg, arg))
-        if target in (FLOAT4, FLOAT8, NUMERIC, INTERVAL):
+        if target == NUMERIC:  # exact: `-` would round to the thread's 28 digits
+            return Call(target, name="-", fn=_EXACT.minus, args=(arg,))
+        if target in (FLOAT4, FLOAT8, INTERVAL):
             return Call(target, name="-", fn=operator.neg, args=(arg,))
     if name == "+":
         return arg

@@ -76,3 +76,15 @@ UPDATE nums SET b = b * 2000000000 WHERE id = 1;
 SELECT id, d FROM nums WHERE d > 4.55;
 SELECT id FROM nums WHERE c = 3.0;
 SELECT sum(a), sum(b), sum(c), sum(d), sum(e), sum(f), sum(g) FROM nums;
+-- numeric results past 28 significant digits are exact (not rounded to Python's
+-- default context, nor an internal error)
+SELECT abs(-12345678901234567890123456789.5), -12345678901234567890123456789.5::numeric;
+SELECT -(12345678901234567890123456789.5::numeric(40,2));
+SELECT round(1e28), round(1e30, 2), trunc(1e30), ceil(1e30), floor(1e30);
+SELECT round(123.456, 1000) = 123.456;
+SELECT trunc(12345678901234567890123456789.56, 1), round(12345678901234567890123456789.56, 1);
+SELECT ceil(12345678901234567890123456789.5), floor(-12345678901234567890123456789.5);
+SELECT 1234567890123456789012345.6789 / 1, 1::numeric / 1e-50, 1e300::numeric / 1e-300;
+SELECT avg(x) FROM (VALUES (12345678901234567890123456789.5), (1)) v(x);
+SELECT 10::numeric ^ 100;
+SELECT abs(NULL::numeric), -(NULL::numeric), abs('NaN'::numeric), -('-Infinity'::numeric);
