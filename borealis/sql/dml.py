@@ -565,10 +565,9 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
     scope.add(RangeEntry(rel.name, cols, hidden=dropped, internal=dropped))
     scope.add(RangeEntry("excluded", [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns],
                          hidden=dropped, internal=dropped))
+    seen: set[str] = set()
     for target in clause.targetList:
-        col = rel.column_by_name.get(target.name)
-        if col is None:
-            raise errors.UndefinedColumn(f'column "{target.name}" of relation "{rel.name}" does not exist')
+        col = _set_target(rel, target, seen)
         if isinstance(target.val, ast.SetToDefault):
             e = _default_expr(binder, col)
         else:
@@ -578,6 +577,23 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
     if clause.whereClause is not None:
         with binder.clause("WHERE"):
             plan.update_where = binder.condition(clause.whereClause, scope, "WHERE")
+
+
+def _set_target(rel: Relation, target: ast.ResTarget, seen: set[str]):
+    """The column an UPDATE's (or ON CONFLICT DO UPDATE's) SET assigns, once each."""
+    col = rel.column_by_name.get(target.name)
+    if col is None:
+        raise errors.UndefinedColumn(f'column "{target.name}" of relation "{rel.name}" does not exist')
+    if target.indirection:
+        raise errors.FeatureNotSupported(what="assignment to a subfield or element is not supported")
+    if col.name in seen:
+        raise errors.SyntaxError(what=f'multiple assignments to same column "{col.name}"')
+    seen.add(col.name)
+    if col.generated and not isinstance(target.val, ast.SetToDefault):
+        raise errors.GeneratedAlways(
+            f'column "{col.name}" can only be updated to DEFAULT',
+            detail=f'Column "{col.name}" is a generated column.')
+    return col
 
 
 def _constraint_index(rel: Relation, name: str) -> Index:
@@ -876,17 +892,9 @@ def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
             node = Filter(node, binder.condition(stmt.whereClause, scope, "WHERE"))
     plan = ModifyPlan("update" if is_update else "delete", rel, RowCodec(binder, rel), optimize(node))
     if is_update:
+        seen: set[str] = set()
         for target in stmt.targetList:
-            col = rel.column_by_name.get(target.name)
-            if col is None:
-                raise errors.UndefinedColumn(
-                    f'column "{target.name}" of relation "{rel.name}" does not exist')
-            if target.indirection:
-                raise errors.FeatureNotSupported(what="assignment to a subfield or element is not supported")
-            if col.generated:
-                raise errors.GeneratedAlways(
-                    f'column "{col.name}" can only be updated to DEFAULT',
-                    detail=f'Column "{col.name}" is a generated column.')
+            col = _set_target(rel, target, seen)
             val = target.val
             if isinstance(val, ast.MultiAssignRef) and isinstance(val.source, ast.RowExpr):
                 val = val.source.args[val.colno - 1]  # SET (a, b) = (x, y)

@@ -62,3 +62,13 @@ INSERT INTO ins_gen VALUES (5, 1, 5);
 INSERT INTO ins_gen VALUES (6, 1, DEFAULT), (7, 2, 3);
 -- error 428C9
 INSERT INTO ins_gen SELECT 8, 1, 1;
+-- SET assigns each column once; a generated column only to DEFAULT, also in ON CONFLICT
+INSERT INTO ins_gen (id, x) VALUES (10, 1);
+-- error 42601
+UPDATE ins_gen SET x = 1, x = 2;
+-- error 42601
+INSERT INTO ins_gen (id, x) VALUES (10, 1) ON CONFLICT (id) DO UPDATE SET x = 1, x = 3;
+-- error 428C9
+INSERT INTO ins_gen (id, x) VALUES (10, 1) ON CONFLICT (id) DO UPDATE SET y = 100;
+INSERT INTO ins_gen (id, x) VALUES (10, 1) ON CONFLICT (id) DO UPDATE SET y = DEFAULT, x = 5 RETURNING *;
+UPDATE ins_gen SET y = DEFAULT, x = 6 WHERE id = 10 RETURNING *;
