@@ -18,7 +18,7 @@ from typing import Any
 from borealis.core import errors
 from borealis.sql import coerce as C
 from borealis.sql.expr import Call, Expr
-from borealis.sql.types.interval import Interval, interval_add, negate_interval
+from borealis.sql.types.interval import Interval, interval_add, interval_out, negate_interval
 
 DAY_US = 86_400_000_000
 
@@ -183,6 +183,33 @@ def _unit(text: str, oid: int) -> str:
 def _unsupported_unit(text: str, oid: int) -> errors.BorealisError:
     return errors.FeatureNotSupported(
         f'unit "{text}" not supported for type {_TYPE_WORDS.get(oid, "timestamp")}')
+
+
+def at_time_zone(where: str | Interval, value: datetime.datetime, oid: int) -> datetime.datetime:
+    """PostgreSQL's timezone(zone, value), `value AT TIME ZONE zone`: a timestamptz's
+    wall clock in `zone` (a timestamp), or a timestamp read as the wall clock there (a
+    timestamptz). `zone` is a zone name or an interval east of UTC."""
+    from borealis.sql.types.datetimes import _local_offset, zone
+    if isinstance(where, Interval):
+        if where.months or where.days:
+            raise errors.InvalidParameterValue(
+                what=f'interval time zone "{interval_out(where)}" must not include months or days')
+        east = where.microseconds
+        tz = None
+    else:
+        tz = zone(where)
+        if tz is None:
+            raise errors.InvalidParameterValue(what=f'time zone "{where}" not recognized')
+    try:
+        if oid == TIMESTAMPTZ:
+            if tz is not None:
+                return value.astimezone(tz).replace(tzinfo=None)
+            return value.replace(tzinfo=None) + datetime.timedelta(microseconds=east)
+        if tz is not None:
+            east = _local_offset(tz, value) * 1_000_000
+        return (value - datetime.timedelta(microseconds=east)).replace(tzinfo=datetime.UTC)
+    except (OverflowError, ValueError):
+        raise errors.DatetimeFieldOverflow("timestamp out of range") from None
 
 
 def date_trunc(unit_text: str, value: Any, oid: int) -> Any:

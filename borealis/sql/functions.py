@@ -802,6 +802,18 @@ def _date_trunc(binder: Binder, args: list[Expr]) -> Expr:
                 args=(unit, value))
 
 
+@scalar("timezone")
+def _timezone(binder: Binder, args: list[Expr]) -> Expr:
+    """timezone(zone, value) and `value AT TIME ZONE zone` (DT.at_time_zone): timestamp
+    and timestamptz trade places; the zone is a name or an interval."""
+    _arity("timezone", args, 2)
+    where = args[0] if args[0].oid == INTERVAL else binder.coerce(args[0], TEXT)
+    value = _temporal_arg(binder, args[1], (TIMESTAMPTZ, TIMESTAMP), TIMESTAMPTZ)
+    oid = value.oid
+    return Call(TIMESTAMP if oid == TIMESTAMPTZ else TIMESTAMPTZ, name="timezone",
+                fn=lambda z, v: DT.at_time_zone(z, v, oid), args=(where, value))
+
+
 def _extract_binder(name: str, as_float: bool) -> ScalarBinder:
     def bind(binder: Binder, args: list[Expr]) -> Expr:
         _arity(name, args, 2)

@@ -61,3 +61,20 @@ BEGIN;
 SELECT 1;
 SELECT xact_start = now(), query_start = statement_timestamp(), query_start > xact_start, backend_start <= xact_start FROM pg_stat_activity WHERE pid = pg_backend_pid();
 COMMIT;
+-- AT TIME ZONE / timezone(): a timestamp read as a zone's wall clock, a timestamptz's
+-- wall clock in a zone (names, either case, DST gaps and folds, intervals)
+SELECT timestamp '2024-01-01 12:00' AT TIME ZONE 'UTC';
+SELECT timestamptz '2024-01-01 12:00+00' AT TIME ZONE 'America/New_York';
+SELECT timezone('UTC', timestamp '2024-01-01 12:00');
+SELECT timestamp '2024-07-01 12:00' AT TIME ZONE 'Europe/Paris';
+SELECT timestamptz '2024-07-01 12:00+00' AT TIME ZONE 'europe/paris';
+SELECT timestamp '2024-03-10 02:30' AT TIME ZONE 'America/New_York';
+SELECT timestamp '2024-11-03 01:30' AT TIME ZONE 'America/New_York';
+SELECT timestamptz '2024-01-01 12:00+00' AT TIME ZONE INTERVAL '-08:00';
+SELECT timestamp '2024-01-01 12:00' AT TIME ZONE INTERVAL '05:30';
+SELECT date '2024-01-01' AT TIME ZONE 'UTC';
+SELECT NULL::timestamp AT TIME ZONE 'UTC', timestamp '2024-01-01' AT TIME ZONE NULL;
+-- error 22023
+SELECT timestamp '2024-01-01 12:00' AT TIME ZONE 'Nowhere/Land';
+-- error 22023
+SELECT timestamp '2024-01-01 12:00' AT TIME ZONE INTERVAL '1 day';
