@@ -19,7 +19,7 @@ chosen afterwards by `sql.planner`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -227,41 +227,37 @@ class Binder:
         self.in_aggregate = False  # binding an aggregate's arguments (`aggregate_arguments`)
 
     @contextmanager
-    def clause(self, kind: str) -> Iterator[None]:
+    def _setting(self, **values: Any) -> Iterator[None]:
+        """Around binding part of a statement with some of the binder's attributes
+        changed (`clause`, `query_level`, `aggregate_arguments`)."""
+        saved = {name: getattr(self, name) for name in values}
+        for name, value in values.items():
+            setattr(self, name, value)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+
+    def clause(self, kind: str) -> AbstractContextManager[None]:
         """Around binding expressions of `kind`, named as PostgreSQL's messages name its
         expression kinds ("WHERE", "JOIN conditions", "DEFAULT expressions", ...): no
         aggregate or window function there (42803, 42P20 `not allowed in <kind>`), but
         in a subquery's own select list (`query_level`). HAVING and FILTER still take
         aggregates, which their grouped scope binds before they get here."""
-        saved = self.expr_kind, self.windows
-        self.expr_kind, self.windows = kind, None
-        try:
-            yield
-        finally:
-            self.expr_kind, self.windows = saved
+        return self._setting(expr_kind=kind, windows=None)
 
-    @contextmanager
-    def query_level(self, stmt: ast.SelectStmt) -> Iterator[None]:
+    def query_level(self, stmt: ast.SelectStmt) -> AbstractContextManager[None]:
         """Around binding a SELECT level: its WINDOW clause, and no `clause` of the level
         around it (a subquery in WHERE may aggregate)."""
-        saved = self.expr_kind, self.windows, self.in_aggregate
-        self.expr_kind, self.windows, self.in_aggregate = None, WindowSet(stmt.windowClause), False
-        try:
-            yield
-        finally:
-            self.expr_kind, self.windows, self.in_aggregate = saved
+        return self._setting(expr_kind=None, windows=WindowSet(stmt.windowClause),
+                             in_aggregate=False)
 
-    @contextmanager
-    def aggregate_arguments(self) -> Iterator[None]:
+    def aggregate_arguments(self) -> AbstractContextManager[None]:
         """Around binding an aggregate's arguments and ORDER BY: no aggregate in them
         ("cannot be nested"), and no window function (named by the clause around, as
         PostgreSQL checks that first, or "cannot contain window function calls")."""
-        saved = self.windows, self.in_aggregate
-        self.windows, self.in_aggregate = None, True
-        try:
-            yield
-        finally:
-            self.windows, self.in_aggregate = saved
+        return self._setting(windows=None, in_aggregate=True)
 
     def refuse(self, what: str) -> errors.BorealisError:
         """The error refusing `what` ("aggregate functions", "window functions",
