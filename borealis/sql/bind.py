@@ -725,20 +725,12 @@ class Binder:
         with self.clause("GROUP BY"):
             groups, group_nodes = self._group_keys(stmt, scope, targets)
         grouped = GroupedScope(self, scope, groups, group_nodes, aggs)
-        exprs = [t if isinstance(t, Expr) and not _is_input_col(t) else None for t, _ in targets]
-        bound = []
-        for (t, _), _pre in zip(targets, exprs):
-            if isinstance(t, Expr):
-                bound.append(grouped.map_bound(t))
-            else:
-                bound.append(grouped.expr(t))
+        bound = [grouped.map_bound(t) if isinstance(t, Expr) else grouped.expr(t)
+                 for t, _ in targets]
         having = None
         if stmt.havingClause is not None:
             with self.clause("HAVING"):
                 having = grouped.expr(stmt.havingClause)
-        order_exprs = []
-        for sb in stmt.sortClause or ():
-            order_exprs.append(sb)
         agg_node = Aggregate(node, groups, aggs,
                              [OutCol(f"g{i}", g.oid) for i, g in enumerate(groups)]
                              + [OutCol(a.name, a.oid) for a in aggs])
@@ -749,9 +741,6 @@ class Binder:
         cols = [OutCol(n, e.oid if e.oid != UNKNOWN else TEXT, e.typmod) for e, n in zip(bound, names)]
         return self.finish_projected(out, bound, cols, stmt, scope, input_scope=grouped,
                                      sources=[t for t, _ in targets])
-
-    # -- FROM -----------------------------------------------------------------------
-
 
     def _group_keys(self, stmt: ast.SelectStmt, scope: Scope,
                     targets: list[tuple[Any, str]]) -> tuple[list[Expr], list[Any]]:
@@ -791,6 +780,8 @@ class Binder:
             groups.append(self.expr(g, scope))
             group_nodes.append(g)
         return groups, group_nodes
+
+    # -- FROM -----------------------------------------------------------------------
 
     def bind_from(self, items, scope: Scope) -> Node:
         node: Node | None = None
@@ -2048,10 +2039,6 @@ def _same(a: Expr, b: Expr) -> bool:
 def _is_array(oid: int) -> bool:
     """A true array type (not int2vector/oidvector, whose arrays nest one level)."""
     return T.element_type(oid) is not None and oid not in (T.INT2VECTOR, T.OIDVECTOR)
-
-
-def _is_input_col(e: Expr) -> bool:
-    return isinstance(e, Col)
 
 
 def _table(alias: str) -> str:

@@ -24,9 +24,8 @@ from borealis.sql import types as T
 from borealis.sql.deparse import quote_ident
 from borealis.sql.expr import Call, Const, Expr
 from borealis.sql.types import arrays as A
-from borealis.sql.types.numbers import NUMERIC_CONTEXT
 
-_EXACT = __import__("decimal").Context(prec=__import__("decimal").MAX_PREC)  # exact + - *
+_EXACT = __import__("decimal").Context(prec=__import__("decimal").MAX_PREC)  # + - abs quantize: exact
 
 BOOL, INT2, INT4, INT8, NUMERIC, FLOAT4, FLOAT8, TEXT, UNKNOWN = 16, 21, 23, 20, 1700, 700, 701, 25, 705
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, UUID, BYTEA, JSON, JSONB = (
@@ -226,7 +225,7 @@ def _abs(binder: Binder, args: list[Expr]) -> Expr:
 def _abs_fn(oid: int) -> Callable[[Any], Any]:
     limit = {INT2: (1 << 15, "smallint"), INT4: (1 << 31, "integer"), INT8: (1 << 63, "bigint")}
     if oid == NUMERIC:
-        return NUMERIC_CONTEXT.abs  # abs() would round to the thread's 28 digits
+        return _EXACT.abs  # abs() would round to the thread's 28 digits
     if oid not in limit:
         return abs
     top, word = limit[oid]
@@ -244,8 +243,8 @@ def _round_numeric(v: Decimal, places: int, mode: str) -> Decimal:
     q = Decimal(1).scaleb(-places)
     rounding = {"round": ROUND_HALF_UP, "trunc": "ROUND_DOWN", "ceil": "ROUND_CEILING",
                 "floor": "ROUND_FLOOR"}[mode]
-    result = v.quantize(q, rounding=rounding, context=NUMERIC_CONTEXT)
-    return result if places >= 0 else result.quantize(Decimal(1), context=NUMERIC_CONTEXT)
+    result = v.quantize(q, rounding=rounding, context=_EXACT)
+    return result if places >= 0 else result.quantize(Decimal(1), context=_EXACT)
 
 
 
@@ -1386,7 +1385,7 @@ def _dscale(d: Decimal) -> int:
 
 def _quantize(d: Decimal, scale: int) -> Decimal:
     scale = max(0, min(scale, NUMERIC_DISPLAY_SCALE_MAX))
-    return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=NUMERIC_CONTEXT)
+    return d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_EXACT)
 
 
 def _log_error(v: Any) -> errors.BorealisError:
