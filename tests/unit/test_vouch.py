@@ -65,8 +65,11 @@ def test_a_bump_is_answered_by_a_vouch_without_waking_the_long_poll(tmp_path) ->
             txn = cluster.txn_client().begin()
             txn.put(b"\x10k", b"v")
             await txn.commit()
-            await asyncio.sleep(0.05)  # a heartbeat has put the promise ahead of the floor
             adj = cluster.adjudicators[0]
+            for _ in range(500):  # until a heartbeat puts the promise ahead of the floor
+                if adj.promise >= adj.floor + 1_000:
+                    break
+                await asyncio.sleep(0.01)
             sent: list[tuple[str, object]] = []
             adj.rt.send = lambda address, message: sent.append((address, message))
             progress = adj._progress
