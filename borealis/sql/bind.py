@@ -1840,6 +1840,8 @@ class GroupedScope(Scope):
                 filt = binder.condition(node.agg_filter, self.inner, "FILTER")
         call = F.bind_aggregate(self.binder, name, args, star=bool(node.agg_star),
                                 distinct=bool(node.agg_distinct))
+        if call.distinct:
+            order = _distinct_order(node, args, order, call.args)
         call.filter = filt
         call.order = order
         self.aggs.append(call)
@@ -2021,6 +2023,20 @@ def _same_target(a: Expr, b: Expr, a_source: Any, b_source: Any) -> bool:
     if _same(a, b):
         return True
     return isinstance(a_source, ast.Node) and isinstance(b_source, ast.Node) and a_source == b_source
+
+
+def _distinct_order(node: ast.FuncCall, args: list[Expr], order: list[SortKey] | None,
+                    coerced: list[Expr]) -> list[SortKey]:
+    """`agg(DISTINCT ...)` takes its values in order, as PostgreSQL's sort for DISTINCT
+    gives them: the ORDER BY given, whose keys must be arguments (42P10), or else the
+    arguments ascending (array_agg and string_agg come out sorted)."""
+    if order is None:
+        return [SortKey(a) for a in coerced]
+    for sb, key in zip(node.agg_order, order):
+        if not any(_same(key.expr, a) or sb.node == n for a, n in zip(args, node.args)):
+            raise errors.InvalidColumnReference(
+                what="in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+    return order
 
 
 def _same(a: Expr, b: Expr) -> bool:

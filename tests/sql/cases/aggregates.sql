@@ -53,3 +53,13 @@ SELECT count(*) FROM s WHERE count(*) > 1;
 SELECT sum(count(*)) FROM s;
 -- error 42883
 SELECT sum(t) FROM s;
+-- DISTINCT takes the values sorted by its arguments unless ORDER BY is given, and then
+-- ORDER BY may only name arguments
+SELECT array_agg(DISTINCT v) FROM (VALUES (3), (1), (2), (1), (NULL)) t(v);
+SELECT string_agg(DISTINCT s, ',') FROM (VALUES ('c'), ('a'), ('b'), ('a')) t(s);
+SELECT g, array_agg(DISTINCT v) FROM (VALUES (1, 3), (1, 1), (2, 5), (2, 4), (1, 3)) t(g, v) GROUP BY g ORDER BY g;
+SELECT json_agg(DISTINCT v) FROM (VALUES (3), (1), (2), (1)) t(v);
+SELECT array_agg(DISTINCT v ORDER BY v DESC) FROM (VALUES (3), (1), (2), (1)) t(v);
+SELECT array_agg(DISTINCT v + 1 ORDER BY v + 1 DESC) FROM (VALUES (3), (1), (2), (1)) t(v);
+-- error 42P10
+SELECT array_agg(DISTINCT v ORDER BY k) FROM (VALUES (3, 1), (1, 2)) t(v, k);
