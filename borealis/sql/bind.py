@@ -484,8 +484,8 @@ class Binder:
         return Project(node, exprs, want)
 
     def bind_setop(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
-        left = self._bind_branch(stmt.larg, scope)
-        right = self._bind_branch(stmt.rarg, scope)
+        left = self.bind_keeping_unknown(stmt.larg, scope)
+        right = self.bind_keeping_unknown(stmt.rarg, scope)
         if len(left.columns) != len(right.columns):
             raise errors.SyntaxError(what="each UNION query must have the same number of columns")
         kind = {SetOperation.SETOP_UNION: "union", SetOperation.SETOP_INTERSECT: "intersect",
@@ -499,10 +499,11 @@ class Binder:
         node = SetOp(kind, bool(stmt.all), lnode, rnode, cols)
         return self.finish(node, cols, stmt, scope, None)
 
-    def _bind_branch(self, stmt: ast.SelectStmt, scope: Scope) -> BoundQuery:
-        """A set operation's input. Like PostgreSQL, an untyped literal in a branch's
-        select list (`SELECT NULL UNION SELECT 1`) stays unknown, so the set operation
-        resolves it together with the other branches instead of it becoming text."""
+    def bind_keeping_unknown(self, stmt: ast.SelectStmt, scope: Scope | None) -> BoundQuery:
+        """A set operation's input, or an INSERT's query. Like PostgreSQL, an untyped
+        literal in its select list (`SELECT NULL UNION SELECT 1`, `INSERT INTO t SELECT
+        '3'`) stays unknown, so the set operation resolves it together with the other
+        branches, or the INSERT as its column's type, instead of it becoming text."""
         simple = stmt.op == SetOperation.SETOP_NONE and not stmt.valuesLists \
             and not stmt.sortClause and stmt.distinctClause is None
         if not simple:
@@ -864,13 +865,14 @@ class Binder:
         if getattr(rel, "virtual_rows", None) is not None:
             cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
             scope.add(RangeEntry(alias, _rename(cols, rv.alias.colnames if rv.alias else None, _table(alias)),
-                                 relation_oid=rel.oid))
+                                 relation_oid=rel.oid, relname=_hidden_name(rel, alias)))
             return rel.virtual_rows(self.ctx, cols)
         cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
         dropped = rel.dropped_names
         renamed = _rename(cols, rv.alias.colnames if rv.alias else None, _table(alias),
                           skip=dropped)
-        scope.add(RangeEntry(alias, renamed, hidden=dropped, internal=dropped, relation_oid=rel.oid))
+        scope.add(RangeEntry(alias, renamed, hidden=dropped, internal=dropped, relation_oid=rel.oid,
+                             relname=_hidden_name(rel, alias)))
         return Scan(rel, alias, renamed)
 
     def bind_view(self, rel: Relation, alias: str, rv: ast.RangeVar, scope: Scope) -> Node:
@@ -880,7 +882,7 @@ class Binder:
             q = self.bind_query(stmt.node, None)
         cols = [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns] or q.columns
         cols = _rename(cols, rv.alias.colnames if rv.alias else None, _table(alias))
-        scope.add(RangeEntry(alias, cols, relation_oid=rel.oid))
+        scope.add(RangeEntry(alias, cols, relation_oid=rel.oid, relname=_hidden_name(rel, alias)))
         return _with_columns(q.node, cols)
 
     def bind_range_function(self, item: ast.RangeFunction, scope: Scope) -> Node:
@@ -1047,7 +1049,7 @@ class Binder:
             alias = fields[0].sval
             row = self.whole_row(alias, scope)
             if row is None:
-                raise errors.UndefinedTable(f'missing FROM-clause entry for table "{alias}"')
+                raise scope.no_entry(alias)
             return row
         if any(isinstance(f, ast.A_Star) for f in fields):
             raise errors.FeatureNotSupported(what="* is not allowed here")
@@ -1840,8 +1842,8 @@ class GroupedScope(Scope):
                 filt = binder.condition(node.agg_filter, self.inner, "FILTER")
         call = F.bind_aggregate(self.binder, name, args, star=bool(node.agg_star),
                                 distinct=bool(node.agg_distinct))
-        if call.distinct:
-            order = _distinct_order(node, args, order, call.args)
+        if call.distinct and order is not None:
+            _distinct_order(node, args, order)
         call.filter = filt
         call.order = order
         self.aggs.append(call)
@@ -2025,18 +2027,13 @@ def _same_target(a: Expr, b: Expr, a_source: Any, b_source: Any) -> bool:
     return isinstance(a_source, ast.Node) and isinstance(b_source, ast.Node) and a_source == b_source
 
 
-def _distinct_order(node: ast.FuncCall, args: list[Expr], order: list[SortKey] | None,
-                    coerced: list[Expr]) -> list[SortKey]:
-    """`agg(DISTINCT ...)` takes its values in order, as PostgreSQL's sort for DISTINCT
-    gives them: the ORDER BY given, whose keys must be arguments (42P10), or else the
-    arguments ascending (array_agg and string_agg come out sorted)."""
-    if order is None:
-        return [SortKey(a) for a in coerced]
+def _distinct_order(node: ast.FuncCall, args: list[Expr], order: list[SortKey]) -> None:
+    """`agg(DISTINCT ... ORDER BY ...)`: each ORDER BY key must be an argument (42P10).
+    (Without ORDER BY the values go in sorted by the arguments: plan._replay.)"""
     for sb, key in zip(node.agg_order, order):
         if not any(_same(key.expr, a) or sb.node == n for a, n in zip(args, node.args)):
             raise errors.InvalidColumnReference(
                 what="in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
-    return order
 
 
 def _same(a: Expr, b: Expr) -> bool:
@@ -2055,6 +2052,11 @@ def _same(a: Expr, b: Expr) -> bool:
 def _is_array(oid: int) -> bool:
     """A true array type (not int2vector/oidvector, whose arrays nest one level)."""
     return T.element_type(oid) is not None and oid not in (T.INT2VECTOR, T.OIDVECTOR)
+
+
+def _hidden_name(rel: Relation, alias: str) -> str:
+    """The name an alias hides (RangeEntry.relname), or ""."""
+    return rel.name if alias != rel.name else ""
 
 
 def _table(alias: str) -> str:

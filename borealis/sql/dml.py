@@ -24,7 +24,7 @@ from borealis.core import errors, oids, values
 from borealis.qp.sequences import check_identity_update, identity_default, identity_overrides
 from borealis.sql import coerce as C
 from borealis.sql import fk, index_keys
-from borealis.sql.bind import Binder, _column_name
+from borealis.sql.bind import Binder, _column_name, _hidden_name
 from borealis.sql.dsql_limits import check_row_write, dsql_mode
 from borealis.sql.expr import Col, Const, Expr, volatile_besides_sequences
 from borealis.sql.plan import (
@@ -56,11 +56,8 @@ class RowCodec:
     def __init__(self, binder: Binder, rel: Relation) -> None:
         self.rel = rel
         self.binder = binder
-        scope = Scope()
-        dropped = rel.dropped_names
-        scope.add(RangeEntry(rel.name, [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum)
-                                        for c in rel.columns], hidden=dropped, internal=dropped))
-        self.scope = scope
+        self.scope = scope = Scope()
+        scope.add(_target_entry(rel, None))
         self.checks = []
         from borealis.sql.parse import parse
         for con in rel.constraints:
@@ -154,6 +151,17 @@ class RowCodec:
                 raise errors.CheckViolation(table=rel.name, name=name,
                                             detail=f"Failing row contains {_row_text(rel, row)}.")
         return out
+
+
+def _target_entry(rel: Relation, alias: ast.Alias | None) -> RangeEntry:
+    """A row of `rel` as its constraints, and an INSERT's ON CONFLICT and RETURNING, see
+    it: by the table's name, or by the alias that hides it."""
+    dropped = rel.dropped_names
+    cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
+    if alias is None:
+        return RangeEntry(rel.name, cols, hidden=dropped, internal=dropped)
+    return RangeEntry(alias.aliasname, cols, hidden=dropped, internal=dropped,
+                      relname=_hidden_name(rel, alias.aliasname))
 
 
 def _key_value(v: Any) -> Any:
@@ -447,10 +455,13 @@ def _bind_insert(binder: Binder, stmt: ast.InsertStmt, parent: Scope | None) -> 
     defaults.extend(identity_overrides(binder, stmt, cols, positions))  # 428C9, OVERRIDING
     codec = RowCodec(binder, rel)
     plan = InsertPlan(rel, codec, source, positions, defaults)
+    target = _target_entry(rel, stmt.relation.alias)
     if stmt.onConflictClause is not None:
-        _bind_on_conflict(binder, stmt.onConflictClause, plan)
+        _bind_on_conflict(binder, stmt.onConflictClause, plan, target)
     if stmt.returningClause is not None:
-        _bind_returning(binder, stmt.returningClause, plan, codec.scope)
+        scope = Scope()
+        scope.add(target)
+        _bind_returning(binder, stmt.returningClause, plan, scope)
     return plan
 
 
@@ -531,7 +542,7 @@ def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | Non
                     row.append(assign(binder, e, col))
             rows.append(row)
         return Values(rows, [OutCol(c.name, c.type_oid, c.typmod) for c in cols])
-    q = binder.bind_query(select, ctes)
+    q = binder.bind_keeping_unknown(select, ctes)
     if len(q.columns) > len(cols):
         raise errors.SyntaxError(what="INSERT has more expressions than target columns")
     given = cols[:len(q.columns)]  # the rest get their defaults (see bind_insert)
@@ -540,7 +551,8 @@ def _insert_source(binder: Binder, stmt: ast.InsertStmt, cols, ctes: Scope | Non
     return Project(optimize(q.node), exprs, [OutCol(c.name, c.type_oid, c.typmod) for c in given])
 
 
-def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: InsertPlan) -> None:
+def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: InsertPlan,
+                      target: RangeEntry) -> None:
     rel = plan.relation
     index = None
     if clause.infer is not None and clause.infer.indexElems:
@@ -560,9 +572,8 @@ def _bind_on_conflict(binder: Binder, clause: ast.OnConflictClause, plan: Insert
                                  hint="For example, ON CONFLICT (column_name).")
     plan.on_conflict = "update"
     scope = Scope()
-    cols = [OutCol(c.name, c.type_oid, c.typmod, rel.oid, c.attnum) for c in rel.columns]
     dropped = rel.dropped_names
-    scope.add(RangeEntry(rel.name, cols, hidden=dropped, internal=dropped))
+    scope.add(target)
     scope.add(RangeEntry("excluded", [OutCol(c.name, c.type_oid, c.typmod) for c in rel.columns],
                          hidden=dropped, internal=dropped))
     seen: set[str] = set()
@@ -879,7 +890,7 @@ def _bind_modify(binder: Binder, stmt: ast.UpdateStmt | ast.DeleteStmt,
     key_col = OutCol(KEY_COLUMN, 17)
     internal = rel.dropped_names | {KEY_COLUMN}  # in no RETURNING * or t.*
     scope.add(RangeEntry(alias, [*cols, key_col], hidden=internal, internal=internal,
-                         relation_oid=rel.oid))
+                         relation_oid=rel.oid, relname=_hidden_name(rel, alias)))
     node: Node = Scan(rel, alias, [*cols, key_col], emit_key=True)
     extra = stmt.fromClause if is_update else stmt.usingClause
     if extra:

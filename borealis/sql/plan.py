@@ -1094,6 +1094,9 @@ def _replay(agg: AggCall, items: list) -> Any:
     if agg.order:
         keyf = sort_key_fn(agg.order)
         items = sorted(items, key=lambda item: keyf(item[1]))
+    elif agg.distinct:  # PostgreSQL's sort for DISTINCT: the arguments' values, ascending
+        keyf = sort_key_fn([SortKey(Col(a.oid, i, typmod=a.typmod)) for i, a in enumerate(agg.args)])
+        items = sorted(items, key=lambda item: keyf(item[0]))
     acc = agg.make()
     seen: set = set()
     for args, _ in items:

@@ -25,6 +25,7 @@ class RangeEntry:
     internal: frozenset[str] = frozenset()  # in no `*` or `t.*`: dropped columns, a row key
     relation_oid: int = 0
     scalar: bool = False  # a function returning a scalar: its whole-row reference is that value
+    relname: str = ""  # an aliased table's own name, which the alias hides (42P01's hint)
 
 
 @dataclass(eq=False)
@@ -113,7 +114,7 @@ class Scope:
                     self.correlated = True
                 return found
         if qualifier is not None and self.entry(qualifier) is None and not self._any_alias(qualifier):
-            raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
+            raise self.no_entry(qualifier)
         raise errors.UndefinedColumn(name=f"{qualifier}.{name}" if qualifier else name)
 
     def owner(self, name: str, qualifier: str | None) -> tuple[RangeEntry, int] | None:
@@ -134,6 +135,19 @@ class Scope:
             scope = getattr(parent, "inner", parent)  # a grouped level: its FROM items
         return None
 
+    def no_entry(self, qualifier: str) -> errors.BorealisError:
+        """42P01 for a qualifier no FROM item here or outside has; PostgreSQL's hint when
+        it is the name of a table an alias hides."""
+        scope: Scope | None = self
+        while scope is not None:
+            for e in scope.entries:
+                if e.relname == qualifier:
+                    return errors.UndefinedTable(
+                        f'invalid reference to FROM-clause entry for table "{qualifier}"',
+                        hint=f'Perhaps you meant to reference the table alias "{e.alias}".')
+            scope = scope.parent
+        return errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
+
     def _has_alias(self, alias: str) -> bool:
         return any(e.alias == alias for e in self.entries)
 
@@ -149,7 +163,7 @@ class Scope:
         out: list[Expr] = []
         entries = self.entries if qualifier is None else [e for e in self.entries if e.alias == qualifier]
         if qualifier is not None and not entries:
-            raise errors.UndefinedTable(f'missing FROM-clause entry for table "{qualifier}"')
+            raise self.no_entry(qualifier)
         for e in entries:
             for i, c in enumerate(e.columns):
                 if c.name in e.internal or (qualifier is None and c.name in e.hidden):

@@ -140,3 +140,14 @@ def schema_pair(postgres_dsn: str, borealis_dsn: str, schema: str) -> Iterator[d
             conn.autocommit = True
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             conn.close()
+
+
+def outcome(conn: psycopg.Connection, sql: str) -> tuple:
+    """What a statement gives: ("ok", its rows or status), or its error word for word
+    (SQLSTATE, message, DETAIL, HINT)."""
+    try:
+        cur = conn.execute(sql)
+    except psycopg.Error as exc:
+        d = exc.diag
+        return (exc.sqlstate, d.message_primary, d.message_detail, d.message_hint)
+    return ("ok", cur.fetchall() if cur.description else cur.statusmessage)

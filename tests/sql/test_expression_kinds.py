@@ -8,10 +8,9 @@ Compared with PostgreSQL 15 word for word (the case files compare SQLSTATEs only
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
-from tests.sql.conftest import schema_pair
+from tests.sql.conftest import outcome, schema_pair
 
 SETUP = [
     "CREATE TABLE t (a int PRIMARY KEY, b int)",
@@ -103,21 +102,12 @@ def engines(postgres_dsn: str, borealis_dsn: str):
         yield conns
 
 
-def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
-    try:
-        cur = conn.execute(sql)
-    except psycopg.Error as exc:
-        d = exc.diag
-        return (exc.sqlstate, d.message_primary, d.message_detail, d.message_hint)
-    return ("ok", cur.fetchall() if cur.description else cur.statusmessage)
-
-
 def test_what_each_clause_refuses_matches_postgres(engines):
     for sql in SETUP:
-        assert {_outcome(c, sql)[0] for c in engines.values()} == {"ok"}, sql
+        assert {outcome(c, sql)[0] for c in engines.values()} == {"ok"}, sql
     differ = []
     for sql in STATEMENTS:
-        got = {name: _outcome(conn, sql) for name, conn in engines.items()}
+        got = {name: outcome(conn, sql) for name, conn in engines.items()}
         if got["borealis"] != got["postgres"]:
             differ.append((sql, got))
     assert not differ, "\n".join(f"{sql}\n  {got}" for sql, got in differ)

@@ -72,3 +72,15 @@ INSERT INTO ins_gen (id, x) VALUES (10, 1) ON CONFLICT (id) DO UPDATE SET x = 1,
 INSERT INTO ins_gen (id, x) VALUES (10, 1) ON CONFLICT (id) DO UPDATE SET y = 100;
 INSERT INTO ins_gen (id, x) VALUES (10, 1) ON CONFLICT (id) DO UPDATE SET y = DEFAULT, x = 5 RETURNING *;
 UPDATE ins_gen SET y = DEFAULT, x = 6 WHERE id = 10 RETURNING *;
+-- an untyped literal in INSERT's query takes the column's type, as in VALUES; one
+-- below a subquery or a set operation becomes text
+CREATE TABLE ins_unknown (id int PRIMARY KEY, v int, d date);
+INSERT INTO ins_unknown SELECT 1, '3' RETURNING *;
+INSERT INTO ins_unknown (id, d) SELECT 2, '2020-01-02' RETURNING d;
+INSERT INTO ins_unknown SELECT 3, NULL, NULL UNION SELECT 4, 9, NULL RETURNING *;
+-- error 22P02
+INSERT INTO ins_unknown SELECT 5, 'x';
+-- error 42804
+INSERT INTO ins_unknown SELECT * FROM (SELECT 6, '3') s;
+-- error 42804
+INSERT INTO ins_unknown SELECT 7, NULL, NULL UNION SELECT 8, '9', NULL;
