@@ -77,7 +77,7 @@ UPDATE ins_gen SET y = DEFAULT, x = 6 WHERE id = 10 RETURNING *;
 CREATE TABLE ins_unknown (id int PRIMARY KEY, v int, d date);
 INSERT INTO ins_unknown SELECT 1, '3' RETURNING *;
 INSERT INTO ins_unknown (id, d) SELECT 2, '2020-01-02' RETURNING d;
-INSERT INTO ins_unknown SELECT 3, NULL, NULL UNION SELECT 4, 9, NULL RETURNING *;
+INSERT INTO ins_unknown SELECT 3, NULL, NULL::date UNION SELECT 4, 9, NULL RETURNING *;
 -- error 22P02
 INSERT INTO ins_unknown SELECT 5, 'x';
 -- error 42804
