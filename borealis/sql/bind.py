@@ -39,7 +39,7 @@ from pglast.enums import (
 )
 
 from borealis.catalog.model import PG_CATALOG_OID, CatalogSnapshot, Relation
-from borealis.core import errors
+from borealis.core import errors, oids
 from borealis.sql import coerce as C
 from borealis.sql import functions as F
 from borealis.sql import operators as O
@@ -1284,7 +1284,11 @@ class Binder:
             known = [i.oid for i in items if i.oid != UNKNOWN]
             left = self.settle_param(left, known[0] if known else TEXT) or left
         target, unified = self.unify([left, *items], "IN")
-        return InList(BOOL, arg=unified[0], items=tuple(unified[1:]), negated=name == "<>")
+        eq = None  # the type's own `=` where Python's differs: trailing blanks, NaN = NaN
+        if target == oids.BPCHAR or (target in (oids.FLOAT4, oids.FLOAT8, oids.NUMERIC) and any(
+                not isinstance(i, Const) or i.value != i.value for i in unified[1:])):
+            eq = self.operator("=", unified[0], unified[1]).fn  # type: ignore[attr-defined]
+        return InList(BOOL, arg=unified[0], items=tuple(unified[1:]), negated=name == "<>", eq=eq)
 
     def between(self, node: ast.A_Expr, kind, scope) -> Expr:
         arg = self.expr(node.lexpr, scope)

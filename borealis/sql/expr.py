@@ -246,6 +246,9 @@ class InList(Expr):
     arg: Expr = None  # type: ignore[assignment]
     items: tuple[Expr, ...] = ()
     negated: bool = False
+    # The type's `=` where Python's is not it (character(n)'s trailing blanks, NaN),
+    # evaluated here and not pushed down.
+    eq: Callable[[Any, Any], bool] | None = None
 
     @property
     def children(self) -> tuple[Expr, ...]:
@@ -255,6 +258,8 @@ class InList(Expr):
         a = self.arg.compile()
         items = [i.compile() for i in self.items]
         negated = self.negated
+        if self.eq is not None:
+            return self._compile_eq(a, items, self.eq)
 
         def member(row: Row) -> Any:
             v = a(row)
@@ -270,8 +275,21 @@ class InList(Expr):
             return None if saw_null else negated
         return member
 
+    def _compile_eq(self, a: Fn, items: list[Fn], eq: Callable[[Any, Any], bool]) -> Fn:
+        negated = self.negated
+
+        def member(row: Row) -> Any:
+            v = a(row)
+            if v is None:
+                return None
+            ws = [item(row) for item in items]
+            if any(w is not None and eq(v, w) for w in ws):
+                return not negated
+            return None if None in ws else negated
+        return member
+
     def to_pushdown(self) -> tuple | None:
-        if self.negated or not all(isinstance(i, Const) for i in self.items):
+        if self.negated or self.eq is not None or not all(isinstance(i, Const) for i in self.items):
             return None
         inner = self.arg.to_pushdown()
         if inner is None:

@@ -30,6 +30,7 @@ from borealis.catalog.model import Relation, relation_prefix, sequence_state_key
 from borealis.core import errors, values
 from borealis.core.expr import compile_filter
 from borealis.core.keys import prefix_end
+from borealis.core.oids import BPCHAR
 from borealis.sql.expr import Col, Expr, Subquery, walk
 from borealis.sql.key_values import UNBOUNDED
 
@@ -805,10 +806,12 @@ class Distinct(Node):
     async def batches(self, ctx):
         seen: set = set()
         key_of = _row_tuple([e.compile() for e in self.on]) if self.on is not None else None
+        hashed = hash_key([e.oid for e in self.on] if self.on is not None
+                          else [c.oid for c in self.columns])
         async for batch in self.child.batches(ctx):
             out = []
             for row in batch:
-                k = _hashable(key_of(row) if key_of is not None else row)
+                k = hashed(key_of(row) if key_of is not None else row)
                 if k in seen:
                     continue
                 seen.add(k)
@@ -816,6 +819,22 @@ class Distinct(Node):
             ctx.stat(self).rows += len(out)
             if out:
                 yield out
+
+
+def hash_key(types: list[int]) -> Callable[[Any], Any]:
+    """`_hashable` for rows of these types: character(n)'s trailing blanks dropped, as
+    its `=` ignores them (DISTINCT, GROUP BY, set operations, hash joins)."""
+    padded = [i for i, oid in enumerate(types) if oid == BPCHAR]
+    if not padded:
+        return _hashable
+
+    def key(row: tuple) -> Any:
+        values = list(row)
+        for i in padded:
+            if values[i] is not None:
+                values[i] = values[i].rstrip(" ")
+        return _hashable(tuple(values))
+    return key
 
 
 def _hashable(value: Any) -> Any:
@@ -969,12 +988,14 @@ class HashJoin(Node):
         lkeys = [e.compile() for e in self.left_keys]
         residual = self.residual.compile() if self.residual is not None else None
         table: dict[Any, list[int]] = {}
+        hashed = hash_key([BPCHAR if BPCHAR in (a.oid, b.oid) else a.oid
+                           for a, b in zip(self.left_keys, self.right_keys)])
         right_rows = await self.right.all_rows(ctx)
         for i, r in enumerate(right_rows):
             k = tuple(f(r) for f in rkeys)
             if any(v is None for v in k):
                 continue
-            table.setdefault(_hashable(k), []).append(i)
+            table.setdefault(hashed(k), []).append(i)
         if not table and self.kind in ("inner", "semi"):
             return  # nothing can match: the left input need not be read
         rwidth, lwidth = len(self.right.columns), len(self.left.columns)
@@ -987,7 +1008,7 @@ class HashJoin(Node):
                 k = tuple(f(lrow) for f in lkeys)
                 hit = False
                 if not any(v is None for v in k):
-                    for ri in table.get(_hashable(k), ()):
+                    for ri in table.get(hashed(k), ()):
                         row = lrow + right_rows[ri]
                         if residual is not None and residual(row) is not True:
                             continue
@@ -1038,6 +1059,7 @@ class Aggregate(Node):
                   a.filter.compile() if a.filter is not None else None) for a in self.aggs]
         groups: dict[Any, tuple[tuple, list]] = {}
         ordered = any(a.order for a in self.aggs) or any(a.distinct for a in self.aggs)
+        hashed = hash_key([g.oid for g in self.groups])
         # Subqueries (and calls of SQL functions that read tables) in group keys,
         # aggregate arguments or FILTER: fetched per row like Project's.
         subs = subqueries_of([*self.groups, *(x for a in self.aggs for x in a.args),
@@ -1057,7 +1079,7 @@ class Aggregate(Node):
                     key, per_agg = await evaluate(inputs, row, len(subs))
                 else:
                     key, per_agg = group_key(row), None
-                hk = _hashable(key)
+                hk = hashed(key)
                 entry = groups.get(hk)
                 if entry is None:
                     entry = groups[hk] = (key, [[] if ordered else a.make() for a in self.aggs])
@@ -1099,9 +1121,10 @@ def _replay(agg: AggCall, items: list) -> Any:
         items = sorted(items, key=lambda item: keyf(item[0]))
     acc = agg.make()
     seen: set = set()
+    hashed = hash_key([a.oid for a in agg.args])
     for args, _ in items:
         if agg.distinct:
-            k = _hashable(args)
+            k = hashed(args)
             if k in seen:
                 continue
             seen.add(k)
@@ -1132,26 +1155,28 @@ class SetOp(Node):
             return
         left = await self.left.all_rows(ctx)
         right = await self.right.all_rows(ctx)
-        out = set_operation(self.kind, self.all, left, right)
+        out = set_operation(self.kind, self.all, left, right,
+                            hash_key([c.oid for c in self.columns]))
         ctx.stat(self).rows += len(out)
         for i in range(0, len(out), BATCH_ROWS):
             yield out[i:i + BATCH_ROWS]
 
 
-def set_operation(kind: str, keep_all: bool, left: list, right: list) -> list:
+def set_operation(kind: str, keep_all: bool, left: list, right: list,
+                  hashed: Callable[[Any], Any] = _hashable) -> list:
     from collections import Counter
     if kind == "union":
         seen, out = set(), []
         for r in left + right:
-            k = _hashable(r)
+            k = hashed(r)
             if k not in seen:
                 seen.add(k)
                 out.append(r)
         return out
-    rcount = Counter(_hashable(r) for r in right)
+    rcount = Counter(hashed(r) for r in right)
     out, emitted = [], Counter()
     for r in left:
-        k = _hashable(r)
+        k = hashed(r)
         if kind == "intersect":
             if keep_all:
                 if rcount[k] > 0:
@@ -1220,9 +1245,10 @@ class RecursiveUnion(Node):
 
     async def batches(self, ctx):
         result = await self.base.all_rows(ctx)
-        seen = None if self.all else {_hashable(r) for r in result}
+        hashed = hash_key([c.oid for c in self.columns])
+        seen = None if self.all else {hashed(r) for r in result}
         if seen is not None:
-            result = list({_hashable(r): r for r in result}.values())
+            result = list({hashed(r): r for r in result}.values())
         frontier = list(result)
         while frontier:
             await ctx.progress(len(frontier))
@@ -1232,7 +1258,7 @@ class RecursiveUnion(Node):
             if seen is not None:
                 fresh = []
                 for r in new:
-                    k = _hashable(r)
+                    k = hashed(r)
                     if k not in seen:
                         seen.add(k)
                         fresh.append(r)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 
+from borealis.core.oids import BPCHAR
 from borealis.sql import index_keys, key_values
 from borealis.sql import types as T
 from borealis.sql.expr import BoolOp, Call, Col, Const, Expr, InList, Param, walk
@@ -317,7 +318,7 @@ def _key_predicate(p: Expr, pk_pos: list[int], rel) -> tuple[str, int, object] |
     when the scan starts (`key_values`), with no row or no bound past its range."""
     if isinstance(p, InList):
         col = key_values.key_column(p.arg)
-        if p.negated or col is None or col.index not in pk_pos \
+        if p.negated or p.eq is not None or col is None or col.index not in pk_pos \
                 or not all(_is_runtime_constant(i) for i in p.items):
             return None
         oid = _key_oid(col, p.arg.oid, rel)
@@ -353,9 +354,10 @@ def _key_predicate(p: Expr, pk_pos: list[int], rel) -> tuple[str, int, object] |
 
 
 def _key_oid(col: Col, value_oid: int, rel) -> int | None:
-    """The key column's type when values of `value_oid` can be brought to its keys."""
+    """The key column's type when values of `value_oid` can be brought to its keys.
+    Not character(n): its `=` ignores trailing blanks, which its keys have."""
     oid = rel.columns[col.index].type_oid
-    return oid if key_values.compatible(oid, value_oid) else None
+    return oid if oid != BPCHAR and key_values.compatible(oid, value_oid) else None
 
 
 def _shown(p: Expr) -> Expr:
@@ -389,7 +391,8 @@ def _to_pushdown_static(p: Expr) -> bool:
             return False
         if not isinstance(n, (Call, Col, Const, Param, BoolOp, InList)) and type(n).__name__ != "NullTest":
             return False
-        if isinstance(n, InList) and (n.negated or not all(isinstance(i, Const) for i in n.items)):
+        if isinstance(n, InList) and (n.negated or n.eq is not None
+                                      or not all(isinstance(i, Const) for i in n.items)):
             return False
     if isinstance(p, Call):
         a, b = p.args

@@ -45,9 +45,9 @@ from borealis.sql.expr import Expr
 from borealis.sql.plan import (
     Frame,
     WindowCall,
-    _hashable,
     arm,
     evaluate,
+    hash_key,
     sort_key_fn,
     subqueries_of,
 )
@@ -245,8 +245,9 @@ def run(calls: list[WindowCall], rows: list[tuple], offsets: list[tuple[Any, Any
 def _partitions(rows: list[tuple], call: WindowCall) -> list[list[int]]:
     pfns = [p.compile() for p in call.partition]
     groups: dict[Any, list[int]] = {}
+    hashed = hash_key([p.oid for p in call.partition])
     for i, row in enumerate(rows):
-        groups.setdefault(_hashable(tuple(f(row) for f in pfns)), []).append(i)
+        groups.setdefault(hashed(tuple(f(row) for f in pfns)), []).append(i)
     if call.order:
         keyf = sort_key_fn(call.order)
         for idx in groups.values():

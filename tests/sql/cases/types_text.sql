@@ -23,3 +23,28 @@ SELECT 'Hello' LIKE 'H%', 'Hello' LIKE 'h%', 'Hello' ILIKE 'h%', 'a_c' LIKE 'a\_
 SELECT 'abc' ~ 'b', 'abc' ~* 'B', 'abc' !~ 'z', 'abc' SIMILAR TO 'a%';
 SELECT 'a' || NULL, concat('a', NULL, 'b'), 'x' || 1 || true;
 SELECT 'ǅemoji 😀' AS u, length('😀'), octet_length('😀');
+-- character(n)'s = ignores trailing blanks, and so does whatever groups, hashes or
+-- looks up by it: DISTINCT, GROUP BY, set operations, joins, IN and = ANY, window
+-- partitions, DISTINCT aggregates, primary keys
+SELECT DISTINCT x FROM (VALUES ('a'::char(3)), ('a'::bpchar)) t(x);
+SELECT x, count(*) FROM (VALUES ('a'::char(3)), ('a'::bpchar)) t(x) GROUP BY x;
+SELECT 'a'::char(3) INTERSECT SELECT 'a'::char(1);
+SELECT 'a'::char(3) UNION SELECT 'a';
+SELECT 'a'::char(3) EXCEPT SELECT 'a'::char(5);
+SELECT count(DISTINCT x) FROM (VALUES ('a'::char(3)), ('a'::bpchar)) t(x);
+SELECT count(*) OVER (PARTITION BY k) FROM (VALUES ('a'::char(2)), ('a'::char(4))) s(k);
+CREATE TABLE bp (k char(3) PRIMARY KEY, n float8, m numeric);
+INSERT INTO bp VALUES ('a', 'NaN', 'NaN'), ('b', 1, 1);
+SELECT k FROM bp WHERE k IN ('a');
+SELECT k FROM bp WHERE k IN ('a', 'b') ORDER BY k;
+SELECT k FROM bp WHERE k NOT IN ('a');
+SELECT k FROM bp WHERE k NOT IN ('a', NULL);
+SELECT k FROM bp WHERE k = ANY(ARRAY['a'::bpchar]);
+SELECT k FROM bp WHERE k = ANY('{a, c}');
+SELECT k, x FROM bp JOIN (VALUES ('a'::bpchar)) v(x) ON k = x;
+SELECT k FROM bp WHERE k IN (SELECT 'b'::bpchar);
+-- NaN = NaN in IN, as in =
+SELECT k FROM bp WHERE n IN ('NaN');
+SELECT k FROM bp WHERE n IN (n, 2) ORDER BY k;
+SELECT k FROM bp WHERE m IN ('NaN', 5);
+SELECT 'NaN'::numeric IN ('NaN');
