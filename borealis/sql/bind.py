@@ -975,7 +975,9 @@ class Binder:
         merged column, listed first by `*` and the only one an unqualified `k` names:
         the left side's column for inner and left joins, the right side's for right
         joins, and COALESCE of both for full joins (computed by a Project over the
-        join). Both sides' own columns stay reachable qualified (`a.k`, `b.k`)."""
+        join). Both sides' own columns stay reachable qualified (`a.k`, `b.k`). Where
+        the two sides' types differ, the merged column has their common type (computed
+        too: `int JOIN numeric USING (k)` gives a numeric k)."""
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
             raise errors.DuplicateColumn(f'column name "{dup}" appears more than once in USING clause')
@@ -1001,14 +1003,20 @@ class Binder:
             parts.append(O.bind_operator("=", lcol, rcol))
             le.hidden = le.hidden | {name}
             re_.hidden = re_.hidden | {name}
-            if kind == "full":
-                target, (a, b) = self.unify([Col(lc.oid, lcol.index - base),
-                                             Col(rc.oid, rcol.index - base)], "JOIN/USING")
-                computed.append(Coalesce(target, args=(a, b)))
-                merged.append(RangeEntry("", [OutCol(name, target)]))
+            target, (a, b) = self.unify([Col(lc.oid, lcol.index - base, typmod=lc.typmod),
+                                         Col(rc.oid, rcol.index - base, typmod=rc.typmod)],
+                                        "JOIN/USING")
+            # The left column for inner and left joins, the right one for right joins,
+            # in the common type; an inner join takes the one already of that type.
+            right_side = kind == "right" or (kind == "inner" and lc.oid != target == rc.oid)
+            keep, col = (re_, rc) if right_side else (le, lc)
+            if kind == "full" or col.oid != target:
+                entry = RangeEntry("", [OutCol(name, target)])
+                computed.append((entry, Coalesce(target, args=(a, b)) if kind == "full"
+                                 else b if right_side else a))
+                merged.append(entry)
             else:
-                keep, col = (re_, rc) if kind == "right" else (le, lc)
-                offset = re_.offset + ri if kind == "right" else le.offset + li
+                offset = re_.offset + ri if right_side else le.offset + li
                 merged.append(RangeEntry("", [OutCol(col.name, col.oid, col.typmod,
                                                     col.table_oid, col.attnum)],
                                          offset=offset, relation_oid=keep.relation_oid))
@@ -1016,11 +1024,11 @@ class Binder:
         node: Node = NestedLoopJoin(left, right, kind, cond, left.columns + right.columns)
         if computed:
             width = len(node.columns)
-            for k, entry in enumerate(merged):
+            for k, (entry, _) in enumerate(computed):
                 entry.offset = scope.width + k
             scope.width += len(computed)
             node = Project(node, [Col(c.oid, i, typmod=c.typmod) for i, c in enumerate(node.columns)]
-                           + computed, node.columns + [m.columns[0] for m in merged])
+                           + [e for _, e in computed], node.columns + [m.columns[0] for m, _ in computed])
             assert len(node.columns) == width + len(computed)
         scope.entries[first:first] = merged  # `*` lists the merged columns first
         return node
@@ -1362,9 +1370,11 @@ class Binder:
                 conds.append(self.condition(w.expr, scope, "CASE/WHEN"))
             results.append(self.expr(w.result, scope))
         default = self.expr(node.defresult, scope) if node.defresult is not None else None
-        target, unified = self.unify(results + ([default] if default is not None else []), "CASE")
-        default = unified[-1] if default is not None else None
-        whens = tuple(zip(conds, unified[: len(results)]))
+        # The ELSE first, as PostgreSQL resolves it (`ELSE text` over `THEN varchar`)
+        given = ([default] if default is not None else []) + results
+        target, unified = self.unify(given, "CASE")
+        default = unified[0] if default is not None else None
+        whens = tuple(zip(conds, unified[len(given) - len(results):]))
         return Case(target, whens=whens, default=default)
 
     def e_CoalesceExpr(self, node: ast.CoalesceExpr, scope) -> Expr:

@@ -91,8 +91,14 @@ def category(oid: int) -> str:
     return info.category if info is not None else "X"
 
 
+# Comparisons find their operator, not a common type: among the candidates PostgreSQL
+# favours the category's preferred type (char(n) = text compares as text).
+_OPERATOR_LOOKUP = frozenset({"operator", "IN", "IS DISTINCT FROM", "NULLIF"})
+
+
 def common_type(exprs: list[Expr], what: str = "UNION") -> int:
-    """One type for all of `exprs`, by PostgreSQL's UNION/CASE resolution rules."""
+    """One type for all of `exprs`, by PostgreSQL's UNION/CASE resolution rules (or, for
+    a comparison, its operator's argument type)."""
     known = [e.oid for e in exprs if e.oid != UNKNOWN]
     if not known:
         return TEXT
@@ -106,11 +112,13 @@ def common_type(exprs: list[Expr], what: str = "UNION") -> int:
         a, b = next((first, o) for o in known if category(o) != cat)
         raise errors.DatatypeMismatch(
             what=f"{what} types {type_name(a)} and {type_name(b)} cannot be matched")
-    chosen = first
+    operator = what in _OPERATOR_LOOKUP
+    chosen = first  # PostgreSQL's rule: move to a type only the chosen one casts to
     for o in known[1:]:
-        if o == chosen:
+        if o == chosen or (chosen in PREFERRED and not operator):
             continue
-        if T.can_coerce(chosen, o, "implicit") and not T.can_coerce(o, chosen, "implicit") or o in PREFERRED and chosen not in PREFERRED:
+        if T.can_coerce(chosen, o, "implicit") and not T.can_coerce(o, chosen, "implicit") \
+                or operator and o in PREFERRED and chosen not in PREFERRED:
             chosen = o
     return chosen
 

@@ -63,3 +63,12 @@ SELECT * FROM fj_a FULL JOIN fj_d USING (k) FULL JOIN fj_b USING (k) ORDER BY 1;
 SELECT * FROM fj_a NATURAL FULL JOIN fj_d NATURAL FULL JOIN fj_b ORDER BY 1;
 SELECT * FROM fj_b, fj_a FULL JOIN fj_d USING (k) FULL JOIN fj_b b2 USING (k) ORDER BY 1, 2;
 SELECT * FROM fj_a FULL JOIN fj_d USING (k) LEFT JOIN fj_b USING (k) ORDER BY 1;
+-- USING across types: the merged column has the common type (an inner join takes the
+-- side already of it, a left join its left side, a right join its right side)
+SELECT pg_typeof(a), a FROM (SELECT 1 AS a) x JOIN (SELECT 1.0 AS a) y USING (a);
+SELECT pg_typeof(a), a FROM (SELECT 1 AS a) x LEFT JOIN (SELECT 1.0 AS a) y USING (a);
+SELECT pg_typeof(a), a FROM (SELECT 1 AS a) x RIGHT JOIN (SELECT 2.0 AS a) y USING (a);
+SELECT * FROM (SELECT 1 AS a, 2 AS b) x JOIN (SELECT 1.0 AS a, 2::int8 AS b, 3 AS c) y USING (a, b);
+SELECT a, x.a, y.a FROM (SELECT 1 AS a) x JOIN (SELECT 1.0 AS a) y USING (a) JOIN (SELECT 1::int2 AS a) z USING (a);
+SELECT * FROM (SELECT 1::int8 AS a) x LEFT JOIN (SELECT 1 AS a, 5 AS b) y USING (a) FULL JOIN (SELECT 1.5 AS a) z USING (a) ORDER BY 1;
+SELECT pg_typeof(a) FROM (SELECT 'x'::varchar AS a) x JOIN (SELECT 'x'::text AS a) y USING (a);

@@ -31,3 +31,14 @@ SELECT * FROM (SELECT v FROM l INTERSECT SELECT v FROM r) AS i(x) WHERE x > 2;
 SELECT 1, 2 UNION SELECT 1;
 -- error 42804
 SELECT 1 UNION SELECT 'a'::text;
+-- the common type: PostgreSQL moves from the first type only to one that it casts to
+-- implicitly and that does not cast back (varchar and text stay varchar); CASE looks
+-- at its ELSE first
+SELECT pg_typeof(x) FROM (SELECT 'x'::varchar UNION SELECT 'x'::text) s(x);
+SELECT pg_typeof(x) FROM (SELECT 'x'::text UNION SELECT 'x'::varchar) s(x);
+SELECT pg_typeof(x) FROM (SELECT 'x'::char(2) UNION SELECT 'x'::text) s(x);
+SELECT pg_typeof(x) FROM (SELECT 'x'::name UNION SELECT 'x'::text) s(x);
+SELECT pg_typeof(x) FROM (SELECT now()::date UNION SELECT now()) s(x);
+SELECT pg_typeof(COALESCE('x'::varchar, 'y'::text));
+SELECT pg_typeof(CASE WHEN true THEN 'x'::varchar ELSE 'y'::text END);
+SELECT pg_typeof(CASE WHEN true THEN now()::date ELSE now() END);

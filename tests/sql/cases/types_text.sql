@@ -48,3 +48,8 @@ SELECT k FROM bp WHERE n IN ('NaN');
 SELECT k FROM bp WHERE n IN (n, 2) ORDER BY k;
 SELECT k FROM bp WHERE m IN ('NaN', 5);
 SELECT 'NaN'::numeric IN ('NaN');
+-- char(n) against text compares as text (operators and IN favour the preferred type)
+SELECT k FROM bp WHERE k = 'a  '::text;
+SELECT k FROM bp WHERE k IN ('a  '::text);
+SELECT k FROM bp WHERE k IN ('a  '::varchar);
+SELECT NULLIF(k, 'a  '::text) FROM bp ORDER BY 1;
