@@ -406,8 +406,8 @@ def bind_sequence_function(binder: Any, name: str, args: list[Expr]) -> Expr:
     looked up when the statement is bound: 42P01 for an unknown name)."""
     arities = {"nextval": (1,), "currval": (1,), "lastval": (0,), "setval": (2, 3)}
     if len(args) not in arities[name]:
-        from borealis.sql.functions import _no_function
-        raise _no_function(name, args)
+        from borealis.sql.functions import no_function
+        raise no_function(name, args)
     types = (REGCLASS, INT8, BOOL)
     coerced = tuple(binder.coerce(a, t) for a, t in zip(args, types))
     relation = None

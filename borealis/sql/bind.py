@@ -1422,6 +1422,8 @@ class Binder:
         if windows is None:
             raise self.refuse("window functions")
         aggregate = F.is_aggregate(name)
+        if name in F.ORDERED_SET:
+            raise errors.FeatureNotSupported(what=f"OVER is not supported for ordered-set aggregate {name}")
         if aggregate and node.agg_distinct:
             raise errors.FeatureNotSupported(what="DISTINCT is not implemented for window functions")
         if aggregate and node.agg_order:
@@ -1807,9 +1809,7 @@ class GroupedScope(Scope):
             dependent = self.dependent_column(bound)
             if dependent is not None:
                 return dependent
-            raise errors.GroupingError(
-                what=f'column "{bound.table + "." if bound.table else ""}{bound.name}" must appear '
-                     f"in the GROUP BY clause or be used in an aggregate function")
+            raise _ungrouped(bound)
         if not any(isinstance(n, Col) for n in walk(bound)):
             return bound
         raise errors.GroupingError(what="expression must appear in the GROUP BY clause or be used in an aggregate function")
@@ -1841,6 +1841,8 @@ class GroupedScope(Scope):
     def aggregate(self, node: ast.FuncCall) -> Expr:
         name = _func_name(node)
         binder = self.binder
+        if node.agg_within_group:
+            return self.ordered_set(node, name)
         with binder.aggregate_arguments():
             args = [binder.expr(a, self.inner) for a in node.args or ()]
             order = None
@@ -1860,6 +1862,34 @@ class GroupedScope(Scope):
             _distinct_order(node, args, order)
         call.filter = filt
         call.order = order
+        self.aggs.append(call)
+        return Col(call.oid, len(self.groups) + len(self.aggs) - 1)
+
+    def ordered_set(self, node: ast.FuncCall, name: str) -> Expr:
+        """`percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` and the like: the direct
+        arguments, then the value, fed in the WITHIN GROUP order."""
+        binder = self.binder
+        if node.agg_distinct:
+            raise errors.SyntaxError(what="cannot use DISTINCT with WITHIN GROUP")
+        with binder.aggregate_arguments():
+            direct = [binder.expr(a, self.inner) for a in node.args or ()]
+            values = [binder.expr(sb.node, self.inner) for sb in node.agg_order]
+        if len(values) != 1:  # every ordered-set aggregate sorts one value
+            raise F.no_function(name, [*direct, *values])
+        (sb,), value = node.agg_order, values[0]
+        call = F.bind_ordered_set(binder, name, direct, value)
+        for col in (n for d in direct for n in walk(d) if isinstance(n, Col)):
+            if not any(_same(g, col) for g in self.groups):  # one value per group
+                raise _ungrouped(col, "Direct arguments of an ordered-set aggregate must use "
+                                      "only grouped columns.")
+        filt = None
+        if node.agg_filter is not None:
+            with binder.clause("FILTER"):
+                filt = binder.condition(node.agg_filter, self.inner, "FILTER")
+        call.order = [SortKey(call.args[-1], sb.sortby_dir == SortByDir.SORTBY_DESC,
+                              True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
+                              False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)]
+        call.filter = filt
         self.aggs.append(call)
         return Col(call.oid, len(self.groups) + len(self.aggs) - 1)
 
@@ -2039,6 +2069,12 @@ def _same_target(a: Expr, b: Expr, a_source: Any, b_source: Any) -> bool:
     if _same(a, b):
         return True
     return isinstance(a_source, ast.Node) and isinstance(b_source, ast.Node) and a_source == b_source
+
+
+def _ungrouped(col: Col, detail: str | None = None) -> errors.BorealisError:
+    return errors.GroupingError(
+        what=f'column "{col.table + "." if col.table else ""}{col.name}" must appear '
+             f"in the GROUP BY clause or be used in an aggregate function", detail=detail)
 
 
 def _distinct_order(node: ast.FuncCall, args: list[Expr], order: list[SortKey]) -> None:

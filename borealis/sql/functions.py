@@ -69,7 +69,7 @@ def _simple(name: str, arg_types: tuple[int, ...], result: int, fn: Callable, *,
     def bind(binder: Binder, args: list[Expr]) -> Expr:
         _arity(name, args, len(arg_types))
         if any(_fits(a, t) is None for a, t in zip(args, arg_types)):
-            raise _no_function(name, args)
+            raise no_function(name, args)
         coerced = tuple(binder.coerce(a, t) for a, t in zip(args, arg_types))
         return Call(result, name=name, fn=fn, args=coerced, strict=strict, volatile=volatile)
     return bind
@@ -487,6 +487,127 @@ class _BoolAgg:
         return self.value
 
 
+class _Variance:
+    """var_samp/var_pop/stddev_samp/stddev_pop as PostgreSQL computes them: floats by
+    the Youngs-Cramer running sums (float8_accum), numerics (and integers) exactly,
+    (N·Σx² − (Σx)²) / (N·(N−1)) at numeric division's scale, the square root at the
+    same scale."""
+
+    __slots__ = ("n", "root", "sample", "sx", "sxx", "float")
+
+    def __init__(self, is_float: bool, sample: bool, root: bool) -> None:
+        self.float, self.sample, self.root = is_float, sample, root
+        self.n = 0
+        self.sx: Any = 0.0 if is_float else Decimal(0)
+        self.sxx: Any = 0.0 if is_float else Decimal(0)
+
+    def add(self, args: tuple) -> None:
+        v = args[0]
+        if v is None:
+            return
+        self.n += 1
+        if not self.float:
+            v = Decimal(v)
+            self.sx = _EXACT.add(self.sx, v)
+            self.sxx = _EXACT.add(self.sxx, _EXACT.multiply(v, v))
+            return
+        n = float(self.n)
+        self.sx += v
+        if self.n > 1:
+            tmp = v * n - self.sx
+            self.sxx += tmp * tmp / (n * (n - 1.0))
+        elif math.isinf(v) or math.isnan(v):
+            self.sxx = math.nan
+
+    def result(self) -> Any:
+        n = self.n
+        if n == 0 or (self.sample and n == 1):
+            return None
+        if self.float:
+            var = self.sxx / (n - 1.0 if self.sample else float(n))
+            return math.sqrt(var) if self.root else var
+        num = _EXACT.subtract(_EXACT.multiply(Decimal(n), self.sxx), _EXACT.multiply(self.sx, self.sx))
+        if num <= 0:
+            return Decimal(0)
+        from borealis.sql.operators import _num_div
+        var = _num_div(num, Decimal(n * (n - 1) if self.sample else n * n))
+        if not self.root:
+            return var
+        from decimal import localcontext
+        scale = _dscale(var)
+        with localcontext() as ctx:
+            ctx.prec = max(var.adjusted(), 0) + scale + 40
+            return _quantize(var.sqrt(), scale)
+
+
+class _BitAgg:
+    __slots__ = ("op", "value")
+
+    def __init__(self, op: Callable[[int, int], int]) -> None:
+        self.value: Any = None
+        self.op = op
+
+    def add(self, args: tuple) -> None:
+        v = args[0]
+        if v is not None:
+            self.value = v if self.value is None else self.op(self.value, v)
+
+    def result(self) -> Any:
+        return self.value
+
+
+class _OrderedSet:
+    """percentile_cont, percentile_disc and mode: the values come in the WITHIN GROUP
+    order (`plan._replay`), each with the direct argument (the fraction, or fractions)."""
+
+    __slots__ = ("fraction", "kind", "values")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.values: list = []
+        self.fraction: Any = None
+
+    def add(self, args: tuple) -> None:
+        if self.kind != "mode":
+            self.fraction = args[0]
+        if args[-1] is not None:
+            self.values.append(args[-1])
+
+    def result(self) -> Any:
+        values = self.values
+        if not values:
+            return None
+        if self.kind == "mode":
+            best, best_n, prev, n = None, 0, None, 0
+            for v in values:
+                n = n + 1 if n and v == prev else 1
+                prev = v
+                if n > best_n:
+                    best, best_n = v, n
+            return best
+        if self.fraction is None:
+            return None
+        if isinstance(self.fraction, tuple):  # an array of fractions: an array of values
+            return tuple(None if f is None else self._at(f) for f in A.flatten(self.fraction))
+        return self._at(self.fraction)
+
+    def _at(self, fraction: float) -> Any:
+        if not 0 <= fraction <= 1:  # NaN too
+            raise errors.NumericValueOutOfRange(f"percentile value {fraction:g} is not between 0 and 1")
+        values, count = self.values, len(self.values)
+        if self.kind == "percentile_disc":
+            return values[max(math.ceil(fraction * count), 1) - 1]
+        at = fraction * (count - 1)
+        first, second = math.floor(at), math.ceil(at)
+        if first == second:
+            return values[first]
+        low, high = values[first], values[second]
+        if isinstance(low, float):
+            return low + (high - low) * (at - first)
+        from borealis.sql.datetime_ops import interval_mul
+        return low + interval_mul(high - low, at - first)
+
+
 class _StringAgg:
     __slots__ = ("parts",)
 
@@ -535,8 +656,12 @@ class _ArraysAgg:
 
 
 _JSON_AGGREGATES = frozenset({"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"})
+_STATISTICS = frozenset({"variance", "var_samp", "var_pop", "stddev", "stddev_samp", "stddev_pop"})
+_BITWISE = {"bit_and": int.__and__, "bit_or": int.__or__, "bit_xor": int.__xor__}
+ORDERED_SET = frozenset({"percentile_cont", "percentile_disc", "mode"})  # WITHIN GROUP
 AGGREGATES = frozenset({"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every",
-                        "string_agg", "array_agg"}) | _JSON_AGGREGATES
+                        "string_agg", "array_agg"}) | _JSON_AGGREGATES | _STATISTICS \
+    | frozenset(_BITWISE) | ORDERED_SET
 
 
 def is_aggregate(name: str) -> bool:
@@ -607,6 +732,24 @@ def bind_aggregate(binder: Binder, name: str, args: list[Expr], *, star: bool, d
         a = args[0] if args[0].oid != UNKNOWN else binder.coerce(args[0], TEXT)
         pick = min if name == "min" else max
         return AggCall(name, [a], lambda: _MinMax(pick), a.oid, distinct)
+    if name in _STATISTICS:
+        _arity(name, args, 1)
+        if args[0].oid not in (*NUMERICS, UNKNOWN):
+            raise no_function(name, args)
+        a = _numeric_arg(binder, args[0])
+        is_float = a.oid in (FLOAT4, FLOAT8)
+        sample, root = not name.endswith("_pop"), name.startswith("stddev")
+        return AggCall(name, [a], lambda: _Variance(is_float, sample, root),
+                       FLOAT8 if is_float else NUMERIC, distinct)
+    if name in _BITWISE:
+        _arity(name, args, 1)
+        a = binder.coerce(args[0], INT4) if args[0].oid == UNKNOWN else args[0]
+        if a.oid not in (INT2, INT4, INT8):
+            raise no_function(name, [a])
+        op = _BITWISE[name]
+        return AggCall(name, [a], lambda: _BitAgg(op), a.oid, distinct)
+    if name in ORDERED_SET:  # without WITHIN GROUP
+        raise no_function(name, args)
     if name in ("bool_and", "bool_or", "every"):
         _arity(name, args, 1)
         a = binder.coerce(args[0], BOOL)
@@ -626,6 +769,26 @@ def bind_aggregate(binder: Binder, name: str, args: list[Expr], *, star: bool, d
             raise errors.FeatureNotSupported(what=f"array_agg of {C.type_name(a.oid)} is not supported")
         return AggCall(name, [a], _ArrayAgg, array, distinct)
     raise errors.UndefinedFunction(f"function {name} does not exist")
+
+
+def bind_ordered_set(binder: Binder, name: str, direct: list[Expr], value: Expr):
+    """`name(direct) WITHIN GROUP (ORDER BY value)`: its AggCall, whose arguments are the
+    direct ones and then the value (the caller sets the order)."""
+    from borealis.sql.plan import AggCall
+    if name not in ORDERED_SET or len(direct) != (0 if name == "mode" else 1):
+        raise no_function(name, [*direct, value])
+    if name == "mode":
+        return AggCall(name, [value], lambda: _OrderedSet(name), value.oid)
+    fraction = direct[0]
+    many = T.element_type(fraction.oid) is not None
+    if _fits(fraction, T.array_type(FLOAT8) if many else FLOAT8) is None or (
+            name == "percentile_cont" and value.oid != INTERVAL and _fits(value, FLOAT8) is None):
+        raise no_function(name, [*direct, value])
+    fraction = binder.coerce(fraction, T.array_type(FLOAT8) if many else FLOAT8)
+    if name == "percentile_cont" and value.oid != INTERVAL:
+        value = binder.coerce(value, FLOAT8)
+    oid = T.array_type(value.oid) if many else value.oid
+    return AggCall(name, [fraction, value], lambda: _OrderedSet(name), oid)
 
 
 # -- set-returning functions ----------------------------------------------------------
@@ -728,7 +891,7 @@ VARCHAR, BPCHAR, NAME_OID = 1043, 1042, 19
 TEXT_ARRAY, INT4_ARRAY = 1009, 1007
 
 
-def _no_function(name: str, args: list[Expr]) -> errors.BorealisError:
+def no_function(name: str, args: list[Expr]) -> errors.BorealisError:
     return errors.UndefinedFunction(
         f"function {name}({', '.join(C.type_name(a.oid) for a in args)}) does not exist",
         hint="No function matches the given name and argument types. "
@@ -761,7 +924,7 @@ def _pick(binder: Binder, name: str, args: list[Expr],
         if score > best_score:
             best, best_score = (types, result, fn), score
     if best is None:
-        raise _no_function(name, args)
+        raise no_function(name, args)
     types, result, fn = best
     coerced = tuple(binder.coerce(a, t) for a, t in zip(args, types))
     return Call(result, name=name, fn=fn, args=coerced, strict=strict, volatile=volatile)
@@ -788,7 +951,7 @@ def _temporal_arg(binder: Binder, arg: Expr, allowed: tuple[int, ...], default: 
     for oid in allowed:
         if T.can_coerce(arg.oid, oid, "implicit"):
             return binder.coerce(arg, oid)
-    raise _no_function("", [arg])
+    raise no_function("", [arg])
 
 
 @scalar("date_trunc")
@@ -1294,7 +1457,7 @@ def _format(fmt: str | None, *values: Any, outs: list[Callable[[Any], str]]) -> 
 @scalar("format")
 def _format_binder(binder: Binder, args: list[Expr]) -> Expr:
     if not args:
-        raise _no_function("format", args)
+        raise no_function("format", args)
     fmt = binder.coerce(args[0], TEXT)
     rest = [a if a.oid != UNKNOWN else binder.coerce(a, TEXT) for a in args[1:]]
     outs = [_to_text(a) for a in rest]
@@ -1698,7 +1861,7 @@ def _rounding(name: str, mode: str, float_fn: Callable[[float], float]) -> None:
             return Call(NUMERIC, name=name, fn=lambda v: _round_numeric(v, 0, mode),
                         args=(binder.coerce(a, NUMERIC),))
         if _fits(a, FLOAT8) is None:
-            raise _no_function(name, args)
+            raise no_function(name, args)
         return Call(FLOAT8, name=name, fn=float_fn, args=(binder.coerce(a, FLOAT8),))
     SCALARS[name] = bind
 
@@ -1713,7 +1876,7 @@ _rounding("floor", "floor", _float_floor)
 @scalar("concat")
 def _concat_nonempty(binder: Binder, args: list[Expr]) -> Expr:
     if not args:
-        raise _no_function("concat", args)
+        raise no_function("concat", args)
     return _concat(binder, args)
 
 
@@ -1733,7 +1896,7 @@ def _json_arg(binder: Binder, arg: Expr, oid: int) -> Expr:
         return arg
     if arg.oid == UNKNOWN or arg.oid in (JSON, JSONB):
         return binder.coerce(arg, oid, context="explicit" if arg.oid != UNKNOWN else "implicit")
-    raise _no_function("json", [arg])
+    raise no_function("json", [arg])
 
 
 def _json_value_arg(binder: Binder, arg: Expr) -> Expr:
@@ -1791,7 +1954,7 @@ def _json_pair(name: str, oid: int) -> None:
 
         def bind(binder: Binder, args: list[Expr]) -> Expr:
             if not args:
-                raise _no_function(fname, args)
+                raise no_function(fname, args)
             doc = _json_arg(binder, args[0], oid)
             keys = tuple(binder.coerce(a, TEXT) for a in args[1:])
             return Call(TEXT if as_text else oid, name=fname, args=(doc, *keys), strict=False,
@@ -1817,7 +1980,7 @@ _json_pair("jsonb", JSONB)
 def _row_to_json(binder: Binder, args: list[Expr]) -> Expr:
     _arity("row_to_json", args, 1, 2)
     if args[0].oid != RECORD or (len(args) == 2 and _fits(args[1], BOOL) is None):
-        raise _no_function("row_to_json", args)
+        raise no_function("row_to_json", args)
     pretty = tuple(binder.coerce(a, BOOL) for a in args[1:])
     return Call(JSON, name="row_to_json", args=(args[0], *pretty),
                 fn=lambda r, p=False: J.record_json(r, p))
@@ -1828,7 +1991,7 @@ def _array_to_json(binder: Binder, args: list[Expr]) -> Expr:
     _arity("array_to_json", args, 1, 2)
     elem = T.element_type(args[0].oid)
     if elem is None or (len(args) == 2 and _fits(args[1], BOOL) is None):
-        raise _no_function("array_to_json", args)
+        raise no_function("array_to_json", args)
     pretty = tuple(binder.coerce(a, BOOL) for a in args[1:])
     return Call(JSON, name="array_to_json", args=(args[0], *pretty),
                 fn=lambda a, p=False: J.array_json(a, elem, p))
@@ -1956,15 +2119,15 @@ def _poly_array(binder: Binder, name: str, arr: Expr, elems: list[Expr]) -> tupl
         known = next((e.oid for e in elems if e.oid != UNKNOWN), TEXT)
         arr_oid = T.array_type(known)
         if arr_oid is None:
-            raise _no_function(name, [arr, *elems])
+            raise no_function(name, [arr, *elems])
         arr = binder.coerce(arr, arr_oid)
     elem = T.element_type(arr.oid)
     if elem is None:
-        raise _no_function(name, [arr, *elems])
+        raise no_function(name, [arr, *elems])
     out = []
     for e in elems:
         if _fits(e, elem) is None:
-            raise _no_function(name, [arr, *elems])
+            raise no_function(name, [arr, *elems])
         out.append(binder.coerce(e, elem))
     return arr, out
 
@@ -2003,7 +2166,7 @@ def _array_cat(binder: Binder, args: list[Expr]) -> Expr:
     _arity("array_cat", args, 2)
     first = args[0] if args[0].oid != UNKNOWN else args[1]
     if T.element_type(first.oid) is None:
-        raise _no_function("array_cat", args)
+        raise no_function("array_cat", args)
     a, b = (binder.coerce(x, first.oid) for x in args)
     return Call(first.oid, name="array_cat", args=(a, b), strict=False,
                 fn=lambda x, y: None if x is None and y is None else A.concat(x or (), y or ()))
@@ -2055,7 +2218,7 @@ def _array_unary(name: str, result: int, make: Callable[[int], Callable[..., Any
         _arity(name, args, 1 + len(extra))
         arr = args[0] if args[0].oid != UNKNOWN else binder.coerce(args[0], TEXT_ARRAY)
         if T.element_type(arr.oid) is None:
-            raise _no_function(name, args)
+            raise no_function(name, args)
         rest = tuple(binder.coerce(a, t) for a, t in zip(args[1:], extra))
         low = 0 if arr.oid in (T.INT2VECTOR, T.OIDVECTOR) else 1
         return Call(result, name=name, fn=make(low), args=(arr, *rest))

@@ -1055,14 +1055,16 @@ class Aggregate(Node):
 
     async def batches(self, ctx):
         group_key = _row_tuple([g.compile() for g in self.groups])
-        plans = [(a, _row_tuple([x.compile() for x in a.args]),
+        # An ordered aggregate's ORDER BY keys are computed with its arguments, after them
+        # (`_replay` sorts by them), so that subqueries in them are fetched as theirs are.
+        plans = [(a, _row_tuple([x.compile() for x in _inputs_of(a)]),
                   a.filter.compile() if a.filter is not None else None) for a in self.aggs]
         groups: dict[Any, tuple[tuple, list]] = {}
         ordered = any(a.order for a in self.aggs) or any(a.distinct for a in self.aggs)
         hashed = hash_key([g.oid for g in self.groups])
         # Subqueries (and calls of SQL functions that read tables) in group keys,
-        # aggregate arguments or FILTER: fetched per row like Project's.
-        subs = subqueries_of([*self.groups, *(x for a in self.aggs for x in a.args),
+        # aggregate arguments, ORDER BY keys or FILTER: fetched per row like Project's.
+        subs = subqueries_of([*self.groups, *(x for a in self.aggs for x in _inputs_of(a)),
                               *(a.filter for a in self.aggs)])
 
         def inputs(row):
@@ -1094,7 +1096,7 @@ class Aggregate(Node):
                         args = args_of(row)
                     state = entry[1][i]
                     if ordered:
-                        state.append((args, row))
+                        state.append(args)
                     else:
                         state.add(args)
         if not groups and not self.groups:
@@ -1112,17 +1114,26 @@ class Aggregate(Node):
             yield out[i:i + BATCH_ROWS]
 
 
+def _inputs_of(agg: AggCall) -> list[Expr]:
+    """What an aggregate computes per row: its arguments, then its ORDER BY keys."""
+    return [*agg.args, *(k.expr for k in agg.order or ())]
+
+
 def _replay(agg: AggCall, items: list) -> Any:
+    """An ordered or DISTINCT aggregate's value from its inputs (`_inputs_of`), sorted by
+    its ORDER BY, or for DISTINCT alone by the arguments (as PostgreSQL's sort does)."""
+    n = len(agg.args)
     if agg.order:
-        keyf = sort_key_fn(agg.order)
-        items = sorted(items, key=lambda item: keyf(item[1]))
-    elif agg.distinct:  # PostgreSQL's sort for DISTINCT: the arguments' values, ascending
-        keyf = sort_key_fn([SortKey(Col(a.oid, i, typmod=a.typmod)) for i, a in enumerate(agg.args)])
-        items = sorted(items, key=lambda item: keyf(item[0]))
+        items = sorted(items, key=sort_key_fn([SortKey(Col(k.expr.oid, n + j), k.descending, k.nulls_first)
+                                               for j, k in enumerate(agg.order)]))
+    elif agg.distinct:
+        items = sorted(items, key=sort_key_fn([SortKey(Col(a.oid, i, typmod=a.typmod))
+                                               for i, a in enumerate(agg.args)]))
     acc = agg.make()
     seen: set = set()
     hashed = hash_key([a.oid for a in agg.args])
-    for args, _ in items:
+    for args in items:
+        args = args[:n]
         if agg.distinct:
             k = hashed(args)
             if k in seen:

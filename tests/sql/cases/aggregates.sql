@@ -63,3 +63,58 @@ SELECT array_agg(DISTINCT v ORDER BY v DESC) FROM (VALUES (3), (1), (2), (1)) t(
 SELECT array_agg(DISTINCT v + 1 ORDER BY v + 1 DESC) FROM (VALUES (3), (1), (2), (1)) t(v);
 -- error 42P10
 SELECT array_agg(DISTINCT v ORDER BY k) FROM (VALUES (3, 1), (1, 2)) t(v, k);
+-- variance and standard deviation: integers and numerics exactly (numeric result at
+-- numeric division's scale), floats by running sums
+CREATE TABLE st (g int, i int, x numeric, f float8, iv interval);
+INSERT INTO st VALUES (1, 1, 1.5, 1.5, '1 hour'), (1, 2, 2.25, 2.25, '3 hours'), (1, 4, 3, 3, '1 day'),
+  (2, 7, 10.10, 10.1, '1 min'), (2, NULL, NULL, NULL, NULL), (3, 5, 5, 5, '1 sec');
+SELECT g, variance(i), var_pop(i), stddev(i), stddev_pop(i) FROM st GROUP BY g ORDER BY g;
+SELECT g, variance(x), var_pop(x), stddev(x), stddev_samp(x), stddev_pop(x), var_samp(x) FROM st GROUP BY g ORDER BY g;
+SELECT g, variance(f), var_pop(f), stddev(f), stddev_pop(f) FROM st GROUP BY g ORDER BY g;
+SELECT stddev(v) FROM (VALUES (1e20), (1), (-1e20)) t(v);
+SELECT stddev(v) FROM (VALUES (0.000001), (0.000002)) t(v);
+SELECT variance(v), stddev(v) FROM (VALUES (5), (5)) t(v);
+SELECT variance(v::float4) FROM (VALUES (1), (2), (3), (4)) t(v);
+SELECT variance(f) FROM (VALUES ('NaN'::float8), (1)) t(f);
+SELECT stddev(DISTINCT i), variance(DISTINCT f) FROM st;
+SELECT stddev(i) OVER (ORDER BY i) FROM st ORDER BY i;
+-- error 42883
+SELECT stddev('1'::text) FROM st;
+SELECT bit_and(i), bit_or(i), bit_xor(i), bit_and(i::int8), bit_or(i::int2) FROM st;
+-- error 42883
+SELECT bit_or(x) FROM st;
+-- ordered-set aggregates
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f) FROM st;
+SELECT g, percentile_cont(0.25) WITHIN GROUP (ORDER BY i), percentile_disc(0.25) WITHIN GROUP (ORDER BY i),
+  mode() WITHIN GROUP (ORDER BY i) FROM st GROUP BY g ORDER BY g;
+SELECT percentile_cont(0.3) WITHIN GROUP (ORDER BY iv) FROM st;
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x DESC) FROM st;
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY i DESC NULLS FIRST) FROM st;
+SELECT percentile_cont(ARRAY[0, 0.5, 1, NULL]) WITHIN GROUP (ORDER BY f) FROM st;
+SELECT percentile_disc(ARRAY[0.1, 0.9]) WITHIN GROUP (ORDER BY x) FROM st;
+SELECT percentile_cont(NULL) WITHIN GROUP (ORDER BY f) FROM st;
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY f) FROM st WHERE false;
+SELECT mode() WITHIN GROUP (ORDER BY v) FROM (VALUES ('b'), ('a'), ('b'), ('a'), ('c')) t(v);
+SELECT mode() WITHIN GROUP (ORDER BY x DESC) FROM st;
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY i) FILTER (WHERE g = 1) FROM st;
+SELECT g, percentile_cont(g / 10.0) WITHIN GROUP (ORDER BY i) FROM st GROUP BY g ORDER BY g;
+SELECT g, percentile_cont(0.5) WITHIN GROUP (ORDER BY (SELECT i)) FROM st GROUP BY g ORDER BY g;
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY i) FROM st HAVING percentile_cont(0.5) WITHIN GROUP (ORDER BY i) > 1;
+-- error 22003
+SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY f) FROM st;
+-- error 42883
+SELECT percentile_cont(0.5) FROM st;
+-- error 42883
+SELECT sum(i) WITHIN GROUP (ORDER BY i) FROM st;
+-- error 42883
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY 'x'::text) FROM st;
+-- error 42883
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY i, g) FROM st;
+-- error 42803
+SELECT percentile_cont(i) WITHIN GROUP (ORDER BY i) FROM st;
+-- error 0A000
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY i) OVER () FROM st;
+-- an aggregate's ORDER BY key may be a subquery
+SELECT array_agg(i ORDER BY (SELECT -i)) FROM st;
+SELECT string_agg(g::text, ',' ORDER BY (SELECT f) DESC NULLS LAST, g) FROM st;
+SELECT g, array_agg(DISTINCT (SELECT x)) FROM st GROUP BY g ORDER BY g;
