@@ -112,7 +112,25 @@ def _split_part(s: str, delim: str, n: int) -> str:
     return parts[n - 1] if 1 <= n <= len(parts) else ""
 
 
-@scalar("substr", "substring")
+@scalar("substring")
+def _substring(binder: Binder, args: list[Expr]) -> Expr:
+    """substring(s FROM start [FOR count]), or substring(s FROM pattern): a text (or
+    untyped) second argument is a POSIX regular expression, and the result the part of
+    `s` its first parenthesized group matched (the whole match without groups)."""
+    if len(args) == 2 and args[1].oid in (TEXT, VARCHAR, BPCHAR, UNKNOWN):
+        return Call(TEXT, name="substring", fn=_regex_substring,
+                    args=tuple(binder.coerce(a, TEXT) for a in args))
+    return _substr(binder, args)
+
+
+def _regex_substring(s: str, pattern: str) -> str | None:
+    m = _pg_regex(pattern).search(s)
+    if m is None:
+        return None
+    return m.group(1) if m.re.groups else m.group(0)
+
+
+@scalar("substr")
 def _substr(binder: Binder, args: list[Expr]) -> Expr:
     _arity("substr", args, 2, 3)
     s = binder.coerce(args[0], TEXT)

@@ -36,3 +36,10 @@ SELECT 'a' ~ '(';
 SELECT regexp_replace('a', '(', 'x');
 SELECT v, p, v SIMILAR TO p, v NOT SIMILAR TO p FROM (VALUES ('abc'), ('aXc'), ('a.c'), (''), ('xyz')) AS vs(v), (VALUES ('a_c'), ('%(b|y)%'), ('a.c'), ('[a-c]*'), ('(abc|xyz)'), ('a%'), ('%'), ('x+y?z'), ('a|x%')) AS ps(p);
 SELECT 'a%b' SIMILAR TO 'a#%b' ESCAPE '#', 'axb' SIMILAR TO 'a#%b' ESCAPE '#';
+-- substring(s FROM pattern): a POSIX regular expression, its first group's match
+SELECT substring('foobar' FROM 'o.b'), substring('foobar' FROM 'o(.)b'), substring('foobar' FROM 'x');
+SELECT substring('foobar' FROM '(o)(b)'), substring('foobar' FROM '(x)?f'), substring('foobar', '2');
+SELECT substring('abc'::varchar FROM 'b.'), substring('Hello World' FROM '[A-Z]\w+$');
+SELECT substring('foobar' FROM 2), substring('foobar' FROM 2 FOR 3), substr('foobar', '2');
+-- error 2201B
+SELECT substring('abc' FROM '(');
