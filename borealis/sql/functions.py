@@ -959,7 +959,10 @@ def _register(name: str, *candidates: tuple[tuple[int, ...], int, Callable],
 from borealis.sql import datetime_ops as DT  # noqa: E402  (after the registry exists)
 
 
-def _temporal_arg(binder: Binder, arg: Expr, allowed: tuple[int, ...], default: int) -> Expr:
+def _temporal_arg(binder: Binder, name: str, args: list[Expr], i: int, allowed: tuple[int, ...],
+                  default: int) -> Expr:
+    """`args[i]` of `name` as one of the `allowed` date/time types (42883 naming the call)."""
+    arg = args[i]
     if arg.oid in allowed:
         return arg
     if arg.oid == DATE and DATE not in allowed:
@@ -969,14 +972,14 @@ def _temporal_arg(binder: Binder, arg: Expr, allowed: tuple[int, ...], default: 
     for oid in allowed:
         if T.can_coerce(arg.oid, oid, "implicit"):
             return binder.coerce(arg, oid)
-    raise no_function("", [arg])
+    raise no_function(name, args)
 
 
 @scalar("date_trunc")
 def _date_trunc(binder: Binder, args: list[Expr]) -> Expr:
     _arity("date_trunc", args, 2)
     unit = binder.coerce(args[0], TEXT)
-    value = _temporal_arg(binder, args[1], (TIMESTAMP, TIMESTAMPTZ, INTERVAL), TIMESTAMPTZ)
+    value = _temporal_arg(binder, "date_trunc", args, 1, (TIMESTAMP, TIMESTAMPTZ, INTERVAL), TIMESTAMPTZ)
     oid = value.oid
     return Call(oid, name="date_trunc", fn=lambda u, v: DT.date_trunc(u, v, oid),
                 args=(unit, value))
@@ -988,7 +991,7 @@ def _timezone(binder: Binder, args: list[Expr]) -> Expr:
     and timestamptz trade places; the zone is a name or an interval."""
     _arity("timezone", args, 2)
     where = args[0] if args[0].oid == INTERVAL else binder.coerce(args[0], TEXT)
-    value = _temporal_arg(binder, args[1], (TIMESTAMPTZ, TIMESTAMP), TIMESTAMPTZ)
+    value = _temporal_arg(binder, "timezone", args, 1, (TIMESTAMPTZ, TIMESTAMP), TIMESTAMPTZ)
     oid = value.oid
     return Call(TIMESTAMP if oid == TIMESTAMPTZ else TIMESTAMPTZ, name="timezone",
                 fn=lambda z, v: DT.at_time_zone(z, v, oid), args=(where, value))
@@ -1000,7 +1003,7 @@ def _extract_binder(name: str, as_float: bool) -> ScalarBinder:
         unit = binder.coerce(args[0], TEXT)
         allowed = (TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIME, DATE) if not as_float else (
             TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIME, DATE)
-        value = _temporal_arg(binder, args[1], allowed, TIMESTAMPTZ)
+        value = _temporal_arg(binder, name, args, 1, allowed, TIMESTAMPTZ)
         oid = value.oid
         if as_float:
             return Call(FLOAT8, name=name, args=(unit, value),
@@ -1042,7 +1045,7 @@ _justify("justify_interval", DT.justify_interval)
 @scalar("isfinite")
 def _isfinite(binder: Binder, args: list[Expr]) -> Expr:
     _arity("isfinite", args, 1)
-    value = _temporal_arg(binder, args[0], (DATE, TIMESTAMP, TIMESTAMPTZ, INTERVAL), TIMESTAMPTZ)
+    value = _temporal_arg(binder, "isfinite", args, 0, (DATE, TIMESTAMP, TIMESTAMPTZ, INTERVAL), TIMESTAMPTZ)
     return Call(BOOL, name="isfinite", fn=lambda v: True, args=(value,))  # no infinities here
 
 

@@ -151,3 +151,14 @@ def outcome(conn: psycopg.Connection, sql: str) -> tuple:
         d = exc.diag
         return (exc.sqlstate, d.message_primary, d.message_detail, d.message_hint)
     return ("ok", cur.fetchall() if cur.description else cur.statusmessage)
+
+
+def differences(engines: dict, statements: list[str]) -> str:
+    """The statements whose outcome (`outcome`) differs between the engines, each with
+    both outcomes; "" when none does."""
+    differ = []
+    for sql in statements:
+        got = {name: outcome(conn, sql) for name, conn in engines.items()}
+        if got["borealis"] != got["postgres"]:
+            differ.append(f"{sql}\n  {got}")
+    return "\n".join(differ)

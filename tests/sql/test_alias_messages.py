@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sql.conftest import outcome, schema_pair
+from tests.sql.conftest import differences, outcome, schema_pair
 
 SETUP = [
     "CREATE TABLE k (id int PRIMARY KEY, v int)",
@@ -44,9 +44,4 @@ def engines(postgres_dsn: str, borealis_dsn: str):
 def test_aliases_match_postgres(engines):
     for sql in SETUP:
         assert {outcome(c, sql)[0] for c in engines.values()} == {"ok"}, sql
-    differ = []
-    for sql in STATEMENTS:
-        got = {name: outcome(conn, sql) for name, conn in engines.items()}
-        if got["borealis"] != got["postgres"]:
-            differ.append((sql, got))
-    assert not differ, "\n".join(f"{sql}\n  {got}" for sql, got in differ)
+    assert differences(engines, STATEMENTS) == ""
