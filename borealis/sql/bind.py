@@ -671,14 +671,7 @@ class Binder:
     def sort_key(self, sb: ast.SortBy, index: int, exprs: list[Expr]) -> SortKey:
         if sb.useOp:
             raise errors.FeatureNotSupported(what="ORDER BY ... USING is not supported")
-        desc = sb.sortby_dir == SortByDir.SORTBY_DESC
-        nulls = None
-        if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST:
-            nulls = True
-        elif sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST:
-            nulls = False
-        e = exprs[index]
-        return SortKey(Col(e.oid, index), desc, nulls)
+        return _sort_key(sb, Col(exprs[index].oid, index))
 
     def apply_distinct(self, node: Node, stmt: ast.SelectStmt, cols: list[OutCol],
                        visible: int, sort_keys: list[SortKey], distinct_on: list[int]) -> Node:
@@ -1438,10 +1431,7 @@ class Binder:
         partition_nodes, order_nodes, frame_spec = windows.definition(spec)
         bind = (lambda n: scope.expr(n)) if isinstance(scope, GroupedScope) else (lambda n: self.expr(n, scope))
         partition = [bind(p) for p in partition_nodes or ()]
-        order = [SortKey(bind(sb.node), sb.sortby_dir == SortByDir.SORTBY_DESC,
-                         True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
-                         False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
-                 for sb in order_nodes or ()]
+        order = [_sort_key(sb, bind(sb.node)) for sb in order_nodes or ()]
         inner_scope = scope.inner if isinstance(scope, GroupedScope) else scope
         frame = self.window_frame(frame_spec, order, inner_scope)
         args = [bind(a) for a in node.args or ()]
@@ -1845,25 +1835,15 @@ class GroupedScope(Scope):
             return self.ordered_set(node, name)
         with binder.aggregate_arguments():
             args = [binder.expr(a, self.inner) for a in node.args or ()]
-            order = None
-            if node.agg_order:
-                order = [SortKey(binder.expr(sb.node, self.inner),
-                                 sb.sortby_dir == SortByDir.SORTBY_DESC,
-                                 True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
-                                 False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)
-                         for sb in node.agg_order]
-        filt = None
-        if node.agg_filter is not None:
-            with binder.clause("FILTER"):
-                filt = binder.condition(node.agg_filter, self.inner, "FILTER")
+            order = [_sort_key(sb, binder.expr(sb.node, self.inner))
+                     for sb in node.agg_order] if node.agg_order else None
+        filt = self._filter(node)
         call = F.bind_aggregate(self.binder, name, args, star=bool(node.agg_star),
                                 distinct=bool(node.agg_distinct))
         if call.distinct and order is not None:
             _distinct_order(node, args, order)
-        call.filter = filt
         call.order = order
-        self.aggs.append(call)
-        return Col(call.oid, len(self.groups) + len(self.aggs) - 1)
+        return self._add(call, filt)
 
     def ordered_set(self, node: ast.FuncCall, name: str) -> Expr:
         """`percentile_cont(0.5) WITHIN GROUP (ORDER BY x)` and the like: the direct
@@ -1876,19 +1856,23 @@ class GroupedScope(Scope):
             values = [binder.expr(sb.node, self.inner) for sb in node.agg_order]
         if len(values) != 1:  # every ordered-set aggregate sorts one value
             raise F.no_function(name, [*direct, *values])
-        (sb,), value = node.agg_order, values[0]
-        call = F.bind_ordered_set(binder, name, direct, value)
+        call = F.bind_ordered_set(binder, name, direct, values[0])
         for col in (n for d in direct for n in walk(d) if isinstance(n, Col)):
             if not any(_same(g, col) for g in self.groups):  # one value per group
                 raise _ungrouped(col, "Direct arguments of an ordered-set aggregate must use "
                                       "only grouped columns.")
-        filt = None
-        if node.agg_filter is not None:
-            with binder.clause("FILTER"):
-                filt = binder.condition(node.agg_filter, self.inner, "FILTER")
-        call.order = [SortKey(call.args[-1], sb.sortby_dir == SortByDir.SORTBY_DESC,
-                              True if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_FIRST else
-                              False if sb.sortby_nulls == SortByNulls.SORTBY_NULLS_LAST else None)]
+        call.order = [_sort_key(node.agg_order[0], call.args[-1])]
+        return self._add(call, self._filter(node))
+
+    def _filter(self, node: ast.FuncCall) -> Expr | None:
+        """An aggregate's FILTER (WHERE ...), bound over the input rows."""
+        if node.agg_filter is None:
+            return None
+        with self.binder.clause("FILTER"):
+            return self.binder.condition(node.agg_filter, self.inner, "FILTER")
+
+    def _add(self, call: AggCall, filt: Expr | None) -> Expr:
+        """The Aggregate's output column for `call`, now one of its aggregates."""
         call.filter = filt
         self.aggs.append(call)
         return Col(call.oid, len(self.groups) + len(self.aggs) - 1)
@@ -2069,6 +2053,12 @@ def _same_target(a: Expr, b: Expr, a_source: Any, b_source: Any) -> bool:
     if _same(a, b):
         return True
     return isinstance(a_source, ast.Node) and isinstance(b_source, ast.Node) and a_source == b_source
+
+
+def _sort_key(sb: ast.SortBy, expr: Expr) -> SortKey:
+    """ORDER BY item `sb` (direction, NULLS FIRST/LAST) sorting by `expr`."""
+    nulls = {SortByNulls.SORTBY_NULLS_FIRST: True, SortByNulls.SORTBY_NULLS_LAST: False}
+    return SortKey(expr, sb.sortby_dir == SortByDir.SORTBY_DESC, nulls.get(sb.sortby_nulls))
 
 
 def _ungrouped(col: Col, detail: str | None = None) -> errors.BorealisError:

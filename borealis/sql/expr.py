@@ -16,6 +16,7 @@ holder per plan: the plan is compiled once and executed with new values each tim
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,8 +259,7 @@ class InList(Expr):
         a = self.arg.compile()
         items = [i.compile() for i in self.items]
         negated = self.negated
-        if self.eq is not None:
-            return self._compile_eq(a, items, self.eq)
+        eq = self.eq or operator.eq
 
         def member(row: Row) -> Any:
             v = a(row)
@@ -270,22 +270,9 @@ class InList(Expr):
                 w = item(row)
                 if w is None:
                     saw_null = True
-                elif w == v:
+                elif eq(v, w):
                     return not negated
             return None if saw_null else negated
-        return member
-
-    def _compile_eq(self, a: Fn, items: list[Fn], eq: Callable[[Any, Any], bool]) -> Fn:
-        negated = self.negated
-
-        def member(row: Row) -> Any:
-            v = a(row)
-            if v is None:
-                return None
-            ws = [item(row) for item in items]
-            if any(w is not None and eq(v, w) for w in ws):
-                return not negated
-            return None if None in ws else negated
         return member
 
     def to_pushdown(self) -> tuple | None:

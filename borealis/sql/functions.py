@@ -49,19 +49,13 @@ def scalar(*names: str):
 def bind_function(binder: Binder, name: str, args: list[Expr], node: Any = None) -> Expr:
     fn = SCALARS.get(name)
     if fn is None:
-        raise errors.UndefinedFunction(
-            f"function {name}({', '.join(C.type_name(a.oid) for a in args)}) does not exist",
-            hint="No function matches the given name and argument types. "
-                 "You might need to add explicit type casts.")
+        raise no_function(name, args)
     return fn(binder, args)
 
 
 def _arity(name: str, args: list[Expr], *counts: int) -> None:
     if len(args) not in counts:
-        raise errors.UndefinedFunction(
-            f"function {name}({', '.join(C.type_name(a.oid) for a in args)}) does not exist",
-            hint="No function matches the given name and argument types. "
-                 "You might need to add explicit type casts.")
+        raise no_function(name, args)
 
 
 def _simple(name: str, arg_types: tuple[int, ...], result: int, fn: Callable, *,
