@@ -543,13 +543,7 @@ class _Variance:
             return Decimal(0)
         from borealis.sql.operators import _num_div
         var = _num_div(num, Decimal(n * (n - 1) if self.sample else n * n))
-        if not self.root:
-            return var
-        from decimal import localcontext
-        scale = _dscale(var)
-        with localcontext() as ctx:
-            ctx.prec = max(var.adjusted(), 0) + scale + 40
-            return _quantize(var.sqrt(), scale)
+        return _sqrt_to(var, _dscale(var)) if self.root else var
 
 
 class _BitAgg:
@@ -1590,17 +1584,22 @@ def _ln_dweight(d: Decimal) -> int:
 
 
 def _num_sqrt(d: Decimal) -> Decimal:
-    from decimal import localcontext
     if d < 0:
         raise errors.InvalidArgumentForFunction("cannot take square root of a negative number")
     if not d.is_finite():
         return d
     weight = _nbase_weight(d)
     sweight = (weight + 1) * 4 // 2 - 1
-    rscale = max(NUMERIC_MIN_SIG_DIGITS - sweight, _dscale(d), 0)
+    return _sqrt_to(d, max(NUMERIC_MIN_SIG_DIGITS - sweight, _dscale(d), 0))
+
+
+def _sqrt_to(d: Decimal, scale: int) -> Decimal:
+    """√d rounded half up to `scale` decimal places, every digit exact (the precision
+    covers the root's integer digits too)."""
+    from decimal import localcontext
     with localcontext() as ctx:
-        ctx.prec = rscale + 40
-        return _quantize(d.sqrt(), rscale)
+        ctx.prec = max(d.adjusted(), 0) // 2 + 1 + scale + 40
+        return _quantize(d.sqrt(), scale)
 
 
 def _nbase_weight(d: Decimal) -> int:

@@ -31,3 +31,6 @@ SELECT exp(10000);
 SELECT power(10::float8, 400);
 -- error 2201F
 SELECT power(-1::float8, 0.5);
+-- a numeric square root with more integer digits than its scale: every digit exact
+SELECT sqrt(2e100::numeric), sqrt(2e60::numeric), sqrt(123456789012345678901234567890123456789012345::numeric);
+SELECT stddev(v) FROM (VALUES (1e50), (3e50), (4e50)) t(v);
